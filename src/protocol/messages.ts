@@ -1,0 +1,227 @@
+/**
+ * Wire protocol v1: message and payload types shared by the browser kit and the
+ * reference server. The normative description is docs/protocol.md.
+ */
+
+export const PROTOCOL_VERSION = 1;
+/** WebSocket path on the server. */
+export const STREAM_PATH = '/stream';
+/** Default largest client frame the server accepts (bytes); larger ones close with 1009. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+/** Default number of updates each topic keeps for resume. */
+export const DEFAULT_HISTORY = 10_000;
+/** Default heartbeat interval announced in `welcome`. */
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Bars a candle series keeps, on the server and in the client state. */
+export const DEFAULT_MAX_BARS = 2_000;
+/** Time a client has to send `hello` after the upgrade. */
+export const HELLO_TIMEOUT_MS = 5_000;
+
+export const INTERVALS = ['1s', '5s', '1m', '5m', '15m', '1h'] as const;
+export type Interval = (typeof INTERVALS)[number];
+export const INTERVAL_SECONDS: Readonly<Record<Interval, number>> = {
+  '1s': 1,
+  '5s': 5,
+  '1m': 60,
+  '5m': 300,
+  '15m': 900,
+  '1h': 3600,
+};
+
+export const ERROR_CODES = [
+  'bad_request',
+  'unknown_op',
+  'unknown_topic',
+  'unauthorized',
+  'forbidden',
+  'rate_limited',
+  'too_many_subscriptions',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Every close code the server uses; docs/protocol.md explains each. */
+export const CloseCode = {
+  /** Server shutting down (or restarting). Reconnect with backoff. */
+  GoingAway: 1001,
+  /** A client frame was larger than the limit. */
+  MessageTooBig: 1009,
+  /** No `hello` within 5 s, or the first frame was not a valid `hello`. */
+  BadHello: 4400,
+  /** Missing, invalid or expired token. */
+  Unauthorized: 4401,
+  /** The client stopped reading: its send buffer passed the high-water mark. */
+  SlowConsumer: 4408,
+  /** The client kept sending frames past its rate limit. */
+  RateLimited: 4429,
+  /** An operator dropped the connection (dev controls); reconnect and resume. */
+  Dropped: 4000,
+} as const;
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
+
+// ---- topic payloads -------------------------------------------------------
+
+/** One OHLCV bar. `time` is the bar start in UTC seconds. */
+export interface Bar {
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  trades: number;
+}
+
+export interface CandleSnapshotData {
+  symbol: string;
+  interval: Interval;
+  /** Ascending by `time`, unique times. */
+  bars: Bar[];
+}
+/** A candle update is the new state of the bar at `time`. */
+export type CandleUpdateData = Bar;
+
+export interface Position {
+  symbol: string;
+  qty: number;
+  avgPrice: number;
+  lastPrice: number;
+  marketValue: number;
+  unrealizedPnl: number;
+  realizedPnl: number;
+}
+
+export interface PortfolioTotals {
+  marketValue: number;
+  unrealizedPnl: number;
+  realizedPnl: number;
+  totalPnl: number;
+}
+
+export interface PortfolioSnapshotData {
+  account: string;
+  currency: string;
+  positions: Position[];
+  totals: PortfolioTotals;
+}
+
+export interface PortfolioUpdateData {
+  /** Rows that changed (whole rows), upserted by symbol. */
+  positions: Position[];
+  /** Symbols whose rows are gone. */
+  removed: string[];
+  totals: PortfolioTotals;
+}
+
+/** A trade as fed to the aggregator or published through `POST /api/trades`. */
+export interface Trade {
+  symbol: string;
+  price: number;
+  size: number;
+  /** Trade time, epoch milliseconds. */
+  time: number;
+}
+
+// ---- client → server ------------------------------------------------------
+
+export interface Since {
+  epoch: string;
+  seq: number;
+}
+
+export interface HelloMessage {
+  op: 'hello';
+  v: 1;
+  token?: string;
+}
+export interface SubMessage {
+  op: 'sub';
+  id: number;
+  topic: string;
+  since?: Since;
+}
+export interface UnsubMessage {
+  op: 'unsub';
+  id: number;
+  topic: string;
+}
+export interface PingMessage {
+  op: 'ping';
+  id: number;
+  t: number;
+}
+export interface RefreshMessage {
+  op: 'refresh';
+  token: string;
+}
+export type ClientMessage = HelloMessage | SubMessage | UnsubMessage | PingMessage | RefreshMessage;
+export type ClientOp = ClientMessage['op'];
+export const CLIENT_OPS: readonly ClientOp[] = ['hello', 'sub', 'unsub', 'ping', 'refresh'];
+
+// ---- server → client ------------------------------------------------------
+
+export interface WelcomeMessage {
+  op: 'welcome';
+  v: 1;
+  session: string;
+  heartbeatMs: number;
+  serverTime: number;
+}
+export interface SubscribedMessage {
+  op: 'subscribed';
+  id: number;
+  topic: string;
+  epoch: string;
+  seq: number;
+  recovered: boolean;
+}
+export interface UnsubscribedMessage {
+  op: 'unsubscribed';
+  id: number;
+  topic: string;
+}
+export interface SnapshotMessage<D = unknown> {
+  op: 'snapshot';
+  topic: string;
+  epoch: string;
+  seq: number;
+  data: D;
+}
+export interface UpdateMessage<U = unknown> {
+  op: 'update';
+  topic: string;
+  seq: number;
+  /** Server time the update was produced, epoch ms. */
+  time: number;
+  data: U;
+}
+export interface PongMessage {
+  op: 'pong';
+  id: number;
+  t: number;
+  serverTime: number;
+}
+export interface ErrorMessage {
+  op: 'error';
+  id?: number;
+  code: ErrorCode;
+  message: string;
+  /** The topic the error is about, when there is one (e.g. unknown_topic, forbidden). */
+  topic?: string;
+}
+export type ServerMessage =
+  | WelcomeMessage
+  | SubscribedMessage
+  | UnsubscribedMessage
+  | SnapshotMessage
+  | UpdateMessage
+  | PongMessage
+  | ErrorMessage;
+export type ServerOp = ServerMessage['op'];
+
+/** What `GET /api/snapshot?topic=T` returns. */
+export interface TopicSnapshot<D = unknown> {
+  topic: string;
+  epoch: string;
+  seq: number;
+  data: D;
+}

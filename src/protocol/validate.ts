@@ -1,0 +1,241 @@
+/**
+ * Validators for every frame that crosses the wire, in both directions. They never
+ * throw: each returns either the typed message or a short reason fit for an
+ * `error` frame or a log line.
+ */
+import {
+  PROTOCOL_VERSION,
+  type Bar,
+  type ClientMessage,
+  type ErrorCode,
+  type ServerMessage,
+  type Trade,
+  ERROR_CODES,
+} from './messages.js';
+import { parseTopic, SYMBOL_PATTERN } from './topics.js';
+
+export const MAX_TOKEN_LENGTH = 8192;
+export const MAX_EPOCH_LENGTH = 64;
+
+type Obj = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isId = isSeq;
+const isEpoch = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_EPOCH_LENGTH;
+
+export type ClientFrameResult =
+  | { ok: true; message: ClientMessage }
+  | { ok: false; code: Extract<ErrorCode, 'bad_request' | 'unknown_op'>; message: string; id?: number };
+
+const bad = (message: string, id?: unknown): ClientFrameResult => ({
+  ok: false,
+  code: 'bad_request',
+  message,
+  ...(isId(id) ? { id } : {}),
+});
+
+/** Parses one client text frame (already size-checked by the transport). */
+export function parseClientFrame(text: string): ClientFrameResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return bad('frame is not valid JSON');
+  }
+  return validateClientMessage(value);
+}
+
+export function validateClientMessage(value: unknown): ClientFrameResult {
+  if (!isObject(value)) return bad('frame must be a JSON object');
+  const { op, id } = value;
+  if (typeof op !== 'string') return bad('missing "op"', id);
+  switch (op) {
+    case 'hello': {
+      if (value.v !== PROTOCOL_VERSION) return bad(`unsupported protocol version (this server speaks v${PROTOCOL_VERSION})`);
+      if (value.token !== undefined && (typeof value.token !== 'string' || value.token.length > MAX_TOKEN_LENGTH))
+        return bad('"token" must be a string');
+      return { ok: true, message: value.token === undefined ? { op, v: 1 } : { op, v: 1, token: value.token as string } };
+    }
+    case 'sub': {
+      if (!isId(id)) return bad('"id" must be a non-negative integer');
+      if (typeof value.topic !== 'string') return bad('"topic" must be a string', id);
+      const { since } = value;
+      if (since === undefined) return { ok: true, message: { op, id, topic: value.topic } };
+      if (!isObject(since) || !isEpoch(since.epoch) || !isSeq(since.seq))
+        return bad('"since" must be {epoch: string, seq: non-negative integer}', id);
+      return { ok: true, message: { op, id, topic: value.topic, since: { epoch: since.epoch, seq: since.seq } } };
+    }
+    case 'unsub': {
+      if (!isId(id)) return bad('"id" must be a non-negative integer');
+      if (typeof value.topic !== 'string') return bad('"topic" must be a string', id);
+      return { ok: true, message: { op, id, topic: value.topic } };
+    }
+    case 'ping': {
+      if (!isId(id)) return bad('"id" must be a non-negative integer');
+      if (!isFiniteNumber(value.t)) return bad('"t" must be a number', id);
+      return { ok: true, message: { op, id, t: value.t } };
+    }
+    case 'refresh': {
+      if (typeof value.token !== 'string' || value.token.length === 0 || value.token.length > MAX_TOKEN_LENGTH)
+        return bad('"token" must be a non-empty string', id);
+      return { ok: true, message: { op, token: value.token } };
+    }
+    default:
+      return { ok: false, code: 'unknown_op', message: `unknown op "${op.slice(0, 32)}"`, ...(isId(id) ? { id } : {}) };
+  }
+}
+
+// ---- payloads ---------------------------------------------------------------
+
+export function validateBar(v: unknown): string | null {
+  if (!isObject(v)) return 'bar must be an object';
+  for (const key of ['time', 'open', 'high', 'low', 'close', 'volume', 'trades'] as const) {
+    if (!isFiniteNumber(v[key])) return `bar.${key} must be a finite number`;
+  }
+  return null;
+}
+
+function validatePosition(v: unknown): string | null {
+  if (!isObject(v)) return 'position must be an object';
+  if (typeof v.symbol !== 'string') return 'position.symbol must be a string';
+  for (const key of ['qty', 'avgPrice', 'lastPrice', 'marketValue', 'unrealizedPnl', 'realizedPnl'] as const) {
+    if (!isFiniteNumber(v[key])) return `position.${key} must be a finite number`;
+  }
+  return null;
+}
+
+function validateTotals(v: unknown): string | null {
+  if (!isObject(v)) return 'totals must be an object';
+  for (const key of ['marketValue', 'unrealizedPnl', 'realizedPnl', 'totalPnl'] as const) {
+    if (!isFiniteNumber(v[key])) return `totals.${key} must be a finite number`;
+  }
+  return null;
+}
+
+function firstError<T>(items: readonly T[], check: (item: T) => string | null): string | null {
+  for (const item of items) {
+    const error = check(item);
+    if (error) return error;
+  }
+  return null;
+}
+
+/** Checks a topic's snapshot `data`; returns a reason or null. */
+export function validateSnapshotData(topic: string, data: unknown): string | null {
+  const parsed = parseTopic(topic);
+  if (!parsed.ok) return parsed.reason;
+  if (!isObject(data)) return 'snapshot data must be an object';
+  if (parsed.topic.kind === 'candles') {
+    if (!Array.isArray(data.bars)) return 'snapshot bars must be an array';
+    const error = firstError(data.bars, validateBar);
+    if (error) return error;
+    for (let i = 1; i < data.bars.length; i++) {
+      if ((data.bars[i] as Bar).time <= (data.bars[i - 1] as Bar).time) return 'snapshot bars must ascend by time';
+    }
+    return null;
+  }
+  if (typeof data.account !== 'string' || typeof data.currency !== 'string') return 'portfolio needs account and currency';
+  if (!Array.isArray(data.positions)) return 'portfolio positions must be an array';
+  return firstError(data.positions, validatePosition) ?? validateTotals(data.totals);
+}
+
+/** Checks a topic's update `data`; returns a reason or null. */
+export function validateUpdateData(topic: string, data: unknown): string | null {
+  const parsed = parseTopic(topic);
+  if (!parsed.ok) return parsed.reason;
+  if (parsed.topic.kind === 'candles') return validateBar(data);
+  if (!isObject(data)) return 'portfolio update must be an object';
+  if (!Array.isArray(data.positions)) return 'portfolio update positions must be an array';
+  if (!Array.isArray(data.removed) || !data.removed.every((s) => typeof s === 'string'))
+    return 'portfolio update removed must be an array of strings';
+  return firstError(data.positions as unknown[], validatePosition) ?? validateTotals(data.totals);
+}
+
+// ---- server → client --------------------------------------------------------
+
+/** Validates one server message's envelope (and, for snapshots and updates, its payload). */
+export function validateServerMessage(v: unknown): { ok: true; message: ServerMessage } | { ok: false; reason: string } {
+  if (!isObject(v)) return { ok: false, reason: 'message must be an object' };
+  const fail = (reason: string) => ({ ok: false as const, reason: `${String(v.op).slice(0, 32)}: ${reason}` });
+  switch (v.op) {
+    case 'welcome':
+      if (v.v !== PROTOCOL_VERSION) return fail('unsupported protocol version');
+      if (typeof v.session !== 'string' || !isFiniteNumber(v.heartbeatMs) || v.heartbeatMs <= 0 || !isFiniteNumber(v.serverTime))
+        return fail('malformed');
+      break;
+    case 'subscribed':
+      if (!isId(v.id) || typeof v.topic !== 'string' || !isEpoch(v.epoch) || !isSeq(v.seq) || typeof v.recovered !== 'boolean')
+        return fail('malformed');
+      break;
+    case 'unsubscribed':
+      if (!isId(v.id) || typeof v.topic !== 'string') return fail('malformed');
+      break;
+    case 'snapshot': {
+      if (typeof v.topic !== 'string' || !isEpoch(v.epoch) || !isSeq(v.seq)) return fail('malformed');
+      const error = validateSnapshotData(v.topic, v.data);
+      if (error) return fail(error);
+      break;
+    }
+    case 'update': {
+      if (typeof v.topic !== 'string' || !isSeq(v.seq) || !isFiniteNumber(v.time)) return fail('malformed');
+      const error = validateUpdateData(v.topic, v.data);
+      if (error) return fail(error);
+      break;
+    }
+    case 'pong':
+      if (!isId(v.id) || !isFiniteNumber(v.t) || !isFiniteNumber(v.serverTime)) return fail('malformed');
+      break;
+    case 'error':
+      if (typeof v.code !== 'string' || typeof v.message !== 'string' || (v.id !== undefined && !isId(v.id))) return fail('malformed');
+      if (!(ERROR_CODES as readonly string[]).includes(v.code)) return fail('unknown error code');
+      break;
+    default:
+      return { ok: false, reason: `unknown op "${String(v.op).slice(0, 32)}"` };
+  }
+  return { ok: true, message: v as unknown as ServerMessage };
+}
+
+export interface ServerFrameResult {
+  /** The valid messages of the frame, in order. */
+  messages: ServerMessage[];
+  /** One reason per invalid message (or one for the whole frame). */
+  errors: string[];
+}
+
+/** Parses a server frame: one message object or an array of them (a batch, in order). */
+export function parseServerFrame(text: string): ServerFrameResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { messages: [], errors: ['frame is not valid JSON'] };
+  }
+  const items = Array.isArray(value) ? value : [value];
+  const messages: ServerMessage[] = [];
+  const errors: string[] = [];
+  for (const item of items) {
+    const result = validateServerMessage(item);
+    if (result.ok) messages.push(result.message);
+    else errors.push(result.reason);
+  }
+  return { messages, errors };
+}
+
+// ---- trades -----------------------------------------------------------------
+
+/** Checks a trade (as published through `POST /api/trades`); returns a reason or null. */
+export function validateTrade(v: unknown): string | null {
+  if (!isObject(v)) return 'trade must be an object';
+  if (typeof v.symbol !== 'string' || !SYMBOL_PATTERN.test(v.symbol)) return 'trade.symbol is not a valid symbol';
+  if (!isFiniteNumber(v.price) || v.price <= 0) return 'trade.price must be a positive number';
+  if (!isFiniteNumber(v.size) || v.size < 0) return 'trade.size must be a non-negative number';
+  if (!isFiniteNumber(v.time) || v.time < 0 || v.time > 8.64e15) return 'trade.time must be epoch milliseconds';
+  return null;
+}
+
+export function isTrade(v: unknown): v is Trade {
+  return validateTrade(v) === null;
+}
+

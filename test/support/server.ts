@@ -1,0 +1,42 @@
+/** Browser-side handles on the reference server that the wtr plugin runs (real server, loopback). */
+import { executeServerCommand } from '@web/test-runner-commands';
+import type { TopicSnapshot } from '../../src/protocol/index.js';
+
+export interface ServerInfo {
+  /** `ws://127.0.0.1:PORT/stream` */
+  url: string;
+  /** `http://127.0.0.1:PORT` */
+  httpUrl: string;
+  epoch: string;
+  publishToken: string;
+}
+
+export const serverInfo = () => executeServerCommand<void, ServerInfo>('lmw-server');
+/** Terminates every WebSocket on the server; returns how many. */
+export const dropAllConnections = () => executeServerCommand<void, number>('lmw-drop');
+/** Stops and starts the server on the same port: a new epoch. */
+export const restartServer = () => executeServerCommand<void, { url: string; epoch: string }>('lmw-restart');
+/** Refuses WebSocket upgrades (HTTP 503) for `ms`; REST keeps working. */
+export const refuseUpgrades = (ms: number) => executeServerCommand<{ ms: number }, boolean>('lmw-refuse', { ms });
+/** The server stops sending anything (frames, pongs, pings) on open sockets for `ms`. */
+export const silenceServer = (ms: number) => executeServerCommand<{ ms: number }, boolean>('lmw-silence', { ms });
+/** The next update of `topic` is withheld from subscribers (it stays in history): a gap. */
+export const injectGap = (topic: string) => executeServerCommand<{ topic: string }, boolean>('lmw-gap', { topic });
+
+export async function fetchSnapshot<D = unknown>(topic: string): Promise<TopicSnapshot<D>> {
+  const { httpUrl } = await serverInfo();
+  const response = await fetch(`${httpUrl}/api/snapshot?topic=${encodeURIComponent(topic)}`);
+  if (!response.ok) throw new Error(`GET /api/snapshot ${topic}: ${response.status}`);
+  return (await response.json()) as TopicSnapshot<D>;
+}
+
+/** Polls `check` every 20 ms until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

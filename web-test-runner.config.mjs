@@ -1,0 +1,31 @@
+// @ts-check
+// Run through `node --import tsx` (see package.json) so this config can start the
+// TypeScript reference server in-process.
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { defaultReporter } from '@web/test-runner';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { fileURLToPath } from 'node:url';
+import { referenceServerPlugin } from './test/support/reference-server-plugin.mjs';
+import { countsReporter } from './test/support/counts-reporter.mjs';
+import { chromiumPath, chromiumArgs } from './scripts/chromium.mjs';
+
+/** @type {import('@web/test-runner').TestRunnerConfig} */
+export default {
+  files: ['test/**/*.test.ts', '!test/server/**'],
+  nodeResolve: { exportConditions: ['production'] },
+  // One file at a time: server commands (drop, restart, refuse) act on the one shared server.
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  testsFinishTimeout: 600_000,
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
+    referenceServerPlugin(),
+  ],
+  browsers: [
+    chromeLauncher({
+      launchOptions: { executablePath: chromiumPath(), headless: true, args: chromiumArgs },
+    }),
+  ],
+  testFramework: { config: { timeout: 30_000 } },
+  reporters: [defaultReporter(), countsReporter()],
+};
