@@ -1,0 +1,100 @@
+/** Public types of the shared stream controller (no DOM). */
+import type { UpdateMessage } from '../protocol/index.js';
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'polling' | 'paused' | 'closed';
+export type StreamMode = 'realtime' | 'polling' | 'paused';
+
+export interface StreamOptions {
+  /** Hello token: a string, or a function called before every connect (and before expiry). */
+  token?: string | (() => string | Promise<string>);
+  /** Backoff base delay (ms). Default 500. */
+  backoffBaseMs?: number;
+  /** Backoff cap (ms). Default 30,000. */
+  backoffMaxMs?: number;
+  /** Failed connects in a row before giving up (state `closed`). Default Infinity. */
+  maxRetries?: number;
+  /** Connect timeout (ms). Default 5,000. */
+  connectTimeoutMs?: number;
+  /** Failed connects in a row before polling takes over. Default 3. */
+  fallbackAfter?: number;
+  /** Poll period in polling mode (ms). Default 2,000. */
+  pollIntervalMs?: number;
+  /** Delay between the last unsubscribe of a topic and the wire `unsub` (ms). Default 1,000. */
+  lingerMs?: number;
+  /** Close the socket when nothing has been subscribed for this long (ms). Default 5,000. */
+  idleCloseMs?: number;
+  /** Remember pause/resume in localStorage per URL. Default false. */
+  persist?: boolean;
+  /** Bars kept per candle topic. Default 2,000. */
+  maxBars?: number;
+}
+
+/** A topic's current state: the last snapshot plus every update applied since, in order. */
+export interface TopicState<D = unknown> {
+  topic: string;
+  epoch: string;
+  seq: number;
+  data: D;
+}
+
+export type TopicEventKind = 'snapshot' | 'update' | 'reset';
+
+export interface TopicEvent<D = unknown, U = unknown> {
+  /**
+   * `snapshot`: first state for this listener (or after resume()); `update`: updates were
+   * applied; `reset`: continuity was lost (new epoch or unrecoverable gap) and the state was
+   * replaced from a snapshot.
+   */
+  kind: TopicEventKind;
+  state: TopicState<D>;
+  /** The last applied update (kind `update`). */
+  update?: UpdateMessage<U>;
+  /** Every update applied since this listener's previous call, oldest first (kind `update`). */
+  updates?: UpdateMessage<U>[];
+}
+
+export type TopicListener<D = unknown, U = unknown> = (event: TopicEvent<D, U>) => void;
+
+export interface SubscribeOptions {
+  /** `frame` (default for elements): at most one call per animation frame; `none`: every update. */
+  coalesce?: 'frame' | 'none';
+  /** Called when the server rejects the topic (unknown_topic, forbidden, …). */
+  onError?: (error: StreamError) => void;
+}
+
+export interface SubscriptionHandle {
+  readonly topic: string;
+  unsubscribe(): void;
+}
+
+export interface StreamError {
+  code: string;
+  message: string;
+  topic?: string;
+}
+
+export interface StreamMetrics {
+  latencyMs: number | null;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  messagesPerSecond: number;
+  bytesPerSecond: number;
+  reconnects: number;
+  gapsRecovered: number;
+  resyncs: number;
+  duplicatesDropped: number;
+  badFrames: number;
+  lastMessageAt: number | null;
+  connectedSince: number | null;
+  mode: StreamMode;
+  /** Consecutive failed connect attempts (0 while connected). */
+  attempt: number;
+  /** Messages received per topic since the stream was created. */
+  topicMessages: Record<string, number>;
+}
+
+export interface StreamEventMap {
+  statechange: { state: ConnectionState; previous: ConnectionState };
+  metrics: StreamMetrics;
+  error: StreamError;
+}
