@@ -1,0 +1,102 @@
+/**
+ * Trades to OHLCV bars for every interval. A trade lands in the bar of its own
+ * time (UTC), never its arrival time: a late trade updates its older bar and the
+ * update carries that bar's time. Open and close follow trade time too, so a late
+ * trade that is older than a bar's first trade becomes its open (ties keep arrival
+ * order: the first to arrive opens, the last to arrive closes).
+ */
+import { findBar, INTERVAL_SECONDS, type Bar, type Trade } from '../src/protocol/index.js';
+import type { CandleTopic, TopicRegistry } from './topics.js';
+
+/** Trade-time span of a bar: when its open and its close happened (epoch ms). */
+interface BarSpan {
+  first: number;
+  last: number;
+}
+
+export function bucketStart(timeMs: number, intervalSec: number): number {
+  return Math.floor(timeMs / (intervalSec * 1000)) * intervalSec;
+}
+
+export class CandleAggregator {
+  private readonly spans = new Map<CandleTopic, Map<number, BarSpan>>();
+
+  constructor(private readonly registry: TopicRegistry) {}
+
+  /**
+   * Folds `trades` into the bars. With `publish`, each changed bar goes out as one
+   * update per topic (the bar's final state for this batch, bars in time order);
+   * without, the bars are written into the initial state (start-up history only).
+   */
+  ingest(trades: readonly Trade[], publish = true): void {
+    const changed = new Map<CandleTopic, Map<number, Bar>>();
+    for (const trade of trades) {
+      for (const topic of this.registry.candleSeries(trade.symbol)) {
+        let pending = changed.get(topic);
+        if (!pending) changed.set(topic, (pending = new Map()));
+        const bar = this.fold(topic, pending, trade);
+        if (bar) pending.set(bar.time, bar);
+      }
+    }
+    for (const [topic, bars] of changed) {
+      const ordered = [...bars.values()].sort((a, b) => a.time - b.time);
+      for (const bar of ordered) {
+        if (publish) topic.publish(bar);
+        else topic.seed(bar);
+      }
+      this.prune(topic);
+    }
+  }
+
+  /** The new state of the trade's bar, or undefined when the bar is older than the series keeps. */
+  private fold(topic: CandleTopic, pending: Map<number, Bar>, trade: Trade): Bar | undefined {
+    const time = bucketStart(trade.time, INTERVAL_SECONDS[topic.interval]);
+    let current = pending.get(time);
+    if (!current) {
+      const bars = topic.state.bars;
+      const index = findBar(bars, time);
+      if (index >= 0) current = bars[index];
+      else if (bars.length >= topic.maxBars && index === -1) return undefined; // before a full window
+    }
+    let spans = this.spans.get(topic);
+    if (!spans) this.spans.set(topic, (spans = new Map()));
+    const span = current ? spans.get(time) : undefined;
+    if (!current || !span) {
+      spans.set(time, { first: trade.time, last: trade.time });
+      if (!current) {
+        const p = trade.price;
+        return { time, open: p, high: p, low: p, close: p, volume: trade.size, trades: 1 };
+      }
+    }
+    const next: Bar = {
+      time,
+      open: current.open,
+      high: Math.max(current.high, trade.price),
+      low: Math.min(current.low, trade.price),
+      close: current.close,
+      volume: current.volume + trade.size,
+      trades: current.trades + 1,
+    };
+    if (span) {
+      if (trade.time < span.first) {
+        span.first = trade.time;
+        next.open = trade.price;
+      }
+      if (trade.time >= span.last) {
+        span.last = trade.time;
+        next.close = trade.price;
+      }
+    } else {
+      next.close = trade.price;
+    }
+    return next;
+  }
+
+  /** Forgets the spans of bars the series no longer keeps, so memory stays bounded. */
+  private prune(topic: CandleTopic): void {
+    const spans = this.spans.get(topic);
+    const oldest = topic.state.bars[0];
+    if (!spans || !oldest || spans.size <= topic.maxBars + 64) return;
+    for (const time of spans.keys()) if (time < oldest.time) spans.delete(time);
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The reference market server: wiring of topics, feeds, sessions, REST and dev
+ * controls. `startMarketServer` is used by the CLI, the browser test runner and
+ * the server tests alike.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  CloseCode,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_HISTORY,
+  DEFAULT_MAX_FRAME_BYTES,
+  HELLO_TIMEOUT_MS,
+  STREAM_PATH,
+  validateTrade,
+  type Trade,
+} from '../src/protocol/index.js';
+import { CandleAggregator } from './aggregator.js';
+import { Session, type HelloVerdict, type SessionContext } from './connection.js';
+import { loadTradesFile, ReplayFeed } from './feeds/replay.js';
+import { MarketSimulator } from './feeds/simulator.js';
+import { createHttpHandler } from './http.js';
+import { ServerMetrics } from './metrics.js';
+import { PortfolioBook } from './portfolio.js';
+import { TopicRegistry } from './topics.js';
+
+export interface MarketServerOptions {
+  host?: string; // default 127.0.0.1
+  port?: number; // 0 = free port
+  seed?: number; // simulator seed, default 1
+  symbols?: string[]; // default ['BTC-USD','ETH-USD','SOL-USD','AAPL','MSFT','EURUSD']
+  rate?: number; // simulated trades/s per symbol, default 5
+  feed?: 'sim' | 'none' | 'replay'; // default 'sim'
+  replayFile?: string;
+  speed?: number; // --replay FILE --speed X (JSON Lines trades {symbol,price,size,time})
+  history?: number; // updates kept per topic for resume, default 10_000
+  heartbeatMs?: number; // default 15_000
+  maxFrameBytes?: number; // default 64 KiB
+  publishToken?: string; // enables POST /api/trades
+  devControls?: boolean; // enables POST /admin/* (drop, refuse, silence, gap)
+  staticRoot?: string; // when set, serve the demo: GET / -> <staticRoot>/demo/index.html, /demo/*, /dist/*
+  logger?: (line: string) => void; // default: no logging in tests; cli passes console.log
+}
+
+/** Knobs for tests, not part of the public options. */
+export interface InternalServerOptions extends MarketServerOptions {
+  /** Time a client has to send `hello` (default 5 s). */
+  helloTimeoutMs?: number;
+  /** Simulator loop period (default 50 ms). */
+  tickMs?: number;
+  /** Simulated account fills per second (default 0.3). */
+  fillRate?: number;
+}
+
+export interface DevControls {
+  dropAll(): number;
+  refuseUpgrades(ms: number): void;
+  silence(ms: number): void;
+  injectGap(topic: string): void;
+}
+
+export interface MarketServer {
+  port: number;
+  host: string;
+  url: string; // ws://HOST:PORT/stream
+  httpUrl: string; // http://HOST:PORT
+  epoch: string; // changes on each start and on history reset
+  controls: DevControls;
+  publishTrades(trades: Trade[]): void;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'AAPL', 'MSFT', 'EURUSD'];
+export const DEMO_ACCOUNT = 'demo';
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`invalid server option: ${message}`);
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+export async function startMarketServer(options: MarketServerOptions = {}): Promise<MarketServer> {
+  const internal = options as InternalServerOptions;
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  const seed = options.seed ?? 1;
+  const symbols = options.symbols ?? DEFAULT_SYMBOLS;
+  const rate = options.rate ?? 5;
+  const feed = options.feed ?? (options.replayFile ? 'replay' : 'sim');
+  const history = options.history ?? DEFAULT_HISTORY;
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const helloTimeoutMs = internal.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+  const log = options.logger ?? (() => {});
+
+  check(Number.isInteger(port) && port >= 0 && port <= 65535, 'port must be an integer from 0 to 65535');
+  check(Number.isFinite(seed), 'seed must be a number');
+  check(Number.isFinite(rate) && rate >= 0, 'rate must be a non-negative number');
+  check(['sim', 'none', 'replay'].includes(feed), 'feed must be sim, none or replay');
+  check(Number.isInteger(history) && history >= 0, 'history must be a non-negative integer');
+  check(Number.isInteger(heartbeatMs) && heartbeatMs > 0, 'heartbeatMs must be a positive integer');
+  check(Number.isInteger(maxFrameBytes) && maxFrameBytes > 0, 'maxFrameBytes must be a positive integer');
+  for (const symbol of symbols) check(validateTrade({ symbol, price: 1, size: 0, time: 0 }) === null, `bad symbol "${symbol}"`);
+  check(feed !== 'replay' || typeof options.replayFile === 'string', 'feed replay needs replayFile');
+  check(options.publishToken === undefined || options.publishToken.length > 0, 'publishToken must not be empty');
+
+  const registry = new TopicRegistry({ history });
+  const aggregator = new CandleAggregator(registry);
+  let book: PortfolioBook | undefined;
+
+  /** Every trade, whatever its source, goes through here. */
+  const ingest = (trades: Trade[], publish: boolean) => {
+    aggregator.ingest(trades, publish);
+    if (book && publish) {
+      book.mark(trades);
+      book.flush();
+    }
+  };
+
+  let simulator: MarketSimulator | undefined;
+  let replay: ReplayFeed | undefined;
+  if (feed === 'sim') {
+    simulator = new MarketSimulator(
+      { seed, symbols, rate, tickMs: internal.tickMs, fillRate: internal.fillRate },
+      {
+        ingest,
+        fill: (symbol, qty, price) => book?.fill(symbol, qty, price),
+        held: (symbol) => book?.has(symbol) ?? false,
+      },
+    );
+    simulator.backfill();
+    book = new PortfolioBook(registry, DEMO_ACCOUNT, 'USD', simulator.initialHoldings());
+  } else if (feed === 'replay') {
+    const trades = await loadTradesFile(options.replayFile!);
+    replay = new ReplayFeed(trades, (batch) => ingest(batch, true), {
+      speed: options.speed ?? 1,
+      onDone: () => log(`replay of ${options.replayFile} finished (${trades.length} trades)`),
+    });
+  }
+
+  // ---- sessions and batching -------------------------------------------------
+  const sessions = new Set<Session>();
+  const metrics = new ServerMetrics({
+    connections: () => sessions.size,
+    subscriptions: () => {
+      let n = 0;
+      for (const s of sessions) n += s.topics.size;
+      return n;
+    },
+    topics: () => registry.topics.size,
+  });
+  let dirty: Session[] = [];
+  let flushScheduled = false;
+  const flushAll = () => {
+    flushScheduled = false;
+    const batch = dirty;
+    dirty = [];
+    for (const session of batch) session.flush();
+  };
+  const sessionContext: SessionContext = {
+    registry,
+    metrics,
+    heartbeatMs,
+    helloTimeoutMs,
+    scheduleFlush(session) {
+      dirty.push(session);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushAll);
+      }
+    },
+    // Auth (issue 5) decides here; v1 without auth accepts every valid hello.
+    acceptHello: (): HelloVerdict => ({ ok: true }),
+    closed(session) {
+      sessions.delete(session);
+    },
+  };
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+  const onConnection = (ws: WebSocket) => {
+    const session = new Session(ws, sessionContext);
+    sessions.add(session);
+    metrics.connectionOpened();
+  };
+
+  // ---- dev controls ------------------------------------------------------------
+  let refuseUntil = 0;
+  const silenceTimers = new Set<NodeJS.Timeout>();
+  const controls: DevControls = {
+    dropAll() {
+      const all = [...sessions];
+      for (const session of all) {
+        if (session.silenced) session.terminate('dropped');
+        else session.close(CloseCode.Dropped, 'dropped by operator');
+      }
+      return all.length;
+    },
+    refuseUpgrades(ms) {
+      refuseUntil = ms > 0 ? Date.now() + ms : 0;
+    },
+    silence(ms) {
+      if (!(ms > 0)) return;
+      const victims = [...sessions].filter((s) => !s.silenced);
+      for (const session of victims) session.silence();
+      // Afterwards the links stay dead: the client must have noticed and reconnected.
+      const timer = setTimeout(() => {
+        silenceTimers.delete(timer);
+        for (const session of victims) session.terminate('silenced');
+      }, ms);
+      silenceTimers.add(timer);
+    },
+    injectGap(name) {
+      const topic = registry.get(name);
+      if (!topic) throw new Error(`injectGap: unknown topic ${name}`);
+      topic.withholdNext = true;
+    },
+  };
+
+  const publishTrades = (trades: Trade[]) => {
+    if (!Array.isArray(trades)) throw new TypeError('publishTrades expects an array of trades');
+    trades.forEach((trade, i) => {
+      const error = validateTrade(trade);
+      if (error) throw new TypeError(`trades[${i}]: ${error}`);
+    });
+    ingest(
+      trades.map(({ symbol, price, size, time }) => ({ symbol, price, size, time })),
+      true,
+    );
+  };
+
+  // ---- HTTP and upgrades -------------------------------------------------------
+  const httpServer = createServer(
+    createHttpHandler({
+      registry,
+      metrics,
+      publishToken: options.publishToken,
+      controls: options.devControls ? controls : undefined,
+      staticRoot: options.staticRoot,
+      publishTrades,
+      connections: () => sessions.size,
+      log,
+    }),
+  );
+  let closing = false;
+  const refuse = (socket: Duplex, status: number, text: string, extra = '') => {
+    const body = `${status} ${text}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`,
+    );
+  };
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== STREAM_PATH) return refuse(socket, 404, 'Not Found');
+    if (closing) return refuse(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
+    if (Date.now() < refuseUntil) return refuse(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
+    // Origin checks and connection limits (issue 5) belong here, before the handshake.
+    wss.handleUpgrade(req, socket, head, onConnection);
+  });
+  httpServer.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const address = httpServer.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+
+  const heartbeat = setInterval(() => {
+    const now = Date.now();
+    for (const session of sessions) session.heartbeat(now);
+  }, heartbeatMs);
+  heartbeat.unref?.();
+
+  simulator?.start();
+  replay?.start();
+
+  const close = async () => {
+    if (closing) return;
+    closing = true;
+    simulator?.stop();
+    replay?.stop();
+    clearInterval(heartbeat);
+    for (const timer of silenceTimers) clearTimeout(timer);
+    silenceTimers.clear();
+    flushAll();
+    const open = [...sessions];
+    const allClosed = Promise.all(open.map((s) => new Promise<void>((resolve) => (s.ws.readyState === s.ws.CLOSED ? resolve() : s.ws.once('close', () => resolve())))));
+    for (const session of open) {
+      if (session.silenced) session.terminate('shutdown');
+      else session.close(CloseCode.GoingAway, 'server shutting down');
+    }
+    // Give clients a moment to answer the close, then cut whoever did not.
+    await Promise.race([allClosed, new Promise((resolve) => setTimeout(resolve, 500))]);
+    for (const session of sessions) session.ws.terminate();
+    await allClosed;
+    wss.close();
+    await new Promise<void>((resolve) => {
+      httpServer.close(() => resolve());
+      httpServer.closeAllConnections();
+    });
+  };
+
+  const hostForUrl = urlHost(host);
+  return {
+    port: actualPort,
+    host,
+    url: `ws://${hostForUrl}:${actualPort}${STREAM_PATH}`,
+    httpUrl: `http://${hostForUrl}:${actualPort}`,
+    get epoch() {
+      return registry.epoch;
+    },
+    controls,
+    publishTrades,
+    close,
+  };
+}

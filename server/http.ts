@@ -1,0 +1,219 @@
+/**
+ * The REST side: snapshots, health, metrics, trade publishing, dev controls and
+ * (with `staticRoot`) the demo page. JSON answers; errors are `{error, message}`.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { validateTrade, type Trade } from '../src/protocol/index.js';
+import type { ServerMetrics } from './metrics.js';
+import { serveStatic } from './static.js';
+import type { TopicRegistry } from './topics.js';
+
+/** Largest `POST /api/trades` body accepted. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Longest dev-control duration accepted (`ms`), so a typo cannot wedge a server for days. */
+export const MAX_CONTROL_MS = 10 * 60 * 1000;
+
+export interface HttpControls {
+  dropAll(): number;
+  refuseUpgrades(ms: number): void;
+  silence(ms: number): void;
+  injectGap(topic: string): void;
+}
+
+export interface HttpContext {
+  registry: TopicRegistry;
+  metrics: ServerMetrics;
+  publishToken: string | undefined;
+  /** Set only when dev controls are enabled. */
+  controls: HttpControls | undefined;
+  staticRoot: string | undefined;
+  publishTrades(trades: Trade[]): void;
+  connections(): number;
+  log(line: string): void;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const CORS = { 'Access-Control-Allow-Origin': '*' };
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Constant-time comparison (hashing first makes the lengths equal). */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new HttpError(413, 'payload_too_large', `body over ${limit} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        reject(new HttpError(413, 'payload_too_large', `body over ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', reject);
+  });
+}
+
+function parseMs(value: string | null): number {
+  const ms = Number(value);
+  if (value === null || value === '' || !Number.isSafeInteger(ms) || ms < 0 || ms > MAX_CONTROL_MS)
+    throw new HttpError(400, 'bad_request', `ms must be an integer from 0 to ${MAX_CONTROL_MS}`);
+  return ms;
+}
+
+export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const isGet = method === 'GET' || method === 'HEAD';
+
+    if (path.startsWith('/api/') && method === 'OPTIONS') {
+      res.writeHead(204, { ...CORS, 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Max-Age': '600' }).end();
+      return;
+    }
+    if (path === '/api/snapshot') {
+      if (!isGet) throw new HttpError(405, 'method_not_allowed', 'use GET', { Allow: 'GET', ...CORS });
+      const name = url.searchParams.get('topic');
+      if (!name) throw new HttpError(400, 'bad_request', 'missing ?topic=', CORS);
+      const resolved = ctx.registry.resolve(name);
+      if (!resolved.ok) throw new HttpError(resolved.code === 'bad_request' ? 400 : 404, resolved.code, resolved.message, CORS);
+      const topic = resolved.topic;
+      sendJson(res, 200, { topic: topic.name, epoch: ctx.registry.epoch, seq: topic.seq, data: topic.state }, CORS);
+      return;
+    }
+    if (path === '/api/trades') {
+      if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST', { Allow: 'POST' });
+      await publish(req, res);
+      return;
+    }
+    if (path === '/healthz' && isGet) {
+      sendJson(res, 200, { status: 'ok', epoch: ctx.registry.epoch, connections: ctx.connections(), topics: ctx.registry.topics.size });
+      return;
+    }
+    if (path === '/metrics' && isGet) {
+      const text = await ctx.metrics.text();
+      res.writeHead(200, { 'Content-Type': ctx.metrics.contentType, 'Cache-Control': 'no-store' }).end(text);
+      return;
+    }
+    if (path.startsWith('/admin/') && ctx.controls) {
+      if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST', { Allow: 'POST' });
+      admin(ctx.controls, path, url.searchParams, res);
+      return;
+    }
+    if (isGet && ctx.staticRoot && (await serveStatic(ctx.staticRoot, path, req, res))) return;
+    throw new HttpError(404, 'not_found', `nothing at ${method} ${path.slice(0, 200)}`);
+  };
+
+  const publish = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (ctx.publishToken === undefined) throw new HttpError(403, 'forbidden', 'publishing is disabled (start the server with --publish-token)');
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer (.+)$/.exec(header);
+    if (!match || !sameSecret(match[1]!, ctx.publishToken))
+      throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
+    const text = await readBody(req, MAX_BODY_BYTES);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, 'bad_request', 'body is not valid JSON');
+    }
+    if (!Array.isArray(body)) throw new HttpError(400, 'bad_request', 'body must be a JSON array of trades');
+    const trades: Trade[] = [];
+    for (let i = 0; i < body.length; i++) {
+      const error = validateTrade(body[i]);
+      if (error) throw new HttpError(400, 'bad_request', `trades[${i}]: ${error}`);
+      const { symbol, price, size, time } = body[i] as Trade;
+      trades.push({ symbol, price, size, time });
+    }
+    ctx.publishTrades(trades);
+    sendJson(res, 200, { accepted: trades.length });
+  };
+
+  const admin = (controls: HttpControls, path: string, query: URLSearchParams, res: ServerResponse): void => {
+    switch (path) {
+      case '/admin/drop':
+        sendJson(res, 200, { dropped: controls.dropAll() });
+        return;
+      case '/admin/refuse': {
+        const ms = parseMs(query.get('ms'));
+        controls.refuseUpgrades(ms);
+        sendJson(res, 200, { refusing: ms });
+        return;
+      }
+      case '/admin/silence': {
+        const ms = parseMs(query.get('ms'));
+        controls.silence(ms);
+        sendJson(res, 200, { silenced: ms });
+        return;
+      }
+      case '/admin/gap': {
+        const name = query.get('topic') ?? '';
+        const resolved = ctx.registry.resolve(name);
+        if (!resolved.ok) throw new HttpError(resolved.code === 'bad_request' ? 400 : 404, resolved.code, resolved.message);
+        controls.injectGap(name);
+        sendJson(res, 200, { gap: name });
+        return;
+      }
+      default:
+        throw new HttpError(404, 'not_found', `no admin action ${path.slice(0, 100)}`);
+    }
+  };
+
+  return (req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof HttpError) {
+        // Say we close, and drain what the client still sends, so a 413 reaches it.
+        if (error.status === 413) {
+          res.setHeader('Connection', 'close');
+          req.resume();
+        }
+        sendJson(res, error.status, { error: error.code, message: error.message }, error.headers);
+        return;
+      }
+      ctx.log(`http error on ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
+      sendJson(res, 500, { error: 'internal', message: 'internal server error' });
+    });
+  };
+}

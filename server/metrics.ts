@@ -1,0 +1,90 @@
+/**
+ * Prometheus metrics, one registry per server instance (so tests can run several
+ * servers in one process). The hot path bumps plain numbers; the registry reads
+ * them when scraped.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  /** Messages (not frames) sent to clients; a batch of n counts n. */
+  messagesSent = 0;
+  framesSent = 0;
+  bytesSent = 0;
+  private readonly errors: Counter<'code'>;
+  private readonly closes: Counter<'code'>;
+  private readonly connectionsTotal: Counter;
+
+  constructor(sources: { connections: () => number; subscriptions: () => number; topics: () => number }) {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'lmw_connections',
+      help: 'Open WebSocket connections',
+      registers,
+      collect() {
+        this.set(sources.connections());
+      },
+    });
+    new Gauge({
+      name: 'lmw_subscriptions',
+      help: 'Topic subscriptions over all connections',
+      registers,
+      collect() {
+        this.set(sources.subscriptions());
+      },
+    });
+    new Gauge({
+      name: 'lmw_topics',
+      help: 'Topics the server publishes',
+      registers,
+      collect() {
+        this.set(sources.topics());
+      },
+    });
+    this.connectionsTotal = new Counter({ name: 'lmw_connections_total', help: 'WebSocket connections accepted', registers });
+    const counterOf = (name: string, help: string, read: () => number) => {
+      let reported = 0;
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const value = read();
+          if (value > reported) this.inc(value - reported);
+          reported = value;
+        },
+      });
+    };
+    counterOf('lmw_messages_sent_total', 'Protocol messages sent (a batch frame of n messages counts n)', () => this.messagesSent);
+    counterOf('lmw_frames_sent_total', 'WebSocket frames sent', () => this.framesSent);
+    counterOf('lmw_bytes_sent_total', 'Payload bytes sent in WebSocket frames', () => this.bytesSent);
+    this.errors = new Counter({ name: 'lmw_errors_total', help: 'Error frames sent, by code', labelNames: ['code'], registers });
+    this.closes = new Counter({ name: 'lmw_closes_total', help: 'Connections closed by the server, by close code', labelNames: ['code'], registers });
+  }
+
+  connectionOpened(): void {
+    this.connectionsTotal.inc();
+  }
+
+  error(code: string): void {
+    this.errors.inc({ code });
+  }
+
+  closed(code: number | string): void {
+    this.closes.inc({ code: String(code) });
+  }
+
+  sent(messages: number, bytes: number): void {
+    this.messagesSent += messages;
+    this.framesSent += 1;
+    this.bytesSent += bytes;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
