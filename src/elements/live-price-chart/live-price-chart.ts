@@ -1,0 +1,417 @@
+import { html, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators/property.js';
+import type { IChartApi, ISeriesApi, SeriesType, UTCTimestamp } from 'lightweight-charts';
+import {
+  DEFAULT_MAX_BARS,
+  INTERVALS,
+  INTERVAL_SECONDS,
+  SYMBOL_PATTERN,
+  candlesTopic,
+  findBar,
+  isInterval,
+  upsertBar,
+  type Bar,
+  type CandleSnapshotData,
+  type UpdateMessage,
+} from '../../protocol/index.js';
+import type { TopicEvent } from '../../stream/types.js';
+import { MarketElement, errorText, type TopicChoice } from '../base/market-element.js';
+import { defineElement } from '../base/define.js';
+import { themeStyles } from '../base/theme.styles.js';
+import { chartStyles } from './live-price-chart.styles.js';
+
+export type ChartType = 'candles' | 'line' | 'area';
+export const CHART_TYPES: readonly ChartType[] = ['candles', 'line', 'area'];
+
+/** Detail of `lmw-bar`. */
+export interface BarEventDetail {
+  bar: Bar;
+}
+
+type ChartLibrary = typeof import('lightweight-charts');
+let chartLibrary: Promise<ChartLibrary> | undefined;
+
+/**
+ * Loads lightweight-charts once, on demand: pages without a chart never fetch it
+ * (in the bundle it is a separate chunk).
+ */
+export function loadChartLibrary(): Promise<ChartLibrary> {
+  chartLibrary ??= import('lightweight-charts').catch((error: unknown) => {
+    chartLibrary = undefined; // let a later chart try again
+    throw error;
+  });
+  return chartLibrary;
+}
+
+/**
+ * A live candlestick, line or area chart of one symbol, with a header showing the
+ * last price and its change over the bars shown.
+ *
+ * @summary Live price chart (lightweight-charts, loaded lazily).
+ *
+ * @attr state - Reflects the read-only `state`: `loading`, `live`, `stale` or `error`.
+ *
+ * @fires lmw-bar - A live bar arrived (at most once per animation frame); detail `{bar}`, the latest bar.
+ * @fires lmw-state-change - `state` changed; detail `{state, previous}`.
+ * @fires lmw-error - Entered the error state (bad attribute, unknown symbol, server error); detail `{code, message}`.
+ *
+ * @csspart header - The header row (symbol, price, change).
+ * @csspart symbol - The symbol text.
+ * @csspart price - The last price.
+ * @csspart change - The change (absolute and percent).
+ * @csspart chart - The chart area.
+ * @csspart notice - The stale-data marker (`Reconnecting…`, `Paused`, …).
+ * @csspart error - The error message box.
+ *
+ * @cssprop --lmw-up - Colour of rising prices and up candles.
+ * @cssprop --lmw-down - Colour of falling prices and down candles.
+ * @cssprop --lmw-text - Text colour.
+ * @cssprop --lmw-muted - Secondary text colour.
+ * @cssprop --lmw-bg - Background colour.
+ * @cssprop --lmw-surface - Background of buttons and skeletons.
+ * @cssprop --lmw-border - Border colour.
+ * @cssprop --lmw-grid - Chart grid line colour.
+ * @cssprop --lmw-accent - Accent colour (focus rings, line and area series).
+ * @cssprop --lmw-warn - Colour of the stale-data marker.
+ * @cssprop --lmw-font - Font family.
+ * @cssprop --lmw-radius - Corner radius.
+ */
+export class LivePriceChart extends MarketElement {
+  static override styles = [themeStyles, chartStyles];
+
+  /** Instrument symbol, e.g. `BTC-USD` (letters, digits and `._/-`). */
+  @property() symbol = '';
+
+  /** Bar interval: `1s`, `5s`, `1m`, `5m`, `15m` or `1h`. Anything else is an error. */
+  @property() interval: string = '1m';
+
+  /** Series type: `candles`, `line` or `area`. */
+  @property({ attribute: 'chart-type' }) chartType: string = 'candles';
+
+  /** Most bars kept and drawn (oldest dropped first). A positive integer. */
+  @property({ attribute: 'max-bars', type: Number }) maxBars = DEFAULT_MAX_BARS;
+
+  private _bars: Bar[] = [];
+  private _hasSnapshot = false;
+  private _chart?: IChartApi;
+  private _series?: ISeriesApi<SeriesType>;
+  private _seriesType?: ChartType;
+  private _library?: ChartLibrary;
+  private _schemeQuery?: MediaQueryList;
+  private readonly _onSchemeChange = () => this.applyTheme();
+
+  /** The bars the chart shows, oldest first (a copy). */
+  get bars(): Bar[] {
+    return this._bars.map((bar) => ({ ...bar }));
+  }
+
+  /** Close of the newest bar, or null before the first snapshot. */
+  get lastPrice(): number | null {
+    return this._bars.at(-1)?.close ?? null;
+  }
+
+  protected override get hasData(): boolean {
+    return this._hasSnapshot;
+  }
+
+  protected override topicChoice(): TopicChoice {
+    const symbol = this.symbol.trim();
+    const bad = (message: string): TopicChoice => ({ error: { code: 'bad_attribute', message } });
+    if (!symbol) return bad('Set the symbol attribute, e.g. symbol="BTC-USD".');
+    if (!SYMBOL_PATTERN.test(symbol)) return bad(`Invalid symbol "${symbol}".`);
+    if (!isInterval(this.interval)) return bad(`Unknown interval "${this.interval}" (use ${INTERVALS.join(', ')}).`);
+    if (!(CHART_TYPES as readonly string[]).includes(this.chartType))
+      return bad(`Unknown chart-type "${this.chartType}" (use ${CHART_TYPES.join(', ')}).`);
+    if (!Number.isInteger(this.maxBars) || this.maxBars < 1) return bad('max-bars must be a positive integer.');
+    return { topic: candlesTopic(symbol, this.interval) };
+  }
+
+  protected override clearData(): void {
+    this._bars = [];
+    this._hasSnapshot = false;
+    this._series?.setData([]);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this._schemeQuery = window.matchMedia?.('(prefers-color-scheme: dark)');
+    this._schemeQuery?.addEventListener('change', this._onSchemeChange);
+    // Start fetching the chart code now, in parallel with the first snapshot.
+    loadChartLibrary().catch(() => {});
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this._schemeQuery?.removeEventListener('change', this._onSchemeChange);
+    this.destroyChart();
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    super.updated(changed);
+    if (this._chart) {
+      if (changed.has('theme') || changed.has('locale')) this.applyTheme();
+      if (changed.has('chartType') || changed.has('interval')) this.syncSeries();
+    }
+    if (changed.has('maxBars') && this._bars.length > this.maxBars && this.maxBars >= 1) {
+      this._bars.splice(0, this._bars.length - this.maxBars);
+      this._series?.setData(this._bars.map((bar) => this.toPoint(bar)));
+    }
+    if (this._hasSnapshot && !this._chart && this.state !== 'error') void this.createChart();
+  }
+
+  // ---- data ----------------------------------------------------------------
+
+  protected override onTopicEvent(event: TopicEvent): void {
+    const data = event.state.data as CandleSnapshotData;
+    if (event.kind !== 'update' || !this._hasSnapshot) {
+      this.replaceBars(data.bars);
+      return;
+    }
+    const updates = (event.updates ?? (event.update ? [event.update] : [])) as UpdateMessage<Bar>[];
+    const live = new Map<number, Bar>(); // bars at or after the newest shown, ascending by time
+    const historical: Bar[] = [];
+    let redraw = false;
+    for (const update of updates) {
+      const bar = update.data;
+      const newest = this._bars.at(-1);
+      if (!newest || bar.time >= newest.time) {
+        live.delete(bar.time);
+        live.set(bar.time, bar);
+      } else if (findBar(this._bars, bar.time) >= 0) {
+        historical.push(bar);
+      } else {
+        redraw = true; // an older bar the chart never had: only setData can insert it
+      }
+      upsertBar(this._bars, bar, this.maxBars);
+    }
+    // The stream's state is the truth; if ours drifted (trimmed window, missed call), take it.
+    if (!sameBars(this._bars, data.bars, this.maxBars)) {
+      this._bars = data.bars.slice(-this.maxBars);
+      redraw = true;
+    }
+    const latest = updates.at(-1)?.data;
+    this.draw(redraw, historical, [...live.values()]);
+    if (latest) this.emit<BarEventDetail>('lmw-bar', { bar: { ...latest } });
+  }
+
+  private replaceBars(bars: readonly Bar[]): void {
+    this._bars = bars.slice(-this.maxBars).map((bar) => ({ ...bar }));
+    this._hasSnapshot = true;
+    this.draw(true, [], []);
+  }
+
+  private draw(redraw: boolean, historical: Bar[], live: Bar[]): void {
+    const series = this._series;
+    if (!series) return; // createChart draws everything once it exists
+    if (!redraw) {
+      try {
+        for (const bar of historical) series.update(this.toPoint(bar), true);
+        for (const bar of live) series.update(this.toPoint(bar));
+        return;
+      } catch {
+        // the chart refused a point (e.g. out of order): redraw from our bars
+      }
+    }
+    series.setData(this._bars.map((bar) => this.toPoint(bar)));
+  }
+
+  private toPoint(bar: Bar) {
+    const time = bar.time as UTCTimestamp;
+    return this._seriesType === 'candles'
+      ? { time, open: bar.open, high: bar.high, low: bar.low, close: bar.close }
+      : { time, value: bar.close };
+  }
+
+  // ---- chart ---------------------------------------------------------------
+
+  private _creating = false;
+
+  private async createChart(): Promise<void> {
+    if (this._creating || this._chart) return;
+    this._creating = true;
+    try {
+      this._library = await loadChartLibrary();
+    } catch (error) {
+      this.setError({ code: 'chart_load_failed', message: `Could not load the chart: ${errorText(error)}` });
+      return;
+    } finally {
+      this._creating = false;
+    }
+    const container = this.renderRoot.querySelector<HTMLElement>('.chart');
+    if (!this.isConnected || this._chart || !container) return;
+    this._chart = this._library.createChart(container, {
+      autoSize: true,
+      rightPriceScale: { borderVisible: false },
+      timeScale: { borderVisible: false, rightOffset: 4, barSpacing: 8 },
+      crosshair: { mode: this._library.CrosshairMode.Normal },
+    });
+    this.applyTheme();
+    this.syncSeries();
+  }
+
+  private destroyChart(): void {
+    try {
+      this._chart?.remove();
+    } catch {
+      // already gone
+    }
+    this._chart = undefined;
+    this._series = undefined;
+    this._seriesType = undefined;
+  }
+
+  /** Makes the series match `chart-type`, then draws all bars. */
+  private syncSeries(): void {
+    const lib = this._library;
+    const chart = this._chart;
+    if (!lib || !chart) return;
+    const type = (CHART_TYPES as readonly string[]).includes(this.chartType) ? (this.chartType as ChartType) : 'candles';
+    if (type !== this._seriesType || !this._series) {
+      if (this._series) chart.removeSeries(this._series);
+      const colors = this.colors();
+      this._seriesType = type;
+      this._series =
+        type === 'candles'
+          ? chart.addSeries(lib.CandlestickSeries, {
+              upColor: colors.up,
+              downColor: colors.down,
+              wickUpColor: colors.up,
+              wickDownColor: colors.down,
+              borderVisible: false,
+            })
+          : type === 'line'
+            ? chart.addSeries(lib.LineSeries, { color: colors.accent, lineWidth: 2 })
+            : chart.addSeries(lib.AreaSeries, {
+                lineColor: colors.accent,
+                topColor: withAlpha(colors.accent, 0.35),
+                bottomColor: withAlpha(colors.accent, 0.02),
+                lineWidth: 2,
+              });
+    }
+    const seconds = isInterval(this.interval) ? INTERVAL_SECONDS[this.interval] : 60;
+    chart.applyOptions({ timeScale: { timeVisible: seconds < 86_400, secondsVisible: seconds < 60 } });
+    this._series.setData(this._bars.map((bar) => this.toPoint(bar)));
+  }
+
+  private colors() {
+    const style = getComputedStyle(this);
+    const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+    return {
+      up: read('--_up', '#0b7a4b'),
+      down: read('--_down', '#c42b37'),
+      text: read('--_muted', '#556274'),
+      bg: read('--_bg', '#ffffff'),
+      grid: read('--_grid', '#edf0f4'),
+      accent: read('--_accent', '#2557d6'),
+      font: read('--_font', 'system-ui, sans-serif'),
+    };
+  }
+
+  /** Pushes the CSS theme (and locale) into the canvas, which cannot read CSS itself. */
+  private applyTheme(): void {
+    const chart = this._chart;
+    const lib = this._library;
+    if (!chart || !lib) return;
+    const c = this.colors();
+    chart.applyOptions({
+      layout: {
+        background: { type: lib.ColorType.Solid, color: c.bg },
+        textColor: c.text,
+        fontFamily: c.font,
+      },
+      grid: { vertLines: { color: c.grid }, horzLines: { color: c.grid } },
+      localization: { locale: this.format.locale ?? navigator.language, priceFormatter: (p: number) => this.format.price(p) },
+    });
+    const series = this._series;
+    if (!series) return;
+    if (this._seriesType === 'candles')
+      series.applyOptions({ upColor: c.up, downColor: c.down, wickUpColor: c.up, wickDownColor: c.down });
+    else if (this._seriesType === 'line') series.applyOptions({ color: c.accent });
+    else
+      series.applyOptions({ lineColor: c.accent, topColor: withAlpha(c.accent, 0.35), bottomColor: withAlpha(c.accent, 0.02) });
+  }
+
+  // ---- template ------------------------------------------------------------
+
+  protected override renderContent() {
+    const state = this.state;
+    const bars = this._bars;
+    const last = bars.at(-1);
+    const first = bars[0];
+    const change = last && first ? last.close - first.open : 0;
+    const ratio = last && first && first.open !== 0 ? change / first.open : 0;
+    const direction = change > 0 ? 'up' : change < 0 ? 'down' : '';
+    const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '';
+    const f = this.format;
+    return html`
+      <header part="header">
+        <span class="symbol" part="symbol">${this.symbol.trim() || '—'}</span>
+        <span class="interval">${this.interval}</span>
+        ${last
+          ? html`<span class="price" part="price">${f.price(last.close)}</span>
+              <span class="change ${direction}" part="change"
+                >${arrow ? html`<span aria-hidden="true">${arrow}</span> ` : ''}${f.change(change)}
+                (${f.percent(ratio)})</span
+              >`
+          : state === 'loading'
+            ? html`<span class="skeleton header-skeleton" aria-hidden="true"></span>`
+            : ''}
+        <span class="spacer"></span>
+        ${this.renderStaleMarker()}
+      </header>
+      <div class="body">
+        <div class="chart" part="chart" role="img" aria-label=${this.chartLabel()}></div>
+        ${state === 'error'
+          ? html`<div class="overlay">${this.renderError('Chart unavailable')}</div>`
+          : state === 'loading'
+            ? html`<div class="overlay loading" role="status">
+                <span class="visually-hidden">Loading ${this.symbol} chart…</span>
+                <div class="skeleton"></div>
+                <div class="skeleton axis"></div>
+              </div>`
+            : ''}
+      </div>
+    `;
+  }
+
+  private chartLabel(): string {
+    const last = this._bars.at(-1);
+    const symbol = this.symbol.trim();
+    return last
+      ? `${symbol} ${this.interval} ${this._seriesType ?? this.chartType} chart, ${this._bars.length} bars, last ${this.format.price(last.close)}`
+      : `${symbol} ${this.interval} chart`;
+  }
+}
+
+/** True when `ours` is the tail of `theirs` (newest `max` bars), compared cheaply at both ends. */
+function sameBars(ours: readonly Bar[], theirs: readonly Bar[], max: number): boolean {
+  const expected = Math.min(max, theirs.length);
+  if (ours.length !== expected) return false;
+  if (expected === 0) return true;
+  const a = ours[ours.length - 1]!;
+  const b = theirs[theirs.length - 1]!;
+  return (
+    ours[0]!.time === theirs[theirs.length - expected]!.time &&
+    a.time === b.time &&
+    a.close === b.close &&
+    a.high === b.high &&
+    a.low === b.low &&
+    a.volume === b.volume
+  );
+}
+
+/** `#rrggbb` + alpha → `rgba(…)`; other colour syntaxes are returned unchanged. */
+function withAlpha(color: string, alpha: number): string {
+  const match = /^#([0-9a-f]{6})$/i.exec(color);
+  if (!match) return color;
+  const n = parseInt(match[1]!, 16);
+  return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+defineElement('live-price-chart', LivePriceChart);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'live-price-chart': LivePriceChart;
+  }
+}

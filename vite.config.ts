@@ -1,0 +1,54 @@
+import { defineConfig } from 'vite';
+
+/**
+ * Two library builds (see `npm run build`):
+ * - default mode: `dist/live-market-widgets.js`, ONE self-registering, minified ESM file
+ *   with Lit and the kit inside, for a plain `<script type="module">`. lightweight-charts
+ *   is a dynamic import, so it lands in its own chunk next to it and loads only when a
+ *   chart is on the page.
+ * - `--mode modules`: one ESM module per source file (Lit and lightweight-charts left as
+ *   bare imports) for bundler users: `dist/index.js`, `dist/elements/<tag>/<tag>.js`, …
+ *   Types come from `tsc -p tsconfig.build.json`.
+ */
+export default defineConfig(({ mode }) => {
+  const modules = mode === 'modules';
+  return {
+    server: { host: '127.0.0.1', port: 5173, strictPort: true },
+    build: {
+      outDir: 'dist',
+      emptyOutDir: !modules, // the bundle build runs first and cleans dist/
+      target: 'es2022',
+      sourcemap: true,
+      minify: !modules,
+      reportCompressedSize: true,
+      lib: {
+        entry: 'src/index.ts',
+        formats: ['es'],
+        fileName: () => (modules ? 'index.js' : 'live-market-widgets.js'),
+      },
+      rolldownOptions: modules
+        ? {
+            input: {
+              index: 'src/index.ts',
+              'elements/live-price-chart/live-price-chart': 'src/elements/live-price-chart/live-price-chart.ts',
+              'elements/connection-badge/connection-badge': 'src/elements/connection-badge/connection-badge.ts',
+              'elements/ws-metrics-panel/ws-metrics-panel': 'src/elements/ws-metrics-panel/ws-metrics-panel.ts',
+              'elements/pnl-summary/pnl-summary': 'src/elements/pnl-summary/pnl-summary.ts',
+            },
+            external: [/^lit($|\/)/, /^@lit\//, /^lit-html($|\/)/, /^lit-element($|\/)/, /^lightweight-charts($|\/)/],
+            output: {
+              preserveModules: true,
+              preserveModulesRoot: 'src',
+              entryFileNames: '[name].js',
+            },
+          }
+        : {
+            output: {
+              chunkFileNames: 'chunks/[name]-[hash].js',
+              // Vite keeps whitespace in ES library builds; this file is for browsers as is.
+              minify: true,
+            },
+          },
+    },
+  };
+});
