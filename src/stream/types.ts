@@ -27,6 +27,8 @@ export interface StreamOptions {
   persist?: boolean;
   /** Bars kept per candle topic. Default 2,000. */
   maxBars?: number;
+  /** Random source for the backoff jitter, uniform in [0, 1). Default Math.random. */
+  random?: () => number;
 }
 
 /** A topic's current state: the last snapshot plus every update applied since, in order. */
@@ -83,6 +85,9 @@ export interface StreamMetrics {
   gapsRecovered: number;
   resyncs: number;
   duplicatesDropped: number;
+  /** Updates whose seq skipped ahead (each triggered a resync of its topic). */
+  gapsDetected: number;
+  /** Server messages that failed validation (dropped, reported through `error`). */
   badFrames: number;
   lastMessageAt: number | null;
   connectedSince: number | null;
@@ -97,4 +102,16 @@ export interface StreamEventMap {
   statechange: { state: ConnectionState; previous: ConnectionState };
   metrics: StreamMetrics;
   error: StreamError;
+}
+
+/** Diagnostics, for tests and the curious: counts of what the stream did on the wire. */
+export interface StreamDebug {
+  /** Client frames sent, by op (`hello`, `sub`, `unsub`, `ping`). */
+  readonly sentOps: Readonly<Record<string, number>>;
+  /** WebSockets created over the stream's life. */
+  readonly socketsOpened: number;
+  /** Polling requests made (`GET /api/snapshot`). */
+  readonly polls: number;
+  /** Runs `text` through the stream's real frame handler as if the open socket received it. */
+  injectFrame(text: string): void;
 }

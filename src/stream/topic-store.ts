@@ -1,0 +1,103 @@
+/**
+ * Per-topic state kept by the stream: the current state (snapshot plus every update
+ * applied since), where its wire subscription stands, and the listeners. The apply
+ * rules live here: an update is applied only when its seq is exactly last+1 in the
+ * current epoch; older ones are duplicates, newer ones are gaps.
+ */
+import { applyTopicUpdate, cloneData, type UpdateMessage } from '../protocol/index.js';
+import type { StreamError, TopicEventKind, TopicListener, TopicState } from './types.js';
+
+/** More updates than this waiting for one listener (e.g. a long hidden tab) become one full state. */
+export const MAX_PENDING_UPDATES = 5_000;
+
+export type WireStatus = 'none' | 'subscribing' | 'subscribed';
+
+export interface Subscriber {
+  readonly listener: TopicListener<any, any>;
+  readonly coalesce: 'frame' | 'none';
+  readonly onError?: (error: StreamError) => void;
+  active: boolean;
+  /** Has this listener been given a state yet? */
+  seen: boolean;
+  /** What it is owed: a full state (`snapshot`/`reset`) or updates, or nothing. */
+  pendingKind: TopicEventKind | null;
+  pendingUpdates: UpdateMessage[];
+}
+
+export type UpdateOutcome = 'applied' | 'duplicate' | 'gap' | 'ignored';
+
+export class TopicRecord {
+  state: TopicState | undefined;
+  readonly subscribers = new Set<Subscriber>();
+  wire: WireStatus = 'none';
+  /** Id of the `sub` in flight or in force. */
+  subId: number | undefined;
+  /** The server answered `recovered: false`: the next snapshot replaces the state. */
+  awaitingSnapshot = false;
+  /** A resync (after a gap) is in flight. */
+  resyncing = false;
+  lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The server rejected the topic (unknown_topic, forbidden, ...). */
+  error: StreamError | undefined;
+  /** Messages received for this topic (snapshots, updates, polled snapshots). */
+  messages = 0;
+
+  constructor(readonly topic: string) {}
+
+  /** True when updates from the wire may be applied. */
+  get live(): boolean {
+    return this.wire === 'subscribed' && !this.awaitingSnapshot && this.state !== undefined;
+  }
+
+  /** Replaces the state; returns the event kind listeners get (`reset` when there was a state). */
+  replace(epoch: string, seq: number, data: unknown): 'snapshot' | 'reset' {
+    const kind = this.state === undefined ? 'snapshot' : 'reset';
+    this.state = { topic: this.topic, epoch, seq, data };
+    this.awaitingSnapshot = false;
+    this.resyncing = false;
+    this.error = undefined;
+    return kind;
+  }
+
+  /** Classifies and, when in order, applies a wire update. */
+  applyUpdate(update: UpdateMessage, maxBars: number): UpdateOutcome {
+    const state = this.state;
+    if (!this.live || !state) return 'ignored';
+    if (update.seq <= state.seq) return 'duplicate';
+    if (update.seq !== state.seq + 1) return 'gap';
+    state.data = applyTopicUpdate(this.topic, state.data, update.data, maxBars);
+    state.seq = update.seq;
+    return 'applied';
+  }
+
+  /**
+   * Gives the live side its own copy of the data, so the objects listeners already hold
+   * stop changing (pause freezes what listeners see).
+   */
+  fork(): void {
+    if (this.state) this.state = { ...this.state, data: cloneData(this.state.data) };
+  }
+
+  /** A fresh wrapper of the current state (so a host sees a new object); data is shared. */
+  view(): TopicState | undefined {
+    const s = this.state;
+    return s && { topic: s.topic, epoch: s.epoch, seq: s.seq, data: s.data };
+  }
+}
+
+/** Records what a listener is owed; returns true when it now owes something. */
+export function owe(subscriber: Subscriber, kind: TopicEventKind, update?: UpdateMessage): boolean {
+  if (kind === 'update') {
+    if (subscriber.pendingKind === 'snapshot' || subscriber.pendingKind === 'reset') return true; // the full state covers it
+    subscriber.pendingKind = 'update';
+    subscriber.pendingUpdates.push(update!);
+    if (subscriber.pendingUpdates.length > MAX_PENDING_UPDATES) {
+      subscriber.pendingKind = 'snapshot';
+      subscriber.pendingUpdates = [];
+    }
+    return true;
+  }
+  subscriber.pendingKind = subscriber.pendingKind === 'reset' || kind === 'reset' ? 'reset' : 'snapshot';
+  subscriber.pendingUpdates = [];
+  return true;
+}
