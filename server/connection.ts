@@ -114,7 +114,7 @@ export class Session implements Subscriber {
 
   /** One heartbeat turn: terminate a client silent for two intervals, else ping it. */
   heartbeat(now: number): void {
-    if (this.silenced || this.phase === 'closed') return;
+    if (this.silenced || this.phase === 'closed' || this.ws.readyState !== WebSocket.OPEN) return;
     if (now - this.lastSeen > 2 * this.ctx.heartbeatMs) {
       this.terminate('heartbeat');
       return;
