@@ -7,8 +7,8 @@ import { css } from 'lit';
  */
 export const themeStyles = css`
   :host {
-    --_up: var(--lmw-up, #0b7a4b);
-    --_down: var(--lmw-down, #c42b37);
+    --_up: var(--lmw-up, #0a6e44);
+    --_down: var(--lmw-down, #b8232f);
     --_text: var(--lmw-text, #18202c);
     --_muted: var(--lmw-muted, #556274);
     --_bg: var(--lmw-bg, #ffffff);

@@ -9,7 +9,7 @@ export const chartStyles = css`
     min-height: 200px;
     overflow: hidden;
   }
-  header {
+  .header {
     display: flex;
     align-items: baseline;
     flex-wrap: wrap;

@@ -297,8 +297,8 @@ export class LivePriceChart extends MarketElement {
     const style = getComputedStyle(this);
     const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
     return {
-      up: read('--_up', '#0b7a4b'),
-      down: read('--_down', '#c42b37'),
+      up: read('--_up', '#0a6e44'),
+      down: read('--_down', '#b8232f'),
       text: read('--_muted', '#556274'),
       bg: read('--_bg', '#ffffff'),
       grid: read('--_grid', '#edf0f4'),
@@ -344,7 +344,7 @@ export class LivePriceChart extends MarketElement {
     const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '';
     const f = this.format;
     return html`
-      <header part="header">
+      <div class="header" part="header">
         <span class="symbol" part="symbol">${this.symbol.trim() || '—'}</span>
         <span class="interval">${this.interval}</span>
         ${last
@@ -358,9 +358,9 @@ export class LivePriceChart extends MarketElement {
             : ''}
         <span class="spacer"></span>
         ${this.renderStaleMarker()}
-      </header>
+      </div>
       <div class="body">
-        <div class="chart" part="chart" role="img" aria-label=${this.chartLabel()}></div>
+        <div class="chart" part="chart" role="figure" aria-label=${this.chartLabel()}></div>
         ${state === 'error'
           ? html`<div class="overlay">${this.renderError('Chart unavailable')}</div>`
           : state === 'loading'

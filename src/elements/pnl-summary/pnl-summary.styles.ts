@@ -5,7 +5,7 @@ export const pnlStyles = css`
     display: block;
     overflow: hidden;
   }
-  header {
+  .header {
     display: flex;
     align-items: center;
     gap: 8px 12px;
@@ -114,10 +114,10 @@ export const pnlStyles = css`
   .flash-up-1 { animation: lmw-flash-up-1 0.9s ease-out; }
   .flash-down-0 { animation: lmw-flash-down-0 0.9s ease-out; }
   .flash-down-1 { animation: lmw-flash-down-1 0.9s ease-out; }
-  @keyframes lmw-flash-up-0 { from { background-color: color-mix(in srgb, var(--_up) 16%, transparent); } }
-  @keyframes lmw-flash-up-1 { from { background-color: color-mix(in srgb, var(--_up) 16%, transparent); } }
-  @keyframes lmw-flash-down-0 { from { background-color: color-mix(in srgb, var(--_down) 16%, transparent); } }
-  @keyframes lmw-flash-down-1 { from { background-color: color-mix(in srgb, var(--_down) 16%, transparent); } }
+  @keyframes lmw-flash-up-0 { from { background-color: color-mix(in srgb, var(--_up) 14%, transparent); } }
+  @keyframes lmw-flash-up-1 { from { background-color: color-mix(in srgb, var(--_up) 14%, transparent); } }
+  @keyframes lmw-flash-down-0 { from { background-color: color-mix(in srgb, var(--_down) 14%, transparent); } }
+  @keyframes lmw-flash-down-1 { from { background-color: color-mix(in srgb, var(--_down) 14%, transparent); } }
   @media (prefers-reduced-motion: reduce) {
     .flash-up-0, .flash-up-1, .flash-down-0, .flash-down-1 {
       animation: none;

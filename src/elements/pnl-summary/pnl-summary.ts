@@ -166,12 +166,12 @@ export class PnlSummary extends MarketElement {
     const state = this.state;
     const account = this.account.trim();
     return html`
-      <header part="header">
+      <div class="header" part="header">
         <span class="title">${account || '—'}</span>
         ${this._data ? html`<span class="muted">${this.moneyCurrency()}</span>` : nothing}
         <span class="spacer"></span>
         ${this.renderStaleMarker()}
-      </header>
+      </div>
       ${state === 'error'
         ? this.renderError('Portfolio unavailable')
         : state === 'loading'

@@ -5,7 +5,7 @@ export const metricsStyles = css`
     display: block;
     padding: 12px 14px;
   }
-  header {
+  .header {
     display: flex;
     align-items: center;
     gap: 8px;

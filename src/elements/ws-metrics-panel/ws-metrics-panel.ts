@@ -145,12 +145,12 @@ export class WsMetricsPanel extends MarketElement {
     const state = this.state;
     const m = this.stream?.metrics;
     return html`
-      <header part="header">
+      <div class="header" part="header">
         <span class="title">Stream</span>
         ${m && state !== 'error' ? html`<span class="mode">${m.mode}</span>` : nothing}
         <span class="spacer"></span>
         ${this.renderStaleMarker()}
-      </header>
+      </div>
       ${state === 'error'
         ? this.renderError('Metrics unavailable')
         : state === 'loading' || !m

@@ -1,0 +1,205 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import { emulateMedia } from '@web/test-runner-commands';
+import '../../src/elements/pnl-summary/pnl-summary.js';
+import type { PnlSummary } from '../../src/elements/pnl-summary/pnl-summary.js';
+import type { PortfolioSnapshotData, PortfolioTotals } from '../../src/protocol/index.js';
+import { getStream } from '../../src/stream/index.js';
+import { dropAllConnections, fetchSnapshot, serverInfo, waitFor } from '../support/server.js';
+import { XSS, nextFrame, record, sleep, waitForState } from './helpers.js';
+
+let url: string;
+before(async () => {
+  url = (await serverInfo()).url;
+});
+
+const pnl = (account = 'demo', extra: { currency?: string; locale?: string } = {}) =>
+  fixture<PnlSummary>(
+    html`<pnl-summary .src=${url} account=${account} .currency=${extra.currency} .locale=${extra.locale}></pnl-summary>`,
+  );
+const root = (el: PnlSummary) => el.shadowRoot!;
+const text = (el: PnlSummary) => root(el).textContent!.replace(/\s+/g, ' ');
+const headers = (el: PnlSummary) => [...root(el).querySelectorAll('th')];
+const symbolsShown = (el: PnlSummary) => [...root(el).querySelectorAll('tbody td.symbol')].map((td) => td.textContent!.trim());
+
+/** Waits until the element shows exactly the server's portfolio at the same seq. */
+async function expectMatchesServer(el: PnlSummary) {
+  const stream = getStream(url);
+  await waitFor(
+    async () => {
+      const snapshot = await fetchSnapshot<PortfolioSnapshotData>('portfolio:demo');
+      await nextFrame();
+      await nextFrame();
+      if (stream.getTopicState('portfolio:demo')?.seq !== snapshot.seq) return false;
+      const bySymbol = (a: { symbol: string }, b: { symbol: string }) => a.symbol.localeCompare(b.symbol);
+      return (
+        JSON.stringify(el.summary) === JSON.stringify(snapshot.data.totals) &&
+        JSON.stringify([...el.positions].sort(bySymbol)) === JSON.stringify([...snapshot.data.positions].sort(bySymbol))
+      );
+    },
+    15_000,
+    'the portfolio equal to GET /api/snapshot',
+  );
+}
+
+describe('<pnl-summary>', () => {
+  it('shows a skeleton, then totals and a real positions table matching the server', async () => {
+    const el = await pnl();
+    if (el.state === 'loading') expect(root(el).querySelector('.skeleton')).to.exist;
+    await waitForState(el, 'live');
+    const table = root(el).querySelector('table')!;
+    expect(table.querySelector('caption')!.textContent).to.contain('demo');
+    expect(headers(el).map((th) => th.getAttribute('scope'))).to.deep.equal(Array(7).fill('col'));
+    expect(headers(el).map((th) => th.textContent!.trim().replace(/\s*[↑↓]$/, ''))).to.deep.equal([
+      'Symbol', 'Qty', 'Avg price', 'Last', 'Market value', 'Unrealized', 'Realized',
+    ]);
+    expect(el.positions.length).to.be.greaterThan(0);
+    expect(root(el).querySelectorAll('tbody tr').length).to.equal(el.positions.length);
+    expect(Object.keys(el.summary!)).to.deep.equal(['marketValue', 'unrealizedPnl', 'realizedPnl', 'totalPnl']);
+    const total = root(el).querySelectorAll('dd')[3]!;
+    expect(total.className).to.equal(el.summary!.totalPnl > 0 ? 'up' : el.summary!.totalPnl < 0 ? 'down' : '');
+    await expectMatchesServer(el);
+  });
+
+  it('sorts by clicking a header, toggling direction, with aria-sort', async () => {
+    const el = await pnl();
+    await waitForState(el, 'live');
+    const symbolHeader = headers(el)[0]!;
+    expect(symbolHeader.getAttribute('aria-sort')).to.equal('ascending');
+    const shown = symbolsShown(el);
+    expect(shown).to.deep.equal([...shown].sort((a, b) => a.localeCompare(b)));
+
+    symbolHeader.querySelector('button')!.click();
+    await el.updateComplete;
+    expect(symbolHeader.getAttribute('aria-sort')).to.equal('descending');
+    expect(symbolsShown(el)).to.deep.equal([...shown].sort((a, b) => b.localeCompare(a)));
+
+    const valueHeader = headers(el)[4]!;
+    valueHeader.querySelector('button')!.click();
+    await el.updateComplete;
+    expect(valueHeader.getAttribute('aria-sort')).to.equal('descending');
+    expect(symbolHeader.hasAttribute('aria-sort')).to.equal(false);
+    const values = el.positions.map((p) => p.marketValue);
+    expect(values).to.deep.equal([...values].sort((a, b) => b - a));
+    expect(symbolsShown(el)).to.deep.equal(el.positions.map((p) => p.symbol));
+    valueHeader.querySelector('button')!.click();
+    await el.updateComplete;
+    expect(valueHeader.getAttribute('aria-sort')).to.equal('ascending');
+  });
+
+  it('keeps row elements by symbol and flashes only the cells that changed', async () => {
+    const el = await pnl();
+    await waitForState(el, 'live');
+    const rowFor = (symbol: string) =>
+      [...root(el).querySelectorAll('tbody tr')].find((tr) => tr.querySelector('td.symbol')!.textContent!.trim() === symbol)!;
+    const symbol = el.positions[0]!.symbol;
+    const row = rowFor(symbol);
+    const lastCell = row.children[3]!;
+    const before = lastCell.textContent;
+    await waitFor(() => lastCell.textContent !== before, 15_000, 'a price change in the first row');
+    expect(rowFor(symbol)).to.equal(row); // same <tr>, updated in place
+    const flashed = [...root(el).querySelectorAll('td')].filter((td) => /flash-(up|down)-[01]/.test(td.className));
+    expect(flashed.length).to.be.greaterThan(0);
+    expect(flashed.every((td) => !td.classList.contains('symbol'))).to.equal(true);
+    expect(getComputedStyle(flashed[0]!).animationName).to.match(/^lmw-flash-(up|down)-[01]$/);
+    // Avg price and realized P&L did not move with a mark change: they did not flash.
+    const avgPriceCell = lastCell.previousElementSibling!;
+    if (!/flash/.test(avgPriceCell.className)) expect(getComputedStyle(avgPriceCell).animationName).to.equal('none');
+  });
+
+  it('does not animate the flash under prefers-reduced-motion', async () => {
+    await emulateMedia({ reducedMotion: 'reduce' });
+    try {
+      const el = await pnl();
+      await waitForState(el, 'live');
+      const flashed = await waitFor(() => root(el).querySelector('td[class*="flash-"]'), 15_000, 'a flashed cell');
+      expect(getComputedStyle(flashed).animationName).to.equal('none');
+    } finally {
+      await emulateMedia({ reducedMotion: 'no-preference' });
+    }
+  });
+
+  it('fires lmw-pnl when the totals change from data, never on property sets', async () => {
+    const el = await pnl();
+    await waitForState(el, 'live');
+    const events = record<{ totals: PortfolioTotals }>(el, 'lmw-pnl');
+    await waitFor(() => events.events.length >= 2, 15_000, 'two lmw-pnl events');
+    const last = events.events.at(-1)!;
+    expect(last.bubbles && last.composed).to.equal(true);
+    expect(last.detail.totals).to.have.keys(['marketValue', 'unrealizedPnl', 'realizedPnl', 'totalPnl']);
+    for (let i = 1; i < events.events.length; i++)
+      expect(events.events[i]!.detail.totals).not.to.deep.equal(events.events[i - 1]!.detail.totals);
+    getStream(url).pause();
+    await waitForState(el, 'stale');
+    events.events.length = 0;
+    el.currency = 'EUR';
+    el.locale = 'fr-FR';
+    el.sortBy = 'qty';
+    el.theme = 'dark';
+    await el.updateComplete;
+    await sleep(300);
+    expect(events.events).to.have.length(0);
+    expect(text(el)).to.contain('€');
+    getStream(url).resume();
+    await waitForState(el, 'live');
+  });
+
+  it('formats with locale and currency override', async () => {
+    const el = await pnl('demo', { currency: 'EUR', locale: 'de-DE' });
+    await waitForState(el, 'live');
+    const marketValue = root(el).querySelector('dd')!.textContent!;
+    expect(marketValue).to.contain('€');
+    expect(marketValue).to.match(/\d\.\d{3},\d{2}/); // de-DE grouping and decimals
+  });
+
+  it('takes a new account at run time: error for an unknown one, live again for demo', async () => {
+    const el = await pnl();
+    await waitForState(el, 'live');
+    const errors = record<{ code: string; message: string }>(el, 'lmw-error');
+    el.account = 'nobody';
+    await waitForState(el, 'error');
+    expect(el.summary).to.equal(null);
+    expect(errors.events).to.have.length(1);
+    expect(errors.events[0]!.detail.code).to.equal('unknown_topic');
+    expect(text(el)).to.contain(errors.events[0]!.detail.message);
+    el.account = 'demo';
+    await waitForState(el, 'live');
+    await expectMatchesServer(el);
+  });
+
+  it('shows markup in an account as text', async () => {
+    const el = await pnl(XSS);
+    expect(el.state).to.equal('error');
+    expect(root(el).querySelector('img')).to.equal(null);
+    expect(root(el).querySelector('.title')!.textContent).to.equal(XSS);
+    expect(text(el)).to.contain(`Invalid account "${XSS}"`);
+  });
+
+  it('keeps its data marked stale through a drop and comes back live', async () => {
+    const el = await pnl();
+    await waitForState(el, 'live');
+    const rows = el.positions.length;
+    await dropAllConnections();
+    await waitForState(el, 'stale');
+    expect(el.positions.length).to.equal(rows);
+    expect(root(el).querySelector('[part=notice]')).to.exist;
+    await waitForState(el, 'live');
+    await expectMatchesServer(el);
+  });
+
+  it('is accessible while loading, live, stale and in error, light and dark', async () => {
+    const el = await pnl();
+    await expect(el).to.be.accessible();
+    await waitForState(el, 'live');
+    await expect(el).to.be.accessible();
+    el.theme = 'dark';
+    await el.updateComplete;
+    await expect(el).to.be.accessible();
+    getStream(url).pause();
+    await waitForState(el, 'stale');
+    await expect(el).to.be.accessible();
+    getStream(url).resume();
+    el.account = 'x y';
+    await waitForState(el, 'error');
+    await expect(el).to.be.accessible();
+  });
+});
