@@ -202,7 +202,7 @@ export class Session implements Subscriber {
     const epoch = registry.epoch;
     const missed = since && since.epoch === epoch ? topic.history.after(since.seq, topic.seq) : undefined;
     if (since && missed) {
-      this.enqueue(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq: since.seq, recovered: true }));
+      this.enqueue(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq: topic.seq, recovered: true }));
       for (const json of missed) this.enqueue(json);
     } else {
       this.enqueue(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq: topic.seq, recovered: false }));
