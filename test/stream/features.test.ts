@@ -1,0 +1,316 @@
+/** Pause/resume, metrics, bad frames and the Lit controllers, against the real server. */
+import { expect, fixture, html } from '@open-wc/testing';
+import { LitElement } from 'lit';
+import type { Bar, CandleSnapshotData } from '../../src/protocol/index.js';
+import {
+  ConnectionController,
+  getStream,
+  pausedStorageKey,
+  TopicController,
+  type ConnectionState,
+  type StreamMetrics,
+} from '../../src/stream/index.js';
+import { dropAllConnections, fetchSnapshot, refuseUpgrades, waitFor } from '../support/server.js';
+import { closeOpenStreams, freshStream, recorder, serverInfo, sleep, wireTap } from './helpers.js';
+
+const TOPIC = 'candles:SOL-USD:1s';
+
+describe('pause and resume', function () {
+  this.timeout(30_000);
+  afterEach(() => closeOpenStreams());
+
+  it('pause freezes what listeners see while the data stays current; resume delivers the current state at once', async () => {
+    const stream = await freshStream();
+    const states: ConnectionState[] = [];
+    stream.on('statechange', ({ state }) => states.push(state));
+    const every = recorder<CandleSnapshotData>(), frame = recorder<CandleSnapshotData>();
+    stream.subscribe<CandleSnapshotData>(TOPIC, every.listener, { coalesce: 'none' });
+    stream.subscribe<CandleSnapshotData>(TOPIC, frame.listener, { coalesce: 'frame' });
+    await waitFor(() => every.rec.events.length > 3 && frame.rec.events.length > 1, 10_000, 'updates');
+
+    stream.pause();
+    expect(stream.paused).to.equal(true);
+    expect(stream.state).to.equal('paused');
+    expect(stream.metrics.mode).to.equal('paused');
+    const heldEvery = every.rec.last()!.state;
+    const frozenCopy = structuredClone(heldEvery);
+    const counts = [every.rec.events.length, frame.rec.events.length];
+    const liveSeqAtPause = stream.getTopicState(TOPIC)!.seq;
+    await waitFor(() => stream.getTopicState(TOPIC)!.seq >= liveSeqAtPause + 5, 10_000, 'live data moving on');
+    await sleep(100);
+    expect([every.rec.events.length, frame.rec.events.length]).to.deep.equal(counts);
+    // What the listener holds did not change underneath it.
+    expect(heldEvery).to.deep.equal(frozenCopy);
+
+    // A listener joining while paused still gets a first state (frozen too).
+    const late = recorder<CandleSnapshotData>();
+    stream.subscribe<CandleSnapshotData>(TOPIC, late.listener, { coalesce: 'none' });
+    await waitFor(() => late.rec.events.length === 1, 2_000, 'first state while paused');
+
+    stream.resume();
+    // At once (synchronously in resume()), as a snapshot of the current state.
+    const live = stream.getTopicState(TOPIC)!;
+    for (const rec of [every.rec, frame.rec, late.rec]) {
+      expect(rec.last()!.kind).to.equal('snapshot');
+      expect(rec.last()!.state.seq).to.equal(live.seq);
+    }
+    expect(stream.state).to.equal('open');
+    expect(states).to.deep.equal(['connecting', 'open', 'paused', 'open']);
+    // And updates continue from there without a hole.
+    await waitFor(() => every.rec.last()!.kind === 'update', 5_000, 'updates after resume');
+    expect(every.rec.problems).to.deep.equal([]);
+    expect(frame.rec.problems).to.deep.equal([]);
+    expect(late.rec.problems).to.deep.equal([]);
+  });
+
+  it('with persist, the pause survives a new stream for the same URL (localStorage per URL)', async () => {
+    const { url } = await serverInfo();
+    const streamUrl = `${url}?persist=${Date.now()}`;
+    const first = getStream(streamUrl, { persist: true });
+    try {
+      first.pause();
+      expect(localStorage.getItem(pausedStorageKey(first.url))).to.equal('1');
+    } finally {
+      first.close();
+    }
+    const second = getStream(streamUrl, { persist: true });
+    try {
+      expect(second.paused).to.equal(true);
+      expect(second.state).to.equal('paused');
+      second.resume();
+      expect(localStorage.getItem(pausedStorageKey(second.url))).to.equal('0');
+    } finally {
+      second.close();
+      localStorage.removeItem(pausedStorageKey(second.url));
+    }
+    // Without persist nothing is stored.
+    const third = getStream(`${streamUrl}&other`);
+    third.pause();
+    expect(localStorage.getItem(pausedStorageKey(third.url))).to.equal(null);
+    third.close();
+  });
+});
+
+describe('metrics', function () {
+  this.timeout(30_000);
+  afterEach(() => closeOpenStreams());
+
+  it('values are plausible: messages/s near the rate actually received, RTT above zero, events at most 4 a second', async () => {
+    const stream = await freshStream();
+    const topics = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'AAPL', 'MSFT'].map((s) => `candles:${s}:1s`);
+    let updates = 0;
+    for (const topic of topics) stream.subscribe(topic, (e) => void (updates += e.updates?.length ?? 0), { coalesce: 'none' });
+    await waitFor(() => stream.state === 'open' && stream.metrics.latencyMs !== null, 10_000, 'open with an RTT');
+    let events = 0;
+    let lastMetrics: StreamMetrics | undefined;
+    stream.on('metrics', (m) => {
+      events++;
+      lastMetrics = m;
+    });
+    await sleep(1000); // let the rate window fill with whole seconds
+    const start = performance.now();
+    const updatesAtStart = updates;
+    events = 0;
+    await sleep(3000);
+    const measured = ((updates - updatesAtStart) * 1000) / (performance.now() - start);
+    const m = stream.metrics;
+    expect(measured).to.be.greaterThan(10); // the test server publishes ~20 trades/s per symbol
+    expect(m.messagesPerSecond).to.be.within(measured * 0.6, measured * 1.6);
+    expect(m.bytesPerSecond).to.be.greaterThan(m.messagesPerSecond * 20);
+    expect(m.latencyMs!).to.be.greaterThan(0);
+    expect(m.latencyP50Ms!).to.be.greaterThan(0);
+    expect(m.latencyP99Ms!).to.be.at.least(m.latencyP50Ms!);
+    expect(m.connectedSince).to.be.a('number');
+    expect(Date.now() - m.lastMessageAt!).to.be.below(2000);
+    expect(m.mode).to.equal('realtime');
+    expect(m.reconnects).to.equal(0);
+    for (const topic of topics) expect(m.topicMessages[topic]).to.be.greaterThan(0);
+    expect(events).to.be.within(4, 13); // at most 4 a second over 3 s
+    expect(lastMetrics).to.not.equal(undefined);
+    // A fresh object when something changed, so a Lit host sees a new value.
+    const before = stream.metrics;
+    await sleep(300);
+    expect(stream.metrics).to.not.equal(before);
+  });
+});
+
+describe('bad frames from the server', function () {
+  this.timeout(30_000);
+  afterEach(() => closeOpenStreams());
+
+  it('are counted, reported through error, never thrown and never corrupt topic state', async () => {
+    const stream = await freshStream();
+    const errors: Array<{ code: string; message: string }> = [];
+    stream.on('error', (e) => errors.push(e));
+    const { listener, rec } = recorder<CandleSnapshotData>();
+    stream.subscribe<CandleSnapshotData>(TOPIC, listener, { coalesce: 'none' });
+    await waitFor(() => rec.events.length > 2, 10_000, 'updates');
+
+    // Pause the wire's effect on the test for a moment: read the state, then inject into
+    // the stream's real frame handler, as if the socket had received these frames.
+    const state = stream.getTopicState<CandleSnapshotData>(TOPIC)!;
+    const next = state.seq + 1;
+    const bar = state.data.bars[state.data.bars.length - 1]!;
+    const bad = [
+      'this is not JSON',
+      '{"op":"bogus"}',
+      '[1, 2]', // two bad messages in one batch
+      JSON.stringify({ op: 'update', topic: TOPIC, seq: 'x', time: 1, data: bar }),
+      JSON.stringify({ op: 'update', topic: TOPIC, seq: next, time: 1, data: { ...bar, close: 'NaN' } }),
+      JSON.stringify({ op: 'snapshot', topic: TOPIC, epoch: state.epoch, seq: next, data: { bars: 'nope' } }),
+      JSON.stringify({ op: 'error', code: 'made_up', message: 'x' }),
+    ];
+    const before = stream.metrics.badFrames;
+    for (const text of bad) expect(() => stream.debug.injectFrame(text)).to.not.throw();
+    expect(stream.metrics.badFrames - before).to.equal(8);
+    expect(errors.filter((e) => e.code === 'bad_frame')).to.have.length(8);
+    // The bad update with seq `next` was not applied: the real one is.
+    await expectEqualsServer(stream);
+    expect(rec.problems).to.deep.equal([]);
+  });
+
+  it('drops a duplicate and resyncs after a gap, from frames that are valid but out of order', async () => {
+    const stream = await freshStream();
+    const { listener, rec } = recorder<CandleSnapshotData>();
+    stream.subscribe<CandleSnapshotData>(TOPIC, listener, { coalesce: 'none' });
+    await waitFor(() => rec.events.length > 2, 10_000, 'updates');
+    const state = stream.getTopicState<CandleSnapshotData>(TOPIC)!;
+    const bar: Bar = { ...state.data.bars[state.data.bars.length - 1]!, close: 123456 };
+    const duplicate = JSON.stringify({ op: 'update', topic: TOPIC, seq: state.seq, time: Date.now(), data: bar });
+    stream.debug.injectFrame(duplicate);
+    expect(stream.metrics.duplicatesDropped).to.equal(1);
+    expect(stream.getTopicState<CandleSnapshotData>(TOPIC)!.data.bars.some((b) => b.close === 123456)).to.equal(false);
+    const ahead = JSON.stringify({ op: 'update', topic: TOPIC, seq: state.seq + 1000, time: Date.now(), data: bar });
+    stream.debug.injectFrame(ahead);
+    expect(stream.metrics.gapsDetected).to.equal(1);
+    await waitFor(() => stream.metrics.gapsRecovered === 1, 5_000, 'resync from history');
+    await expectEqualsServer(stream);
+    expect(rec.problems).to.deep.equal([]);
+  });
+
+  async function expectEqualsServer(stream: ReturnType<typeof getStream>): Promise<void> {
+    const match = await waitFor(async () => {
+      const server = await fetchSnapshot(TOPIC);
+      const local = stream.getTopicState(TOPIC)!;
+      return local.seq === server.seq ? { server, local: structuredClone(local) } : undefined;
+    }, 10_000, 'same seq');
+    expect(match.local.data).to.deep.equal(match.server.data);
+  }
+});
+
+describe('connect options', function () {
+  this.timeout(30_000);
+  afterEach(() => closeOpenStreams());
+
+  it('calls the token function before every connect and sends the token only in hello', async () => {
+    const tap = wireTap();
+    let calls = 0;
+    const stream = await freshStream({ backoffBaseMs: 100, token: async () => `secret-${++calls}` });
+    stream.subscribe(TOPIC, () => {});
+    await waitFor(() => stream.state === 'open', 10_000, 'open');
+    await dropAllConnections();
+    await waitFor(() => stream.state === 'open' && stream.metrics.reconnects === 1, 10_000, 'reopened');
+    expect(calls).to.equal(2);
+    const hellos = tap.sent.filter((m) => m.op === 'hello');
+    expect(hellos.map((m) => m.token)).to.deep.equal(['secret-1', 'secret-2']);
+    for (const socket of tap.sockets) expect(socket.url).to.not.contain('secret');
+  });
+
+  it('gives up after maxRetries failed connects (state closed) and reconnect() tries again', async () => {
+    const stream = await freshStream({ backoffBaseMs: 50, backoffMaxMs: 100, maxRetries: 2, fallbackAfter: 10 });
+    const errors: string[] = [];
+    stream.on('error', (e) => errors.push(e.code));
+    await refuseUpgrades(1_500);
+    stream.subscribe(TOPIC, () => {});
+    await waitFor(() => stream.state === 'closed', 5_000, 'gave up');
+    expect(errors).to.include('gave_up');
+    expect(stream.debug.socketsOpened).to.equal(2);
+    await sleep(1_600);
+    expect(stream.state).to.equal('closed'); // no attempts on its own any more
+    stream.reconnect();
+    await waitFor(() => stream.state === 'open', 5_000, 'open after reconnect()');
+  });
+});
+
+class TopicHost extends LitElement {
+  static override properties = { url: {}, topic: {} };
+  declare url: string | undefined;
+  declare topic: string | undefined;
+  updates = 0;
+  events: string[] = [];
+  errors: string[] = [];
+  readonly data = new TopicController<CandleSnapshotData>(this, {
+    onEvent: (e) => this.events.push(e.kind),
+    onError: (e) => this.errors.push(e.code),
+  });
+  readonly connection = new ConnectionController(this);
+  override willUpdate(): void {
+    this.data.setTarget(this.url, this.topic);
+    this.connection.setUrl(this.url);
+  }
+  override updated(): void {
+    this.updates++;
+  }
+  override render() {
+    return html`<span>${this.data.state?.seq ?? 'loading'}</span>`;
+  }
+}
+customElements.define('lmw-test-topic-host', TopicHost);
+
+describe('Lit controllers', function () {
+  this.timeout(30_000);
+  afterEach(() => closeOpenStreams());
+
+  it('TopicController subscribes while connected, follows target changes, releases on disconnect', async () => {
+    const stream = await freshStream({ lingerMs: 200 });
+    const el = await fixture<TopicHost>(html`<lmw-test-topic-host .url=${stream.url} .topic=${TOPIC}></lmw-test-topic-host>`);
+    await waitFor(() => el.data.state && el.data.state.seq > 0, 10_000, 'state');
+    expect(el.data.stream).to.equal(stream);
+    expect(el.connection.state).to.equal('open');
+    expect(el.events[0]).to.equal('snapshot');
+    await waitFor(() => el.shadowRoot!.querySelector('span')!.textContent === String(el.data.state!.seq), 2_000, 'rendered');
+
+    el.topic = 'candles:AAPL:1s';
+    await waitFor(() => el.data.state?.topic === 'candles:AAPL:1s', 10_000, 'new topic');
+    await waitFor(() => stream.debug.sentOps.unsub === 1, 3_000, 'old topic released');
+
+    el.topic = 'candles:AAPL:7m'; // not an interval
+    await waitFor(() => el.data.error, 2_000, 'error');
+    expect(el.data.error!.code).to.equal('bad_request');
+    expect(el.data.state).to.equal(undefined);
+
+    el.topic = 'candles:AAPL:1s';
+    await waitFor(() => el.data.state, 10_000, 'back');
+    el.remove();
+    await waitFor(() => stream.debug.sentOps.unsub === 2, 3_000, 'released on disconnect');
+  });
+
+  it('TopicController reports a bad URL as an error instead of throwing', async () => {
+    const el = await fixture<TopicHost>(html`<lmw-test-topic-host .url=${'ftp://nope'} .topic=${TOPIC}></lmw-test-topic-host>`);
+    await el.updateComplete;
+    await waitFor(() => el.data.error, 2_000, 'error');
+    expect(el.data.error!.code).to.equal('bad_url');
+    expect(el.connection.state).to.equal('idle');
+  });
+
+  it('ConnectionController follows state changes and metrics', async () => {
+    const stream = await freshStream();
+    const seen: string[] = [];
+    let metricsCalls = 0;
+    const host = await fixture<TopicHost>(html`<lmw-test-topic-host></lmw-test-topic-host>`);
+    const controller = new ConnectionController(host, {
+      onStateChange: ({ state }) => seen.push(state),
+      onMetrics: () => void metricsCalls++,
+    });
+    controller.setUrl(stream.url);
+    expect(controller.stream).to.equal(stream);
+    expect(controller.state).to.equal('idle');
+    stream.subscribe(TOPIC, () => {});
+    await waitFor(() => controller.state === 'open' && metricsCalls > 0, 10_000, 'open');
+    expect(seen).to.deep.equal(['connecting', 'open']);
+    expect(controller.metrics).to.equal(stream.metrics);
+    host.remove(); // listeners go with the host
+    stream.pause();
+    expect(seen).to.deep.equal(['connecting', 'open']);
+  });
+});
