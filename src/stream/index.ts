@@ -7,3 +7,16 @@ export { ConnectionController, type ConnectionControllerOptions } from './connec
 export { normaliseStreamUrl, httpBaseOf } from './url.js';
 export { backoffDelay, backoffCeiling, Backoff, type BackoffOptions } from './backoff.js';
 export { REGISTRY_KEY } from './registry.js';
+// Payload types integrators need to read `state.data` and `update.data` (types only, no runtime cost).
+export type {
+  Bar,
+  CandleSnapshotData,
+  CandleUpdateData,
+  Interval,
+  PortfolioSnapshotData,
+  PortfolioTotals,
+  PortfolioUpdateData,
+  Position,
+  TopicSnapshot,
+  UpdateMessage,
+} from '../protocol/index.js';
