@@ -158,7 +158,8 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     flushScheduled = false;
     const batch = dirty;
     dirty = [];
-    for (const session of batch) session.flush();
+    const shared = new Map<string, Buffer>();
+    for (const session of batch) session.flush(shared);
   };
   const sessionContext: SessionContext = {
     registry,

@@ -77,14 +77,24 @@ export class Session implements Subscriber {
     if (this.pending.length === 1) this.ctx.scheduleFlush(this);
   }
 
-  /** Sends what is queued as one frame. */
-  flush(): void {
+  /**
+   * Sends what is queued as one frame. `shared` holds the encoded bytes of single-message
+   * frames for this flush, so a message fanned out alone to many clients is encoded once.
+   */
+  flush(shared?: Map<string, Buffer>): void {
     const pending = this.pending;
     if (pending.length === 0) return;
     this.pending = [];
     if (this.silenced || this.ws.readyState !== WebSocket.OPEN) return;
     // Slow-consumer limits (issue 5) belong here: look at ws.bufferedAmount before sending.
-    const frame = Buffer.from(pending.length === 1 ? pending[0]! : `[${pending.join(',')}]`);
+    let frame: Buffer;
+    if (pending.length === 1) {
+      const json = pending[0]!;
+      frame = shared?.get(json) ?? Buffer.from(json);
+      shared?.set(json, frame);
+    } else {
+      frame = Buffer.from(`[${pending.join(',')}]`);
+    }
     this.ws.send(frame, { binary: false });
     this.ctx.metrics.sent(pending.length, frame.length);
   }
