@@ -1,4 +1,28 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+
+/**
+ * Minifies the static CSS in Lit `css` templates of our style modules (comments,
+ * whitespace). Only templates without `${}` interpolations are touched.
+ */
+function minifyLitCss(): Plugin {
+  return {
+    name: 'lmw-minify-lit-css',
+    apply: 'build',
+    transform(code, id) {
+      if (!/\/src\/elements\/.*\.styles\.ts$/.test(id)) return null;
+      return code.replace(/css`([^`]*)`/g, (whole, body: string) => {
+        if (body.includes('${')) return whole;
+        const min = body
+          .replace(/\/\*[\s\S]*?\*\//g, '')
+          .replace(/\s+/g, ' ')
+          .replace(/\s*([{};,>])\s*/g, '$1')
+          .replace(/;}/g, '}')
+          .trim();
+        return `css\`${min}\``;
+      });
+    },
+  };
+}
 
 /**
  * Two library builds (see `npm run build`):
@@ -13,6 +37,7 @@ import { defineConfig } from 'vite';
 export default defineConfig(({ mode }) => {
   const modules = mode === 'modules';
   return {
+    plugins: [minifyLitCss()],
     server: { host: '127.0.0.1', port: 5173, strictPort: true },
     build: {
       outDir: 'dist',
