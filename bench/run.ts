@@ -1,0 +1,229 @@
+/**
+ * `npm run bench` (node --import tsx bench/run.ts): the performance bench of issue 6.
+ * Runs each part with ours and its baseline interleaved in rounds, prints a table and
+ * writes bench/results.json. Not part of `npm test`.
+ *
+ *   --quick          short smoke run (fewer rounds, smaller sizes), writes bench/results.tmp-quick.json
+ *   --only=a,b       parts to run: size, browser, fanout, idle (default all)
+ *   --rounds=N       rounds per part (default 5, quick 2)
+ *   --no-build       use the existing dist/ instead of building the kit into a temp folder
+ *   --out=FILE       where to write the results
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runBrowserPart, type BrowserResult } from './browser.js';
+import { runFanoutPart, type FanoutResult, type Impl } from './fanout.js';
+import { runIdlePart, type IdleResult } from './idle.js';
+import { runSizePart, type SizeResult } from './size.js';
+import { fmtBytes, fmtRate, fmtRatio, table } from './lib/stats.js';
+import { TARGETS, evaluateTargets, type TargetResult } from './targets.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const quick = flag('quick');
+const parts = new Set((value('only') ?? 'size,browser,fanout,idle').split(','));
+const rounds = Number(value('rounds') ?? (quick ? 2 : 5));
+const out = value('out') ?? join(root, quick ? 'bench/results.tmp-quick.json' : 'bench/results.json');
+const started = performance.now();
+const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}`);
+
+/** Our server's options for the bench: limits that would refuse a 10,000-client swarm from one IP are raised. */
+const OURS_OPTIONS: Record<string, unknown> = {};
+
+function buildKit(): { distDir?: string; error?: string; temp?: string } {
+  if (flag('no-build')) {
+    const dist = join(root, 'dist');
+    return existsSync(join(dist, 'live-market-widgets.js')) ? { distDir: dist } : { error: 'no dist/live-market-widgets.js (run npm run build)' };
+  }
+  if (!existsSync(join(root, 'vite.config.ts')) || !existsSync(join(root, 'src/index.ts'))) return { error: 'no vite.config.ts or src/index.ts yet' };
+  // Built into a temp folder so the bench never touches dist/ of a working tree in use.
+  const temp = mkdtempSync(join(tmpdir(), 'lmw-bench-dist-'));
+  const result = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', temp, '--emptyOutDir', '--logLevel', 'warn'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  if (result.status !== 0) return { error: `vite build failed: ${(result.stderr || result.stdout || '').slice(0, 2000)}`, temp };
+  return { distDir: temp, temp };
+}
+
+function chromiumVersion(): string {
+  try {
+    return execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main() {
+  const oursAvailable = existsSync(join(root, 'server/app.ts'));
+  const impls: Impl[] = oursAvailable ? ['ours', 'bare'] : ['bare'];
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    chromium: chromiumVersion(),
+    loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+    loadAverageAtEnd: [] as number[],
+  };
+  log(`bench ${quick ? '(quick) ' : ''}on ${machine.cpus} cores, load ${machine.loadAverageAtStart.join(' ')}; parts: ${[...parts].join(', ')}; ${rounds} rounds`);
+  if (!oursAvailable) log('server/app.ts not found: baselines only');
+
+  const build = parts.has('browser') || parts.has('size') ? buildKit() : {};
+  if (build.error) log(`kit not built: ${build.error}`);
+  else if (build.distDir) log(`kit built into ${build.distDir}`);
+
+  let size: SizeResult | undefined;
+  let browser: BrowserResult | undefined;
+  let fanout: FanoutResult | undefined;
+  let idle: IdleResult | undefined;
+  try {
+    if (parts.has('size')) {
+      log('part 4: size (esbuild minify + gzip -9)');
+      size = await runSizePart(build.distDir);
+    }
+    if (parts.has('browser')) {
+      log('part 1: browser ingest (headless Chromium, 50 symbols)');
+      browser = await runBrowserPart({
+        rounds,
+        settleMs: quick ? 400 : 700,
+        windowMs: quick ? 800 : 1500,
+        distDir: build.distDir,
+        maxRate: 1_100_000,
+        symbols: 50,
+        budgetMs: quick ? 45_000 : 300_000,
+        log,
+        realServer: oursAvailable ? { rounds: quick ? 1 : 2, budgetMs: quick ? 25_000 : 70_000, options: OURS_OPTIONS } : undefined,
+      });
+    }
+    if (parts.has('fanout')) {
+      log('part 2: server fan-out');
+      fanout = await runFanoutPart({
+        clientCounts: quick ? [100] : [100, 1000],
+        rounds,
+        warmMs: quick ? 400 : 700,
+        windowMs: quick ? 1000 : 2000,
+        creditWindow: 300,
+        impls,
+        oursOptions: OURS_OPTIONS,
+        log,
+      });
+    }
+    if (parts.has('idle')) {
+      log('part 3: idle connections');
+      idle = await runIdlePart({ connections: quick ? 2000 : 10_000, rounds, impls, oursOptions: OURS_OPTIONS, settleMs: quick ? 500 : 1000, log });
+    }
+  } finally {
+    if (build.temp && !flag('keep-build')) rmSync(build.temp, { recursive: true, force: true });
+  }
+  machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
+
+  const targets = evaluateTargets({ browser, fanout, idle, size });
+  const results = {
+    when: new Date().toISOString(),
+    quick,
+    rounds,
+    durationSeconds: Math.round((performance.now() - started) / 1000),
+    machine,
+    notes: [
+      'Ratios are medians of per-round ratios (ours / baseline); rounds interleave ours and the baseline.',
+      'CPU per update in the browser is the renderer main thread task time (Performance.getMetrics TaskDuration) per applied update.',
+    ],
+    targets,
+    browser,
+    fanout,
+    idle,
+    size,
+  };
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${report(results)}\n`);
+  log(`results written to ${out.replace(root, '')}`);
+}
+
+function report(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: IdleResult; size?: SizeResult; targets: TargetResult[] }): string {
+  const sections: string[] = [];
+  if (r.browser) {
+    const rows = r.browser.pages.map((kind) => {
+      const s = r.browser!.summary[kind];
+      const a = s?.atMax;
+      return [
+        { K: 'K kit', N: 'N per-message', B: 'B coalesced' }[kind],
+        fmtRate(s?.maxRateHeld ?? 0),
+        a ? fmtRate(a.appliedPerSecond) : '-',
+        a ? a.fps.toFixed(1) : '-',
+        a ? String(a.longTasks) : '-',
+        a ? `${a.latencyP50Ms} / ${a.latencyP99Ms}` : '-',
+        a ? a.cpuMicrosPerUpdate.toFixed(2) : '-',
+        r.browser!.rounds.map((x) => fmtRate(x[kind] ?? 0)).join(' '),
+      ];
+    });
+    sections.push(
+      '1. Browser ingest (highest total rate held at >= 55 fps, p99 <= 50 ms; figures at that rate, medians over rounds)\n' +
+        table(['page', 'max held/s', 'applied/s', 'fps', 'long tasks', 'p50/p99 ms', 'CPU us/update', 'per round'], rows) +
+        `\nK/N per round ${r.browser.ratios.kOverN.map(fmtRatio).join(' ')} -> median ${fmtRatio(r.browser.ratios.medianKOverN)}; ` +
+        `K/B per round ${r.browser.ratios.kOverB.map(fmtRatio).join(' ')} -> median ${fmtRatio(r.browser.ratios.medianKOverB)}` +
+        (r.browser.realServer ? `\nK against the real reference server: ${r.browser.realServer.summary}` : '') +
+        (Object.keys(r.browser.skipped).length ? `\nskipped/failed: ${JSON.stringify(r.browser.skipped)}` : ''),
+    );
+  }
+  if (r.fanout) {
+    const rows: string[][] = [];
+    for (const [count, c] of Object.entries(r.fanout.byClients)) {
+      for (const impl of ['ours', 'bare'] as const) {
+        const x = c[impl];
+        if (!x) continue;
+        rows.push([
+          `${impl} x${count}`,
+          fmtRate(x.deliveriesPerSecond),
+          fmtRate(x.framesPerSecond),
+          x.serverCpuMicrosPerDelivery.toFixed(2),
+          `${Math.round(x.serverCpuShare * 100)} %`,
+          impl === 'ours' ? `${fmtRatio(c.medianDeliveriesRatio)} (${c.deliveriesRatios.map(fmtRatio).join(' ')})` : '',
+          impl === 'ours' ? `${fmtRatio(c.medianCpuRatio)} (${c.cpuRatios.map(fmtRatio).join(' ')})` : '',
+        ]);
+      }
+    }
+    sections.push(
+      '2. Server fan-out (one topic, every client subscribed; medians over rounds)\n' +
+        table(['server', 'deliveries/s', 'frames/s', 'CPU us/delivery', 'server CPU', 'deliveries ours/bare', 'CPU ours/bare'], rows) +
+        (r.fanout.errors.length ? `\nerrors: ${r.fanout.errors.join('; ')}` : ''),
+    );
+  }
+  if (r.idle) {
+    const rows = (['ours', 'bare'] as const)
+      .filter((impl) => r.idle![impl])
+      .map((impl) => [impl, fmtBytes(r.idle![impl]!.rssBytesPerConnection), fmtBytes(r.idle![impl]!.heapBytesPerConnection), impl === 'ours' ? `${fmtRatio(r.idle!.medianRatio)} (${r.idle!.ratios.map(fmtRatio).join(' ')})` : '']);
+    sections.push(`3. Idle connections (${r.idle.connections} held, after GC)\n` + table(['server', 'RSS/conn', 'heap/conn', 'RSS ours/bare'], rows) + (r.idle.errors.length ? `\nerrors: ${r.idle.errors.join('; ')}` : ''));
+  }
+  if (r.size) {
+    const rows: string[][] = [];
+    const add = (name: string, e?: { minBytes: number; minGzipBytes: number; files: string[] }) => {
+      if (e) rows.push([name, fmtBytes(e.minBytes), fmtBytes(e.minGzipBytes), e.files.join(', ')]);
+    };
+    add('main (no chart)', r.size.main);
+    add('chart chunk (lazy)', r.size.chart);
+    add('Lit alone', r.size.lit);
+    add('lightweight-charts (4 exports)', r.size.lightweightCharts);
+    sections.push('4. Size (min+gzip)\n' + table(['what', 'min', 'min+gzip', 'files'], rows) + (r.size.errors.length ? `\nnotes: ${r.size.errors.join('; ')}` : ''));
+  }
+  sections.push(
+    'Targets (issue 6)\n' +
+      table(
+        ['target', 'measured', 'verdict'],
+        r.targets.map((t) => [t.target, t.measured, t.met === null ? 'not measured' : t.met ? 'met' : 'NOT MET']),
+      ),
+  );
+  return sections.join('\n\n');
+}
+
+void TARGETS;
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

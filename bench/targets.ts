@@ -1,0 +1,49 @@
+/** The targets of issue 6, checked against the bench results. */
+import type { BrowserResult } from './browser.js';
+import type { FanoutResult } from './fanout.js';
+import type { IdleResult } from './idle.js';
+import type { SizeResult } from './size.js';
+import { fmtRatio } from './lib/stats.js';
+
+export const TARGETS = {
+  kOverN: 3,
+  kOverB: 0.9,
+  fanoutDeliveries: 0.9,
+  fanoutCpu: 1.15,
+  idleBytes: 2,
+  /** 15 KB min+gzip for the main file, Lit included (KB = 1,000 bytes, the stricter reading). */
+  mainBytes: 15_000,
+};
+
+export interface TargetResult {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: IdleResult; size?: SizeResult }): TargetResult[] {
+  const out: TargetResult[] = [];
+  const ratio = (target: string, value: number | undefined, ok: (v: number) => boolean) =>
+    out.push({ target, measured: value === undefined || !Number.isFinite(value) ? 'n/a' : fmtRatio(value), met: value === undefined || !Number.isFinite(value) ? null : ok(value) });
+  const b = r.browser;
+  ratio(`page K >= ${TARGETS.kOverN}x page N (max rate held)`, b?.ratios.medianKOverN, (v) => v >= TARGETS.kOverN);
+  ratio(`page K >= ${TARGETS.kOverB}x page B (max rate held)`, b?.ratios.medianKOverB, (v) => v >= TARGETS.kOverB);
+  for (const count of ['100', '1000']) {
+    const c = r.fanout?.byClients[count];
+    ratio(`fan-out x${count}: deliveries/s >= ${TARGETS.fanoutDeliveries}x bare ws`, c?.ours ? c.medianDeliveriesRatio : undefined, (v) => v >= TARGETS.fanoutDeliveries);
+    ratio(`fan-out x${count}: server CPU/delivery <= ${TARGETS.fanoutCpu}x bare ws`, c?.ours ? c.medianCpuRatio : undefined, (v) => v <= TARGETS.fanoutCpu);
+  }
+  ratio(`idle: bytes/connection <= ${TARGETS.idleBytes}x bare ws`, r.idle?.ours ? r.idle.medianRatio : undefined, (v) => v <= TARGETS.idleBytes);
+  const main = r.size?.main?.minGzipBytes;
+  out.push({
+    target: 'main file without the chart <= 15 KB min+gzip (Lit included)',
+    measured: main === undefined ? 'n/a' : `${(main / 1000).toFixed(1)} KB`,
+    met: main === undefined ? null : main <= TARGETS.mainBytes,
+  });
+  out.push({
+    target: 'chart chunk loads lazily (a dynamic import)',
+    measured: r.size?.chart ? r.size.chart.files.join(', ') : 'n/a',
+    met: r.size ? r.size.chart !== undefined : null,
+  });
+  return out;
+}
