@@ -11,17 +11,17 @@ export interface ServerInfo {
   publishToken: string;
 }
 
-export const serverInfo = () => executeServerCommand<void, ServerInfo>('lmw-server');
+export const serverInfo = () => executeServerCommand<ServerInfo, void>('lmw-server');
 /** Terminates every WebSocket on the server; returns how many. */
-export const dropAllConnections = () => executeServerCommand<void, number>('lmw-drop');
+export const dropAllConnections = () => executeServerCommand<number, void>('lmw-drop');
 /** Stops and starts the server on the same port: a new epoch. */
-export const restartServer = () => executeServerCommand<void, { url: string; epoch: string }>('lmw-restart');
+export const restartServer = () => executeServerCommand<{ url: string; epoch: string }, void>('lmw-restart');
 /** Refuses WebSocket upgrades (HTTP 503) for `ms`; REST keeps working. */
-export const refuseUpgrades = (ms: number) => executeServerCommand<{ ms: number }, boolean>('lmw-refuse', { ms });
+export const refuseUpgrades = (ms: number) => executeServerCommand<boolean, { ms: number }>('lmw-refuse', { ms });
 /** The server stops sending anything (frames, pongs, pings) on open sockets for `ms`. */
-export const silenceServer = (ms: number) => executeServerCommand<{ ms: number }, boolean>('lmw-silence', { ms });
+export const silenceServer = (ms: number) => executeServerCommand<boolean, { ms: number }>('lmw-silence', { ms });
 /** The next update of `topic` is withheld from subscribers (it stays in history): a gap. */
-export const injectGap = (topic: string) => executeServerCommand<{ topic: string }, boolean>('lmw-gap', { topic });
+export const injectGap = (topic: string) => executeServerCommand<boolean, { topic: string }>('lmw-gap', { topic });
 
 export async function fetchSnapshot<D = unknown>(topic: string): Promise<TopicSnapshot<D>> {
   const { httpUrl } = await serverInfo();
