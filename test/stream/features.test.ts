@@ -91,6 +91,45 @@ describe('pause and resume', function () {
   });
 });
 
+describe('frame coalescing and page visibility', function () {
+  this.timeout(30_000);
+  afterEach(() => {
+    delete (document as unknown as Record<string, unknown>).visibilityState;
+    closeOpenStreams();
+  });
+
+  /** Makes the page look hidden or visible to the stream (as the browser does on a tab switch). */
+  function setVisibility(state: 'hidden' | 'visible'): void {
+    Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }
+
+  it('sends no frame notifications while the page is hidden, and one with everything when it is shown', async () => {
+    const stream = await freshStream();
+    const every = recorder(), frame = recorder();
+    stream.subscribe(TOPIC, every.listener, { coalesce: 'none' });
+    stream.subscribe(TOPIC, frame.listener, { coalesce: 'frame' });
+    await waitFor(() => frame.rec.events.length > 1, 10_000, 'frame updates');
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    setVisibility('hidden');
+    const framesBefore = frame.rec.events.length;
+    const seqBefore = frame.rec.last()!.state.seq;
+    const everyBefore = every.rec.events.length;
+    await waitFor(() => every.rec.events.length >= everyBefore + 10, 10_000, 'updates while hidden');
+    await sleep(100);
+    expect(frame.rec.events.length).to.equal(framesBefore);
+    setVisibility('visible');
+    await waitFor(() => frame.rec.events.length > framesBefore, 2_000, 'one frame after shown');
+    const shown = frame.rec.events[framesBefore]!;
+    expect(shown.kind).to.equal('update');
+    // Everything since the last call, oldest first, nothing skipped.
+    expect(shown.updates![0]!.seq).to.equal(seqBefore + 1);
+    expect(shown.updates!.length).to.be.at.least(10);
+    expect(frame.rec.problems).to.deep.equal([]);
+  });
+});
+
 describe('metrics', function () {
   this.timeout(30_000);
   afterEach(() => closeOpenStreams());
