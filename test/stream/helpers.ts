@@ -1,13 +1,8 @@
-/** Helpers for the stream tests: fresh stream URLs, event recorders, server metrics. */
+/** Helpers for the stream tests: fresh stream URLs, continuity-checking recorders, a wire tap. */
 import { getStream, type MarketStream, type StreamOptions, type TopicEvent } from '../../src/stream/index.js';
-import { restartServer as untypedRestart, serverInfo as untypedServerInfo, type ServerInfo } from '../support/server.js';
+import { serverInfo } from '../support/server.js';
 
-/**
- * test/support/server.ts passes its generics to executeServerCommand in the wrong order
- * (result typed void); until that is fixed there, this re-types the result.
- */
-export const serverInfo = () => untypedServerInfo() as unknown as Promise<ServerInfo>;
-export const restartServer = () => untypedRestart() as unknown as Promise<{ url: string; epoch: string }>;
+export { restartServer, serverInfo } from '../support/server.js';
 
 let counter = 0;
 
