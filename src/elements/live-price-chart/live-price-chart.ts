@@ -241,7 +241,7 @@ export class LivePriceChart extends MarketElement {
     if (!this.isConnected || this._chart || !container) return;
     this._chart = this._library.createChart(container, {
       autoSize: true,
-      rightPriceScale: { borderVisible: false },
+      rightPriceScale: { borderVisible: false, scaleMargins: { top: 0.12, bottom: 0.08 } },
       timeScale: { borderVisible: false, rightOffset: 4, barSpacing: 8 },
       crosshair: { mode: this._library.CrosshairMode.Normal },
     });

@@ -110,14 +110,14 @@ export const pnlStyles = css`
   }
   /* A changed cell flashes; two identical animations per direction so that a second
      change restarts the flash (the animation name changes). */
-  .flash-up-0 { animation: lmw-flash-up-0 0.9s ease-out; }
-  .flash-up-1 { animation: lmw-flash-up-1 0.9s ease-out; }
-  .flash-down-0 { animation: lmw-flash-down-0 0.9s ease-out; }
-  .flash-down-1 { animation: lmw-flash-down-1 0.9s ease-out; }
-  @keyframes lmw-flash-up-0 { from { background-color: color-mix(in srgb, var(--_up) 14%, transparent); } }
-  @keyframes lmw-flash-up-1 { from { background-color: color-mix(in srgb, var(--_up) 14%, transparent); } }
-  @keyframes lmw-flash-down-0 { from { background-color: color-mix(in srgb, var(--_down) 14%, transparent); } }
-  @keyframes lmw-flash-down-1 { from { background-color: color-mix(in srgb, var(--_down) 14%, transparent); } }
+  .flash-up-0 { animation: lmw-flash-up-0 0.7s ease-out; }
+  .flash-up-1 { animation: lmw-flash-up-1 0.7s ease-out; }
+  .flash-down-0 { animation: lmw-flash-down-0 0.7s ease-out; }
+  .flash-down-1 { animation: lmw-flash-down-1 0.7s ease-out; }
+  @keyframes lmw-flash-up-0 { from { background-color: color-mix(in srgb, var(--_up) 11%, transparent); } }
+  @keyframes lmw-flash-up-1 { from { background-color: color-mix(in srgb, var(--_up) 11%, transparent); } }
+  @keyframes lmw-flash-down-0 { from { background-color: color-mix(in srgb, var(--_down) 11%, transparent); } }
+  @keyframes lmw-flash-down-1 { from { background-color: color-mix(in srgb, var(--_down) 11%, transparent); } }
   @media (prefers-reduced-motion: reduce) {
     .flash-up-0, .flash-up-1, .flash-down-0, .flash-down-1 {
       animation: none;

@@ -49,7 +49,7 @@ export const metricsStyles = css`
   svg {
     display: block;
     width: 100%;
-    height: 44px;
+    height: var(--lmw-sparkline-height, 44px);
     overflow: visible;
   }
   .spark-line {

@@ -44,6 +44,7 @@ const TICKING: ReadonlySet<ConnectionState> = new Set(['connecting', 'open', 're
  * @cssprop --lmw-warn - Colour of the stale-data marker.
  * @cssprop --lmw-font - Font family.
  * @cssprop --lmw-radius - Corner radius.
+ * @cssprop [--lmw-sparkline-height=44px] - Height of the sparkline.
  */
 export class WsMetricsPanel extends MarketElement {
   static override styles = [themeStyles, metricsStyles];
@@ -124,6 +125,7 @@ export class WsMetricsPanel extends MarketElement {
 
   private tick(): void {
     try {
+      if (!this._seen) return; // no traffic yet: nothing to plot
       const rate = this.stream?.metrics.messagesPerSecond ?? 0;
       this._samples[this._sampleHead] = Number.isFinite(rate) ? rate : 0;
       this._sampleHead = (this._sampleHead + 1) % SPARKLINE_SECONDS;

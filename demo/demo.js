@@ -1,0 +1,96 @@
+// QA dashboard wiring. Plain DOM, no framework; server data is only ever set as text.
+import { getStream, SRC_META_NAME } from '/dist/live-market-widgets.js';
+
+const $ = (selector) => document.querySelector(selector);
+const streamUrl = document.querySelector(`meta[name="${SRC_META_NAME}"]`).content;
+const stream = getStream(streamUrl);
+const chart = $('#chart');
+const widgets = () => document.querySelectorAll('live-price-chart, connection-badge, ws-metrics-panel, pnl-summary');
+
+// ---- pickers ------------------------------------------------------------------------
+
+$('#symbol').addEventListener('change', (event) => {
+  chart.symbol = event.target.value;
+});
+$('#interval').addEventListener('change', (event) => {
+  chart.interval = event.target.value;
+});
+$('#chart-type').addEventListener('change', (event) => {
+  chart.chartType = event.target.value;
+});
+
+function applyTheme(theme) {
+  document.documentElement.dataset.theme = theme;
+  for (const el of widgets()) el.theme = theme;
+  const radio = document.querySelector(`input[name="theme"][value="${theme}"]`);
+  if (radio) radio.checked = true;
+}
+$('#theme').addEventListener('change', (event) => applyTheme(event.target.value));
+applyTheme(document.documentElement.dataset.theme || 'dark');
+
+// ---- pause / resume -------------------------------------------------------------------
+
+const pauseButton = $('#pause');
+const syncPause = () => {
+  pauseButton.textContent = stream.paused ? 'Resume' : 'Pause';
+  pauseButton.setAttribute('aria-pressed', String(stream.paused));
+};
+pauseButton.addEventListener('click', () => (stream.paused ? stream.resume() : stream.pause()));
+stream.on('statechange', syncPause);
+syncPause();
+
+// ---- server dev controls (POST /admin/…, needs --dev-controls) --------------------------
+
+const adminResult = $('#admin-result');
+async function admin(path, label) {
+  adminResult.textContent = `${label}…`;
+  try {
+    const response = await fetch(path, { method: 'POST' });
+    adminResult.textContent = response.ok
+      ? `${label}: done (${response.status})`
+      : `${label}: HTTP ${response.status}${response.status === 404 ? ' (start the server with --dev-controls)' : ''}`;
+  } catch (error) {
+    adminResult.textContent = `${label}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+$('#drop').addEventListener('click', () => admin('/admin/drop', 'Dropped every connection'));
+$('#refuse').addEventListener('click', () => admin('/admin/refuse?ms=10000', 'Refusing WebSockets for 10 s'));
+
+// ---- event log --------------------------------------------------------------------------
+
+const log = $('#event-log');
+const counters = { 'lmw-bar': 0, 'lmw-pnl': 0 };
+const counterText = $('#counters');
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+function describe(event) {
+  const d = event.detail ?? {};
+  if (event.type === 'lmw-state-change') return `${d.previous} → ${d.state}`;
+  if (event.type === 'lmw-error') return `${d.code}: ${d.message}`;
+  return '';
+}
+
+function addEntry(event) {
+  const target = event.composedPath()[0];
+  const item = document.createElement('li');
+  item.className = event.type === 'lmw-error' ? 'error' : '';
+  const time = document.createElement('time');
+  time.textContent = timeFormat.format(Date.now());
+  const tag = document.createElement('code');
+  const name = target.id ? `#${target.id}` : target.getAttribute?.('symbol') ? `[${target.getAttribute('symbol')}]` : '';
+  tag.textContent = `<${target.localName}>${name}`;
+  const text = document.createElement('span');
+  text.textContent = `${event.type.replace('lmw-', '')} ${describe(event)}`;
+  const message = document.createElement('span');
+  message.append(tag, text);
+  item.append(time, message);
+  log.prepend(item);
+  while (log.children.length > 40) log.lastElementChild.remove();
+}
+
+document.addEventListener('lmw-state-change', addEntry);
+document.addEventListener('lmw-error', addEntry);
+for (const type of Object.keys(counters)) document.addEventListener(type, () => counters[type]++);
+setInterval(() => {
+  counterText.textContent = `lmw-bar ${counters['lmw-bar'].toLocaleString()} · lmw-pnl ${counters['lmw-pnl'].toLocaleString()}`;
+}, 500);
