@@ -54,7 +54,7 @@ describe('embedding with one script tag', () => {
     expect(scripts.some((path) => path.startsWith('/dist/chunks/lightweight-charts'))).to.equal(true);
     // The kit's own stream: one per URL, shared through the global registry.
     const registry = (win as unknown as Record<symbol, Map<string, unknown>>)[Symbol.for('live-market-widgets.streams')];
-    expect(registry.size).to.equal(1);
+    expect(registry?.size).to.equal(1);
   });
 
   it('a second copy of the kit on the page warns instead of throwing and shares the stream', async () => {
