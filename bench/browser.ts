@@ -48,6 +48,8 @@ export interface BrowserOptions {
   log: (line: string) => void;
   /** Also run page K against the real reference server (server/app.ts) as the feed. */
   realServer?: { rounds: number; budgetMs: number; options?: Record<string, unknown> };
+  /** Also run one ladder of page K with prefers-reduced-motion (no cell flashing), as a diagnosis. */
+  reducedMotionRounds?: number;
 }
 
 export interface RealServerResult {
@@ -69,6 +71,8 @@ export interface BrowserResult {
   summary: Record<string, { maxRateHeld: number; atMax: Omit<StepResult, 'page' | 'round' | 'held'> | null }>;
   steps: StepResult[];
   realServer?: RealServerResult;
+  /** Page K with prefers-reduced-motion: highest rate held per round (diagnosis, not a target). */
+  kReducedMotion?: { rounds: number[]; maxRateHeld: number };
 }
 
 export const MIN_FPS = 55;
@@ -114,6 +118,8 @@ interface Ctx {
   opts: BrowserOptions;
   /** Rows the P&L table must show before page K counts as ready. */
   rows: number;
+  /** Emulate prefers-reduced-motion: reduce (the kit then does not flash changed cells). */
+  reducedMotion?: boolean;
 }
 
 function pageUrl(ctx: Ctx, kind: PageKind): string {
@@ -124,6 +130,7 @@ function pageUrl(ctx: Ctx, kind: PageKind): string {
 async function openPage(ctx: Ctx, kind: PageKind): Promise<Page> {
   await ctx.feed.call('setRate', { rate: 0 });
   const page = await ctx.browser.newPage();
+  if (ctx.reducedMotion) await page.emulateMediaFeatures([{ name: 'prefers-reduced-motion', value: 'reduce' }]);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(pageUrl(ctx, kind), { waitUntil: 'load', timeout: 20_000 });
@@ -178,17 +185,20 @@ async function measure(ctx: Ctx, page: Page, kind: PageKind, roundNo: number, ra
 
 /**
  * Ladder search for one page in one round: climb from `start` by `stride` grid steps
- * while the page holds; after the first miss, reload (the backlog would spoil the next
- * step) and climb one step at a time from the last held rate until the next miss.
- * A miss at the start walks down instead. Bounded in steps and by the part's budget.
+ * while the page holds; after a miss, reload (the backlog would spoil the next step)
+ * and climb one step at a time from the last held rate until the next miss. A miss is
+ * retried once on a fresh page before it counts (the machine may be shared: one
+ * disturbed window should not decide), the same for every page. A miss at the start
+ * walks down instead. Bounded in steps and by the part's deadline.
  */
 async function ladder(ctx: Ctx, kind: PageKind, roundNo: number, grid: number[], start: number, stride: number, deadline: number, steps: StepResult[]) {
   let page = await openPage(ctx, kind);
   let best = -1;
   let index = Math.max(0, Math.min(grid.length - 1, start));
   let missAbove = grid.length;
+  const retried = new Set<number>();
   try {
-    for (let n = 0; n < 16 && index >= 0 && index < missAbove; n++) {
+    for (let n = 0; n < 20 && index >= 0 && index < missAbove; n++) {
       const step = await measure(ctx, page, kind, roundNo, grid[index]!);
       steps.push(step);
       ctx.opts.log(
@@ -199,10 +209,14 @@ async function ladder(ctx: Ctx, kind: PageKind, roundNo: number, grid: number[],
         index = Math.min(index + stride, missAbove - 1);
         if (index <= best) break;
       } else {
-        missAbove = Math.min(missAbove, index);
         await page.close();
-        if (performance.now() > deadline) break;
+        if (performance.now() > deadline && best >= 0) break;
         page = await openPage(ctx, kind);
+        if (!retried.has(index)) {
+          retried.add(index);
+          continue;
+        }
+        missAbove = Math.min(missAbove, index);
         if (best >= 0) {
           stride = 1;
           index = best + 1;
@@ -240,12 +254,13 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
   const steps: StepResult[] = [];
   const rounds: Record<PageKind, number>[] = [];
   let realServer: RealServerResult | undefined;
+  let kReducedMotion: BrowserResult['kReducedMotion'];
   try {
     const info = (await feed.call('start', { symbols: opts.symbols, account: 'bench' })) as { url: string; symbols: string[]; account: string; interval: string };
     browser = await launchBrowser();
     const ctx: Ctx = { browser, feed, feedUrl: info.url, symbols: info.symbols, account: info.account, interval: info.interval, web, opts, rows: info.symbols.length };
     const grid = rateGrid(opts.maxRate);
-    const bestIndex: Record<string, number[]> = {};
+    const bestIndex: Partial<Record<PageKind, number[]>> = {};
     for (let r = 1; r <= opts.rounds && performance.now() < deadline; r++) {
       // Rotate the page order each round so no page always goes first.
       const order = pages.map((_, i) => pages[(i + r - 1) % pages.length]!);
@@ -267,6 +282,20 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
       }
       rounds.push(held);
       opts.log(`  round ${r}: highest rate held ${order.map((k) => `${k} ${held[k]}`).join(', ')}`);
+    }
+    if (opts.reducedMotionRounds && pages.includes('K')) {
+      const held: number[] = [];
+      const reduced: Ctx = { ...ctx, reducedMotion: true };
+      for (let r = 1; r <= opts.reducedMotionRounds; r++) {
+        const previous = bestIndex.K ?? [];
+        const start = Math.max(0, Math.round(median(previous)));
+        const before = steps.length;
+        const best = await ladder(reduced, 'K', 200 + r, grid, start, 1, performance.now() + 60_000, steps);
+        for (const step of steps.slice(before)) (step as StepResult & { variant?: string }).variant = 'prefers-reduced-motion';
+        held.push(best >= 0 ? grid[best]! : 0);
+      }
+      kReducedMotion = { rounds: held, maxRateHeld: median(held) };
+      opts.log(`  K with prefers-reduced-motion: highest rate held ${held.join(', ')}`);
     }
     if (opts.realServer && pages.includes('K')) {
       realServer = await runRealServer(browser, web, info.symbols, opts, opts.realServer, steps);
@@ -318,6 +347,7 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
     summary,
     steps,
     ...(realServer ? { realServer } : {}),
+    ...(kReducedMotion ? { kReducedMotion } : {}),
   };
 }
 

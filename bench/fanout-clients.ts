@@ -22,6 +22,8 @@ let frames = 0;
 let closed = 0;
 let ackTimer: NodeJS.Timeout | undefined;
 let baseSeconds = 0;
+/** The first frame with an update, kept to compare the servers' framing. */
+let sample: string | undefined;
 
 function onMessage(conn: Conn, raw: WebSocket.RawData) {
   const data = raw as Buffer;
@@ -30,6 +32,7 @@ function onMessage(conn: Conn, raw: WebSocket.RawData) {
   for (let at = data.indexOf(UPDATE); at !== -1; at = data.indexOf(UPDATE, at + UPDATE.length)) count++;
   if (count === 0) return;
   received += count;
+  if (sample === undefined) sample = data.toString('utf8', 0, Math.min(data.length, 2000));
   const at = data.lastIndexOf(BAR_TIME);
   if (at !== -1) {
     const start = at + BAR_TIME.length;
@@ -113,7 +116,7 @@ serveRpc({
     return true;
   },
   stats() {
-    return { received, frames, closed, open: conns.filter((c) => c.open).length, watermark: watermark(), cpuMicros: cpuMicros() };
+    return { received, frames, closed, open: conns.filter((c) => c.open).length, watermark: watermark(), cpuMicros: cpuMicros(), sample };
   },
   async disconnect() {
     clearInterval(ackTimer);

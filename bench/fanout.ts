@@ -31,6 +31,8 @@ export interface FanoutMeasurement {
   serverCpuMicrosPerDelivery: number;
   serverCpuShare: number;
   clientCpuShare: number;
+  /** Share of the window the server waited for the slowest client (credit window full). */
+  waitingShare: number;
   closed: number;
 }
 
@@ -47,6 +49,8 @@ export interface FanoutResult {
     }
   >;
   measurements: FanoutMeasurement[];
+  /** One update frame from each server, and whether they match once numbers and ids are blanked. */
+  wireCheck?: { ours?: string; bare?: string; sameShape: boolean | null };
   errors: string[];
 }
 
@@ -81,11 +85,13 @@ async function stopPair(pair: Pair) {
 }
 
 interface ServerStats {
+  parkedMs: number;
   cpuMicros: number;
   published: number;
   watermark: number;
 }
 interface ClientStats {
+  sample?: string;
   received: number;
   frames: number;
   closed: number;
@@ -125,6 +131,7 @@ async function measurePair(pair: Pair, count: number, roundNo: number, opts: Fan
     serverCpuMicrosPerDelivery: deliveries > 0 ? round(serverCpu / deliveries) : Number.NaN,
     serverCpuShare: round(serverCpu / 1e6 / seconds),
     clientCpuShare: round((c1.cpuMicros - c0.cpuMicros) / 1e6 / seconds),
+    waitingShare: round((s1.parkedMs - s0.parkedMs) / 1000 / seconds),
     closed: c1.closed,
   };
 }
@@ -133,6 +140,7 @@ export async function runFanoutPart(opts: FanoutOptions): Promise<FanoutResult> 
   const measurements: FanoutMeasurement[] = [];
   const errors: string[] = [];
   const byClients: FanoutResult['byClients'] = {};
+  const samples: Partial<Record<Impl, string>> = {};
   for (const count of opts.clientCounts) {
     const pairs: Pair[] = [];
     try {
@@ -152,7 +160,7 @@ export async function runFanoutPart(opts: FanoutOptions): Promise<FanoutResult> 
             measurements.push(m);
             opts.log(
               `  ${m.impl.padEnd(4)} x${count} r${r}: ${Math.round(m.deliveriesPerSecond)} deliveries/s, ${Math.round(m.framesPerSecond)} frames/s, ` +
-                `server ${m.serverCpuMicrosPerDelivery} us CPU/delivery (${Math.round(m.serverCpuShare * 100)} % of a core), clients ${Math.round(m.clientCpuShare * 100)} %` +
+                `server ${m.serverCpuMicrosPerDelivery} us CPU/delivery (${Math.round(m.serverCpuShare * 100)} % of a core), clients ${Math.round(m.clientCpuShare * 100)} %, waiting for clients ${Math.round(m.waitingShare * 100)} %` +
                 (m.closed ? `, ${m.closed} clients closed` : ''),
             );
           } catch (error) {
@@ -160,6 +168,10 @@ export async function runFanoutPart(opts: FanoutOptions): Promise<FanoutResult> 
             opts.log(`  ${pair.impl} x${count} r${r}: ${(error as Error).message}`);
           }
         }
+      }
+      for (const pair of pairs) {
+        const stats = (await pair.clients.call('stats').catch(() => ({}))) as Partial<ClientStats>;
+        if (stats.sample) samples[pair.impl] ??= stats.sample;
       }
     } finally {
       await Promise.all(pairs.map(stopPair));
@@ -197,5 +209,10 @@ export async function runFanoutPart(opts: FanoutOptions): Promise<FanoutResult> 
       };
     }
   }
-  return { byClients, measurements, errors };
+  const blank = (text: string) => text.replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/g, '0');
+  const wireCheck = {
+    ...samples,
+    sameShape: samples.ours && samples.bare ? blank(samples.ours) === blank(samples.bare) : null,
+  };
+  return { byClients, measurements, wireCheck, errors };
 }

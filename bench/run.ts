@@ -99,6 +99,7 @@ async function main() {
         symbols: 50,
         budgetMs: quick ? 45_000 : 300_000,
         log,
+        reducedMotionRounds: quick ? 0 : 1,
         realServer: oursAvailable ? { rounds: quick ? 1 : 2, budgetMs: quick ? 25_000 : 70_000, options: OURS_OPTIONS } : undefined,
       });
     }
@@ -168,6 +169,7 @@ function report(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: Idle
         table(['page', 'max held/s', 'applied/s', 'fps', 'long tasks', 'p50/p99 ms', 'CPU us/update', 'per round'], rows) +
         `\nK/N per round ${r.browser.ratios.kOverN.map(fmtRatio).join(' ')} -> median ${fmtRatio(r.browser.ratios.medianKOverN)}; ` +
         `K/B per round ${r.browser.ratios.kOverB.map(fmtRatio).join(' ')} -> median ${fmtRatio(r.browser.ratios.medianKOverB)}` +
+        (r.browser.kReducedMotion ? `\nK with prefers-reduced-motion (no cell flashing; diagnosis): highest rate held ${r.browser.kReducedMotion.rounds.map(fmtRate).join(' ')}` : '') +
         (r.browser.realServer ? `\nK against the real reference server: ${r.browser.realServer.summary}` : '') +
         (Object.keys(r.browser.skipped).length ? `\nskipped/failed: ${JSON.stringify(r.browser.skipped)}` : ''),
     );
@@ -210,7 +212,13 @@ function report(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: Idle
     add('chart chunk (lazy)', r.size.chart);
     add('Lit alone', r.size.lit);
     add('lightweight-charts (4 exports)', r.size.lightweightCharts);
-    sections.push('4. Size (min+gzip)\n' + table(['what', 'min', 'min+gzip', 'files'], rows) + (r.size.errors.length ? `\nnotes: ${r.size.errors.join('; ')}` : ''));
+    const breakdown = r.size.breakdown
+      ? `\nmain by source (minified bytes before gzip): ${Object.entries(r.size.breakdown)
+          .filter(([, bytes]) => bytes > 0)
+          .map(([group, bytes]) => `${group} ${fmtBytes(bytes)}`)
+          .join(', ')}`
+      : '';
+    sections.push('4. Size (min+gzip)\n' + table(['what', 'min', 'min+gzip', 'files'], rows) + breakdown + (r.size.errors.length ? `\nnotes: ${r.size.errors.join('; ')}` : ''));
   }
   sections.push(
     'Targets (issue 6)\n' +

@@ -33,6 +33,9 @@ let window = 0;
 let perTick = 1;
 let running = false;
 let parked = true;
+/** Time spent with a full credit window (the clients, not the server, were the limit). */
+let parkedMs = 0;
+let parkedAt = 0;
 let price = 100;
 
 // ---- rate drive (browser part, page K against the real server) ---------------
@@ -85,6 +88,7 @@ function loop() {
   const room = Math.min(perTick, window - (published - watermark));
   if (room <= 0) {
     parked = true;
+    parkedAt = performance.now();
     return;
   }
   const trades: Trade[] = [];
@@ -99,6 +103,8 @@ function loop() {
 
 function wake() {
   if (running && parked) {
+    if (parkedAt > 0) parkedMs += performance.now() - parkedAt;
+    parkedAt = 0;
     parked = false;
     setImmediate(loop);
   }
@@ -167,7 +173,8 @@ serveRpc({
   },
   stats() {
     // `emitted` and `dropped` make this process usable as the browser part's feed.
-    return { cpuMicros: cpuMicros(), published, watermark, rss: process.memoryUsage().rss, emitted: driven, dropped: 0 };
+    const parkedNow = parkedMs + (parkedAt > 0 ? performance.now() - parkedAt : 0);
+    return { cpuMicros: cpuMicros(), published, watermark, parkedMs: parkedNow, rss: process.memoryUsage().rss, emitted: driven, dropped: 0 };
   },
   memory() {
     const gc = (globalThis as { gc?: () => void }).gc;

@@ -23,6 +23,8 @@ export interface SizeResult {
   chart?: SizeEntry;
   lit: SizeEntry;
   lightweightCharts: SizeEntry;
+  /** Where the main file's bytes come from: minified bytes per source group (esbuild metafile of src/index.ts). */
+  breakdown?: Record<string, number>;
   errors: string[];
 }
 
@@ -101,6 +103,34 @@ async function bundleAlone(source: string): Promise<string> {
   return out.outputFiles[0]!.text;
 }
 
+/** Minified output bytes of src/index.ts per source group (Lit, each src/ folder), the chart left out. */
+async function mainBreakdown(): Promise<Record<string, number>> {
+  const out = await build({
+    entryPoints: [join(root, 'src/index.ts')],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    conditions: ['production'],
+    external: ['lightweight-charts'],
+    tsconfig: join(root, 'tsconfig.json'),
+    logLevel: 'silent',
+  });
+  const groups: Record<string, number> = {};
+  for (const output of Object.values(out.metafile!.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const group = input.startsWith('node_modules/')
+        ? input.split('/').slice(1, input.split('/')[1]!.startsWith('@') ? 3 : 2).join('/')
+        : input.split('/').slice(0, input.startsWith('src/elements/') ? 3 : 2).join('/');
+      groups[group] = (groups[group] ?? 0) + bytesInOutput;
+    }
+  }
+  return Object.fromEntries(Object.entries(groups).sort((a, b) => b[1] - a[1]));
+}
+
 export async function runSizePart(distDir: string | undefined): Promise<SizeResult> {
   const errors: string[] = [];
   const entry = distDir ? join(distDir, 'live-market-widgets.js') : '';
@@ -113,6 +143,13 @@ export async function runSizePart(distDir: string | undefined): Promise<SizeResu
     ),
     errors,
   };
+  if (existsSync(join(root, 'src/index.ts'))) {
+    try {
+      result.breakdown = await mainBreakdown();
+    } catch (error) {
+      errors.push(`breakdown: ${(error as Error).message.slice(0, 300)}`);
+    }
+  }
   if (entry && existsSync(entry)) {
     const graph = importGraph(entry);
     result.main = await measureFiles(graph.staticFiles, distDir!);
