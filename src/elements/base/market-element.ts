@@ -309,7 +309,7 @@ export abstract class MarketElement extends LitElement {
   }
 
   protected emit<T>(type: string, detail: T): void {
-    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+    this.dispatchEvent(lmwEvent(type, detail));
   }
 
   // ---- rendering -----------------------------------------------------------
@@ -338,6 +338,11 @@ export abstract class MarketElement extends LitElement {
       <span class="error-message">${error?.message ?? ''}</span>
     </div>`;
   }
+}
+
+/** Our events: CustomEvent, bubbling out of shadow roots. */
+function lmwEvent<T>(type: string, detail: T): CustomEvent<T> {
+  return new CustomEvent<T>(type, { detail, bubbles: true, composed: true });
 }
 
 export function errorText(error: unknown): string {

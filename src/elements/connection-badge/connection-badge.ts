@@ -27,6 +27,7 @@ let nextId = 0;
  * label, a details disclosure, pause/resume and reconnect-now buttons, and a polite
  * live-region notice when the connection drops and when it is back.
  *
+ * @tagname connection-badge
  * @summary Connection status badge.
  *
  * @attr state - Reflects the read-only `state`: the connection state (`idle`, `connecting`, `open`,

@@ -47,6 +47,7 @@ export function loadChartLibrary(): Promise<ChartLibrary> {
  * A live candlestick, line or area chart of one symbol, with a header showing the
  * last price and its change over the bars shown.
  *
+ * @tagname live-price-chart
  * @summary Live price chart (lightweight-charts, loaded lazily).
  *
  * @attr state - Reflects the read-only `state`: `loading`, `live`, `stale` or `error`.

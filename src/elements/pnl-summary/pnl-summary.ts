@@ -40,6 +40,7 @@ type Flash = { up: boolean; n: number };
  * Profit and loss of one account: totals and a sortable positions table that
  * flashes the cells that change.
  *
+ * @tagname pnl-summary
  * @summary Live portfolio P&L.
  *
  * @attr state - Reflects the read-only `state`: `loading`, `live`, `stale` or `error`.

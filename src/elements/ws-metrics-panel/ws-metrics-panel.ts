@@ -22,6 +22,7 @@ const TICKING: ReadonlySet<ConnectionState> = new Set(['connecting', 'open', 're
  * Its one-second clock runs only while the element is in the document, the page
  * is visible and the stream is not idle or closed.
  *
+ * @tagname ws-metrics-panel
  * @summary WebSocket metrics panel.
  *
  * @attr state - Reflects the read-only `state`: `loading`, `live`, `stale` or `error`.
