@@ -3,7 +3,7 @@ import '../../src/elements/live-price-chart/live-price-chart.js';
 import type { LivePriceChart } from '../../src/elements/live-price-chart/live-price-chart.js';
 import type { Bar, CandleSnapshotData } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
-import { dropAllConnections, fetchSnapshot, serverInfo, silenceServer, waitFor } from '../support/server.js';
+import { dropAllConnections, fetchSnapshot, restartServer, serverInfo, silenceServer, waitFor } from '../support/server.js';
 import { XSS, nextFrame, record, sleep, waitForState } from './helpers.js';
 
 let url: string;
@@ -267,6 +267,17 @@ describe('<live-price-chart>', () => {
     expect(el.shadowRoot!.querySelector('[part=notice]')!.textContent).to.match(/Reconnecting|Connecting|Polling/);
     await waitForState(el, 'live');
     expect(states.events.map((e) => e.detail.state)).to.deep.equal(['stale', 'live']);
+    await expectBarsMatchServer(el);
+  });
+
+  it('replaces its bars after a server restart (new epoch) and matches the new server state', async () => {
+    const el = await chart({ symbol: 'MSFT', interval: '5s' });
+    await waitForState(el, 'live');
+    const { epoch } = await serverInfo();
+    const restarted = await restartServer();
+    expect(restarted.epoch).not.to.equal(epoch);
+    await waitFor(() => getStream(url).getTopicState(topicOf(el))?.epoch === restarted.epoch, 15_000, 'the new epoch');
+    await waitForState(el, 'live');
     await expectBarsMatchServer(el);
   });
 
