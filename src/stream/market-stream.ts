@@ -26,6 +26,7 @@ import { Liveness } from './liveness.js';
 import { MetricsTracker } from './metrics.js';
 import { Poller } from './polling.js';
 import { streamRegistry } from './registry.js';
+import { MIN_REFRESH_RETRY_MS, jwtExpiryMs, redactSecrets, refreshDelayMs } from './token.js';
 import { owe, TopicRecord, type Subscriber } from './topic-store.js';
 import type {
   ConnectionState,
@@ -59,6 +60,10 @@ export const STREAM_DEFAULTS = {
 export const pausedStorageKey = (url: string) => `live-market-widgets:paused:${url}`;
 
 const WS_OPEN = 1;
+/** Close code of a refused, bad or expired token. */
+const CLOSE_UNAUTHORIZED = 4401;
+/** 4401 closes in a row after which the stream reports `unauthorized` (to `error` listeners and every topic). */
+export const UNAUTHORIZED_REPORT_AFTER = 3;
 
 type ResolvedOptions = Required<Omit<StreamOptions, 'token' | 'random'>> & Pick<StreamOptions, 'token' | 'random'>;
 type EventListeners = { [K in keyof StreamEventMap]: Set<(detail: StreamEventMap[K]) => void> };
@@ -105,6 +110,20 @@ export class MarketStream {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private rateTicker: ReturnType<typeof setInterval> | undefined;
   private pollFailureReported = false;
+  /** Token sent in the `hello` of the socket being opened. */
+  private helloToken: string | undefined;
+  /** Token in force on the open socket (hello or last refresh). */
+  private activeToken: string | undefined;
+  /** Recent tokens, so no text the stream emits can carry one. */
+  private readonly knownTokens: string[] = [];
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Server clock minus ours, from `welcome` (token `exp` is in the server's clock). */
+  private clockSkewMs = 0;
+  /** 4401 closes in a row (reset by `welcome`). */
+  private authFailures = 0;
+  private lastAuthReason = '';
+  /** Set once `UNAUTHORIZED_REPORT_AFTER` 4401s came in a row; cleared by `welcome`. */
+  private authError: StreamError | undefined;
 
   private readonly onOnline = () => {
     this.waitingForOnline = false;
@@ -171,6 +190,9 @@ export class MarketStream {
       sentOps: { ...this.sent },
       socketsOpened: this.socketsOpened,
       polls: this.polls,
+      topics: Object.fromEntries([...this.topics.values()].map((r) => [r.topic, r.subscribers.size])),
+      listeners: { statechange: this.events.statechange.size, metrics: this.events.metrics.size, error: this.events.error.size },
+      socket: this.socket !== undefined,
       injectFrame: (text: string) => this.guard(() => this.onFrame(this.socketGeneration, text)),
     };
   }
@@ -207,6 +229,8 @@ export class MarketStream {
     let record = this.topics.get(topic);
     if (!record) {
       record = new TopicRecord(topic);
+      // The server keeps refusing our token: a new topic is refused too, until a `welcome`.
+      if (this.authError) record.error = { ...this.authError, topic };
       this.topics.set(topic, record);
     }
     const rec = record;
@@ -445,7 +469,7 @@ export class MarketStream {
     } catch (error) {
       if (generation !== this.socketGeneration || this.disposed) return;
       this.connecting = false;
-      this.emit('error', { code: 'token_error', message: `the token function failed: ${describe(error)}` });
+      this.emit('error', { code: 'token_error', message: `the token function failed: ${this.redact(describe(error))}` });
       this.connectFailed();
       return;
     }
@@ -455,12 +479,14 @@ export class MarketStream {
       socket = new WebSocket(this.url);
     } catch (error) {
       this.connecting = false;
-      this.emit('error', { code: 'connect_failed', message: describe(error) });
+      this.emit('error', { code: 'connect_failed', message: this.redact(describe(error)) });
       this.connectFailed();
       return;
     }
     this.socket = socket;
     this.socketsOpened++;
+    this.helloToken = token;
+    this.rememberToken(token);
     this.connectTimer = setTimeout(() => {
       this.connectTimer = undefined;
       if (generation !== this.socketGeneration || this.welcomed) return;
@@ -491,11 +517,34 @@ export class MarketStream {
     if (generation !== this.socketGeneration) return;
     const wasOpen = this.welcomed;
     this.closeSocket();
-    if (code === 4401) this.emit('error', { code: 'unauthorized', message: reason ? `unauthorized: ${reason.slice(0, 100)}` : 'unauthorized' });
+    const unauthorized = code === CLOSE_UNAUTHORIZED;
+    if (unauthorized) this.onUnauthorizedClose(reason);
     if (wasOpen) this.connectionLost();
     else {
       this.connecting = false;
-      this.connectFailed();
+      this.connectFailed(unauthorized);
+    }
+  }
+
+  /**
+   * A 4401 close (no, bad or expired token). The next connect asks the token function
+   * again and waits its backoff like any failed connect, so a refused token cannot
+   * hot-loop. After a few in a row the stream says so, once per streak.
+   */
+  private onUnauthorizedClose(reason: string): void {
+    this.authFailures++;
+    this.lastAuthReason = this.redact(reason || this.lastAuthReason || 'unauthorized').slice(0, 100);
+    if (this.authFailures < UNAUTHORIZED_REPORT_AFTER || this.authError) return;
+    const error: StreamError = {
+      code: 'unauthorized',
+      message: `Not authorized (${this.lastAuthReason}); retrying.`,
+    };
+    this.authError = error;
+    this.emit('error', error);
+    for (const record of this.topics.values()) {
+      if (record.subscribers.size === 0) continue;
+      record.error = { ...error, topic: record.topic };
+      for (const subscriber of record.subscribers) if (subscriber.active) this.callErrorHandler(subscriber, record.error);
     }
   }
 
@@ -511,7 +560,7 @@ export class MarketStream {
     this.scheduleRetry();
   }
 
-  private connectFailed(): void {
+  private connectFailed(unauthorized = false): void {
     if (this.disposed) return;
     this.failures++;
     this.metricsTracker.attempt = this.failures;
@@ -526,7 +575,8 @@ export class MarketStream {
       this.emit('error', { code: 'gave_up', message: `no connection after ${this.failures} attempts; call reconnect() to try again` });
       return;
     }
-    if (this.failures >= this.options.fallbackAfter) {
+    // A refused token is not a network problem: polling would not help (and must not go around auth).
+    if (!unauthorized && this.failures >= this.options.fallbackAfter) {
       this.setConnState('polling');
       this.poller.start();
     } else if (this.connState !== 'polling') {
@@ -553,6 +603,11 @@ export class MarketStream {
     this.backoff.reset();
     this.poller.stop();
     this.pollFailureReported = false;
+    this.authFailures = 0;
+    this.authError = undefined;
+    this.clockSkewMs = Number.isFinite(welcome.serverTime) ? welcome.serverTime - Date.now() : 0;
+    this.activeToken = this.helloToken;
+    this.scheduleRefresh(this.socketGeneration);
     const tracker = this.metricsTracker;
     if (this.everOpened) tracker.reconnects++;
     this.everOpened = true;
@@ -599,6 +654,9 @@ export class MarketStream {
     this.liveness = undefined;
     if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
+    if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    this.activeToken = undefined;
     for (const record of this.topics.values()) {
       record.wire = 'none';
       record.subId = undefined;
@@ -618,6 +676,8 @@ export class MarketStream {
 
   private goIdle(): void {
     this.clearTimers();
+    this.authFailures = 0;
+    this.authError = undefined;
     this.closeSocket(1000, 'idle');
     this.poller.stop();
     this.failures = 0;
@@ -645,8 +705,8 @@ export class MarketStream {
   }
 
   private clearTimers(): void {
-    for (const timer of [this.retryTimer, this.connectTimer, this.idleTimer]) if (timer !== undefined) clearTimeout(timer);
-    this.retryTimer = this.connectTimer = this.idleTimer = undefined;
+    for (const timer of [this.retryTimer, this.connectTimer, this.idleTimer, this.refreshTimer]) if (timer !== undefined) clearTimeout(timer);
+    this.retryTimer = this.connectTimer = this.idleTimer = this.refreshTimer = undefined;
     if (this.rateTicker !== undefined) clearInterval(this.rateTicker);
     this.rateTicker = undefined;
   }
@@ -655,6 +715,71 @@ export class MarketStream {
   private startRateTicker(): void {
     if (this.rateTicker !== undefined) return;
     this.rateTicker = setInterval(() => this.metricsTracker.changed(), 1_000);
+  }
+
+  // ---- token refresh -------------------------------------------------------------
+
+  /**
+   * With a token function and a JWT in force, fetch a fresh token before the current one
+   * expires and send it as `refresh` on the open socket (see token.ts for the timing).
+   */
+  private scheduleRefresh(generation: number, delayMs?: number): void {
+    if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    const token = this.activeToken;
+    if (typeof this.options.token !== 'function' || !token) return; // a fixed string cannot be refreshed
+    const expMs = jwtExpiryMs(token);
+    if (expMs === undefined) return; // opaque token: nothing tells us when it ends
+    const delay = delayMs ?? refreshDelayMs(expMs, this.serverNow());
+    if (delay === undefined) return; // already expired: the server closes with 4401, the reconnect takes a fresh token
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refreshToken(generation, expMs);
+    }, delay);
+  }
+
+  private async refreshToken(generation: number, currentExpMs: number): Promise<void> {
+    const stillOpen = () => generation === this.socketGeneration && this.welcomed && !this.disposed;
+    if (!stillOpen()) return;
+    let fresh: string | undefined;
+    let failure: string | undefined;
+    try {
+      fresh = await this.resolveToken();
+    } catch (error) {
+      failure = describe(error);
+    }
+    if (!stillOpen()) return;
+    const freshExpMs = fresh === undefined ? undefined : jwtExpiryMs(fresh);
+    const extends_ = fresh !== undefined && fresh !== this.activeToken && (freshExpMs === undefined || freshExpMs > currentExpMs);
+    if (fresh !== undefined && extends_) {
+      this.rememberToken(fresh);
+      this.activeToken = fresh;
+      this.send({ op: 'refresh', token: fresh });
+      this.scheduleRefresh(generation);
+      return;
+    }
+    if (failure !== undefined) {
+      this.emit('error', { code: 'token_error', message: `the token function failed: ${this.redact(failure)}` });
+    }
+    // No better token yet: ask again halfway to expiry, not sooner than MIN_REFRESH_RETRY_MS.
+    const remaining = currentExpMs - this.serverNow();
+    const retry = Math.max(MIN_REFRESH_RETRY_MS, Math.floor(remaining / 2));
+    if (retry < remaining) this.scheduleRefresh(generation, retry);
+  }
+
+  private serverNow(): number {
+    return Date.now() + this.clockSkewMs;
+  }
+
+  private rememberToken(token: string | undefined): void {
+    if (!token || this.knownTokens.includes(token)) return;
+    this.knownTokens.push(token);
+    if (this.knownTokens.length > 4) this.knownTokens.shift();
+  }
+
+  /** Text that may reach listeners or the page, with any token we know replaced. */
+  private redact(text: string): string {
+    return redactSecrets(text, this.knownTokens);
   }
 
   // ---- wire ----------------------------------------------------------------------
@@ -802,9 +927,20 @@ export class MarketStream {
 
   private onServerError(message: ErrorMessage): void {
     const record = message.id !== undefined ? this.pendingSubs.get(message.id) : undefined;
+    const text = this.redact(message.message).slice(0, 300);
+    if (!record && message.code === 'unauthorized') {
+      if (!this.welcomed) {
+        // The hello was refused; the 4401 close that follows is what counts (see onUnauthorizedClose).
+        this.lastAuthReason = text.slice(0, 100);
+        return;
+      }
+      // A `refresh` was refused: the session goes on until the old token expires (then 4401 and a reconnect).
+      this.emit('error', { code: 'refresh_rejected', message: `token refresh refused: ${text}` });
+      return;
+    }
     const error: StreamError = {
       code: message.code,
-      message: message.message.slice(0, 300),
+      message: text,
       ...(record ? { topic: record.topic } : message.topic ? { topic: message.topic } : {}),
     };
     if (record && record.subId === message.id) {

@@ -5,7 +5,10 @@ export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 
 export type StreamMode = 'realtime' | 'polling' | 'paused';
 
 export interface StreamOptions {
-  /** Hello token: a string, or a function called before every connect (and before expiry). */
+  /**
+   * Access token, sent only in `hello` and `refresh` frames: a string, or a function called
+   * before every connect and, when it returns a JWT with `exp`, again before that expiry.
+   */
   token?: string | (() => string | Promise<string>);
   /** Backoff base delay (ms). Default 500. */
   backoffBaseMs?: number;
@@ -106,12 +109,18 @@ export interface StreamEventMap {
 
 /** Diagnostics, for tests and the curious: counts of what the stream did on the wire. */
 export interface StreamDebug {
-  /** Client frames sent, by op (`hello`, `sub`, `unsub`, `ping`). */
+  /** Client frames sent, by op (`hello`, `sub`, `unsub`, `ping`, `refresh`). */
   readonly sentOps: Readonly<Record<string, number>>;
   /** WebSockets created over the stream's life. */
   readonly socketsOpened: number;
   /** Polling requests made (`GET /api/snapshot`). */
   readonly polls: number;
+  /** Listeners held per topic (topics still lingering show 0). */
+  readonly topics: Readonly<Record<string, number>>;
+  /** Listeners added with `on()`, by event type. */
+  readonly listeners: Readonly<{ statechange: number; metrics: number; error: number }>;
+  /** Whether the stream holds a WebSocket (connecting or open). */
+  readonly socket: boolean;
   /** Runs `text` through the stream's real frame handler as if the open socket received it. */
   injectFrame(text: string): void;
 }
