@@ -17,10 +17,19 @@ import {
   type Trade,
 } from '../src/protocol/index.js';
 import { CandleAggregator } from './aggregator.js';
-import { Session, type HelloVerdict, type SessionContext } from './connection.js';
+import { clientAddress, isLoopbackHost, normalizeOrigin, TokenVerifier } from './auth.js';
+import { Session, type SessionContext, type SessionLimits } from './connection.js';
 import { loadTradesFile, ReplayFeed } from './feeds/replay.js';
 import { MarketSimulator } from './feeds/simulator.js';
 import { createHttpHandler } from './http.js';
+import {
+  DEFAULT_CLIENT_BURST,
+  DEFAULT_CLIENT_RATE,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_MAX_SUBSCRIPTIONS,
+} from './limits.js';
 import { ServerMetrics } from './metrics.js';
 import { PortfolioBook } from './portfolio.js';
 import { TopicRegistry } from './topics.js';
@@ -39,6 +48,18 @@ export interface MarketServerOptions {
   maxFrameBytes?: number; // default 64 KiB
   publishToken?: string; // enables POST /api/trades
   devControls?: boolean; // enables POST /admin/* (drop, refuse, silence, gap)
+  /** Bearer token required on /admin/*; without it dev controls are allowed only on a loopback host. */
+  adminToken?: string;
+  /** Turns auth on: hello tokens must be HS256 JWTs signed with this secret, with `exp` and `topics`. */
+  authSecret?: string;
+  /** When set, WebSocket upgrades whose Origin header is not listed get HTTP 403 (no Origin: allowed). */
+  allowedOrigins?: string[];
+  maxConnections?: number; // total open WebSockets, default 10,000 (HTTP 503 beyond); 0 = no limit
+  maxConnectionsPerIp?: number; // per client address, default 0 = no limit (HTTP 429 beyond)
+  maxSubscriptions?: number; // topics per connection, default 100
+  clientRate?: number; // client frames per second per connection (token bucket), default 20; 0 = off
+  clientBurst?: number; // token bucket size, default 50
+  maxBufferedBytes?: number; // slow-consumer high-water mark, default 1 MiB (close 4408); 0 = off
   staticRoot?: string; // when set, serve the demo: GET / -> <staticRoot>/demo/index.html, /demo/*, /dist/*
   logger?: (line: string) => void; // default: no logging in tests; cli passes console.log
 }
@@ -106,6 +127,37 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
   for (const symbol of symbols) check(validateTrade({ symbol, price: 1, size: 0, time: 0 }) === null, `bad symbol "${symbol}"`);
   check(feed !== 'replay' || typeof options.replayFile === 'string', 'feed replay needs replayFile');
   check(options.publishToken === undefined || options.publishToken.length > 0, 'publishToken must not be empty');
+  check(options.adminToken === undefined || options.adminToken.length > 0, 'adminToken must not be empty');
+  check(options.authSecret === undefined || options.authSecret.length > 0, 'authSecret must not be empty');
+  check(
+    !options.devControls || options.adminToken !== undefined || isLoopbackHost(host),
+    `devControls on a non-loopback host (${host}) need adminToken`,
+  );
+  const count = (value: number | undefined, fallback: number, name: string) => {
+    const n = value ?? fallback;
+    check(Number.isSafeInteger(n) && n >= 0, `${name} must be a non-negative integer`);
+    return n;
+  };
+  const limits: SessionLimits = {
+    clientRate: options.clientRate ?? DEFAULT_CLIENT_RATE,
+    clientBurst: count(options.clientBurst, DEFAULT_CLIENT_BURST, 'clientBurst'),
+    maxSubscriptions: count(options.maxSubscriptions, DEFAULT_MAX_SUBSCRIPTIONS, 'maxSubscriptions'),
+    maxBufferedBytes: count(options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, 'maxBufferedBytes'),
+  };
+  check(Number.isFinite(limits.clientRate) && limits.clientRate >= 0, 'clientRate must be a non-negative number');
+  check(limits.clientRate === 0 || limits.clientBurst >= 1, 'clientBurst must be at least 1');
+  const maxConnections = count(options.maxConnections, DEFAULT_MAX_CONNECTIONS, 'maxConnections');
+  const maxConnectionsPerIp = count(options.maxConnectionsPerIp, DEFAULT_MAX_CONNECTIONS_PER_IP, 'maxConnectionsPerIp');
+  let allowedOrigins: Set<string> | undefined;
+  if (options.allowedOrigins !== undefined) {
+    allowedOrigins = new Set();
+    for (const entry of options.allowedOrigins) {
+      const origin = normalizeOrigin(entry);
+      check(origin !== undefined, `allowedOrigins: "${entry}" is not an origin (scheme://host[:port])`);
+      allowedOrigins.add(origin!);
+    }
+  }
+  const auth = options.authSecret !== undefined ? new TokenVerifier(options.authSecret) : undefined;
 
   const registry = new TopicRegistry({ history });
   const aggregator = new CandleAggregator(registry);
@@ -143,7 +195,10 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
 
   // ---- sessions and batching -------------------------------------------------
   const sessions = new Set<Session>();
+  /** Open connections per client address; entries go when their count reaches 0. */
+  const perAddress = new Map<string, number>();
   const metrics = new ServerMetrics({
+    addresses: () => perAddress.size,
     connections: () => sessions.size,
     subscriptions: () => {
       let n = 0;
@@ -166,6 +221,8 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     metrics,
     heartbeatMs,
     helloTimeoutMs,
+    limits,
+    auth,
     scheduleFlush(session) {
       dirty.push(session);
       if (!flushScheduled) {
@@ -173,17 +230,19 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
         setImmediate(flushAll);
       }
     },
-    // Auth (issue 5) decides here; v1 without auth accepts every valid hello.
-    acceptHello: (): HelloVerdict => ({ ok: true }),
     closed(session) {
-      sessions.delete(session);
+      if (!sessions.delete(session)) return;
+      const left = (perAddress.get(session.address) ?? 1) - 1;
+      if (left > 0) perAddress.set(session.address, left);
+      else perAddress.delete(session.address);
     },
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, perMessageDeflate: false, clientTracking: false });
-  const onConnection = (ws: WebSocket) => {
-    const session = new Session(ws, sessionContext);
+  const onConnection = (ws: WebSocket, address: string) => {
+    const session = new Session(ws, sessionContext, address);
     sessions.add(session);
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     metrics.connectionOpened();
   };
 
@@ -239,6 +298,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
       metrics,
       publishToken: options.publishToken,
       controls: options.devControls ? controls : undefined,
+      adminToken: options.adminToken,
       staticRoot: options.staticRoot,
       publishTrades,
       connections: () => sessions.size,
@@ -252,14 +312,28 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
       `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`,
     );
   };
+  /** Every refusal happens here, before the handshake: nothing is allocated for a refused client. */
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    const refuseFor = (reason: string, status: number, text: string, extra?: string) => {
+      metrics.upgradeRefused(reason);
+      refuse(socket, status, text, extra);
+    };
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== STREAM_PATH) return refuse(socket, 404, 'Not Found');
-    if (closing) return refuse(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
-    if (Date.now() < refuseUntil) return refuse(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
-    // Origin checks and connection limits (issue 5) belong here, before the handshake.
-    wss.handleUpgrade(req, socket, head, onConnection);
+    if (path !== STREAM_PATH) return refuseFor('not_found', 404, 'Not Found');
+    if (closing) return refuseFor('shutting_down', 503, 'Service Unavailable', 'Retry-After: 1\r\n');
+    if (Date.now() < refuseUntil) return refuseFor('refusing', 503, 'Service Unavailable', 'Retry-After: 1\r\n');
+    const origin = req.headers.origin;
+    // No Origin header: not a browser (browsers always send it on WebSocket upgrades).
+    if (allowedOrigins && origin !== undefined && !allowedOrigins.has(normalizeOrigin(origin) ?? ''))
+      return refuseFor('origin', 403, 'Forbidden');
+    if (maxConnections > 0 && sessions.size >= maxConnections)
+      return refuseFor('max_connections', 503, 'Service Unavailable', 'Retry-After: 5\r\n');
+    const address = clientAddress(req.socket.remoteAddress);
+    if (maxConnectionsPerIp > 0 && (perAddress.get(address) ?? 0) >= maxConnectionsPerIp)
+      return refuseFor('max_connections_per_ip', 429, 'Too Many Requests', 'Retry-After: 5\r\n');
+    // handleUpgrade completes synchronously (no verifyClient), so the counts above cannot race.
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, address));
   });
   httpServer.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

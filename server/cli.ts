@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { startMarketServer, type MarketServerOptions } from './app.js';
+import { normalizeOrigin } from './auth.js';
 
 const USAGE = `Usage: npm run server -- [options]
 
@@ -20,8 +21,29 @@ const USAGE = `Usage: npm run server -- [options]
   --max-frame-bytes N    largest client frame; larger ones close with 1009 (default 65536)
   --publish-token T      enable POST /api/trades with "Authorization: Bearer T"
   --dev-controls         enable POST /admin/drop|refuse|silence|gap
+  --admin-token T        require "Authorization: Bearer T" on /admin/* (needed for
+                         --dev-controls on a host other than loopback)
   --demo                 serve the demo page (GET /) and the built bundle (/dist/)
+
+Security and limits (docs/reliability.md):
+  --auth-secret S        turn auth on: the hello token must be an HS256 JWT signed
+                         with S, with "exp" and a "topics" claim (patterns such as
+                         candles:* or portfolio:alice)
+  --allowed-origins A,B  WebSocket upgrades whose Origin is not listed get HTTP 403
+                         (e.g. https://app.example.com,http://localhost:5173)
+  --max-connections N    open WebSockets in total, then HTTP 503 (default 10000; 0 = no limit)
+  --max-connections-per-ip N
+                         open WebSockets per client address, then HTTP 429
+                         (default 0 = no limit)
+  --max-subscriptions N  topics per connection (default 100)
+  --client-rate N        client frames per second per connection (default 20; 0 = off)
+  --client-burst N       frames a client may send at once (default 50)
+  --max-buffered-bytes N send buffer over which a client is a slow consumer and is
+                         closed with 4408 (default 1048576; 0 = off)
   --help                 show this help
+
+Secrets may also come from the environment, which keeps them out of the process
+list: LMW_AUTH_SECRET, LMW_ADMIN_TOKEN, LMW_PUBLISH_TOKEN (a flag wins).
 
 Prints "listening on ws://HOST:PORT/stream" when ready.`;
 
@@ -29,7 +51,12 @@ export class UsageError extends Error {}
 
 const VALUE_FLAGS = new Set([
   'port', 'host', 'seed', 'symbols', 'rate', 'feed', 'replay', 'speed', 'history', 'heartbeat-ms', 'max-frame-bytes', 'publish-token',
+  'admin-token', 'auth-secret', 'allowed-origins', 'max-connections', 'max-connections-per-ip', 'max-subscriptions', 'client-rate',
+  'client-burst', 'max-buffered-bytes',
 ]);
+
+/** Environment variables that may hold secrets (a flag overrides them). */
+export const SECRET_ENV = { LMW_AUTH_SECRET: 'authSecret', LMW_ADMIN_TOKEN: 'adminToken', LMW_PUBLISH_TOKEN: 'publishToken' } as const;
 const SWITCHES = new Set(['dev-controls', 'demo', 'help']);
 
 function integer(flag: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -44,8 +71,15 @@ function positive(flag: string, value: string): number {
   return n;
 }
 
-/** Parses argv (without node and script); returns the options, or 'help'. */
-export function parseArgs(argv: readonly string[], repoRoot: string): MarketServerOptions | 'help' {
+/**
+ * Parses argv (without node and script); returns the options, or 'help'. `env` supplies
+ * secrets (SECRET_ENV) that no flag gave.
+ */
+export function parseArgs(
+  argv: readonly string[],
+  repoRoot: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): MarketServerOptions | 'help' {
   const options: MarketServerOptions = { port: 8080, host: '127.0.0.1' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -113,7 +147,49 @@ export function parseArgs(argv: readonly string[], repoRoot: string): MarketServ
         if (value === '') throw new UsageError('--publish-token must not be empty');
         options.publishToken = value;
         break;
+      case 'admin-token':
+        if (value === '') throw new UsageError('--admin-token must not be empty');
+        options.adminToken = value;
+        break;
+      case 'auth-secret':
+        if (value === '') throw new UsageError('--auth-secret must not be empty');
+        options.authSecret = value;
+        break;
+      case 'allowed-origins': {
+        const origins = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+        if (origins.length === 0) throw new UsageError('--allowed-origins needs at least one origin');
+        for (const origin of origins) {
+          if (normalizeOrigin(origin) === undefined) throw new UsageError(`--allowed-origins: "${origin}" is not an origin (scheme://host[:port])`);
+        }
+        options.allowedOrigins = origins;
+        break;
+      }
+      case 'max-connections':
+        options.maxConnections = integer(name, value, 0);
+        break;
+      case 'max-connections-per-ip':
+        options.maxConnectionsPerIp = integer(name, value, 0);
+        break;
+      case 'max-subscriptions':
+        options.maxSubscriptions = integer(name, value, 0);
+        break;
+      case 'client-rate': {
+        const n = Number(value);
+        if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--client-rate must be a non-negative number, got "${value}"`);
+        options.clientRate = n;
+        break;
+      }
+      case 'client-burst':
+        options.clientBurst = integer(name, value, 1);
+        break;
+      case 'max-buffered-bytes':
+        options.maxBufferedBytes = integer(name, value, 0);
+        break;
     }
+  }
+  for (const [variable, key] of Object.entries(SECRET_ENV)) {
+    const value = env[variable];
+    if (options[key] === undefined && value !== undefined && value !== '') options[key] = value;
   }
   if (options.speed !== undefined && options.feed !== 'replay') throw new UsageError('--speed only applies with --replay FILE');
   return options;
@@ -123,7 +199,7 @@ async function main(): Promise<void> {
   const repoRoot = fileURLToPath(new URL('..', import.meta.url));
   let options: MarketServerOptions | 'help';
   try {
-    options = parseArgs(process.argv.slice(2), repoRoot);
+    options = parseArgs(process.argv.slice(2), repoRoot, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`error: ${error.message}\n\n${USAGE}`);

@@ -1,8 +1,10 @@
 /**
- * One client session: the hello handshake, the ops, error frames and the
- * outgoing queue. Everything queued during one turn of the event loop goes out
- * as one frame (a JSON array when there is more than one message), built by
- * joining messages that were serialised once for all clients.
+ * One client session: the hello handshake (with token auth when enabled), the ops,
+ * error frames, per-connection limits and the outgoing queue. Everything queued
+ * during one turn of the event loop goes out as one frame (a JSON array when there
+ * is more than one message), built by joining messages that were serialised once
+ * for all clients; a very large turn is cut into several frames so the send buffer
+ * can be checked between them.
  */
 import { randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
@@ -10,33 +12,56 @@ import {
   CloseCode,
   MAX_TOPIC_LENGTH,
   parseClientFrame,
+  parseTopic,
   PROTOCOL_VERSION,
   type ErrorCode,
   type HelloMessage,
   type PingMessage,
+  type RefreshMessage,
   type SubMessage,
   type UnsubMessage,
 } from '../src/protocol/index.js';
+import { grantAllows, type Grant, type TokenVerifier } from './auth.js';
+import { FrameRateLimiter } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Subscriber, Topic, TopicRegistry } from './topics.js';
 
-/** What a `hello` handler decides (auth, issue 5, plugs in here). */
-export type HelloVerdict = { ok: true } | { ok: false; code: ErrorCode; message: string; closeCode: number };
+export interface SessionLimits {
+  /** Client frames per second (token bucket refill); 0 = no rate limit. */
+  clientRate: number;
+  /** Token bucket size (frames accepted at once). */
+  clientBurst: number;
+  /** Topics one connection may be subscribed to at once. */
+  maxSubscriptions: number;
+  /** Send-buffer high-water mark: past it the client is a slow consumer (close 4408); 0 = off. */
+  maxBufferedBytes: number;
+}
 
 export interface SessionContext {
   readonly registry: TopicRegistry;
   readonly metrics: ServerMetrics;
   readonly heartbeatMs: number;
   readonly helloTimeoutMs: number;
+  readonly limits: SessionLimits;
+  /** Set when auth is on (`--auth-secret`): hello and refresh tokens are verified with it. */
+  readonly auth: TokenVerifier | undefined;
   /** Called once when a session's queue goes from empty to non-empty. */
   scheduleFlush(session: Session): void;
-  /** Decides on a valid `hello`; the default accepts every one. */
-  acceptHello(hello: HelloMessage, session: Session): HelloVerdict;
   closed(session: Session): void;
 }
 
 /** Close reasons must fit in 123 bytes. */
 const reasonText = (reason: string) => (Buffer.byteLength(reason) <= 123 ? reason : reason.slice(0, 100));
+/** Longest text of an error message (they may quote a little of what the client sent). */
+export const MAX_ERROR_MESSAGE_LENGTH = 200;
+/** Largest frame built from one turn's queue (characters); a bigger turn is sent as several frames. */
+export const MAX_BATCH_CHARS = 256 * 1024;
+/** Most messages one session may have queued within one turn; more is treated as a slow consumer. */
+export const MAX_PENDING_MESSAGES = 100_000;
+/** Frames kept while a token is being verified (they are handled in order afterwards). */
+export const MAX_INBOX_FRAMES = 256;
+/** Longest wait for setTimeout (about 24.8 days); later expiries re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class Session implements Subscriber {
   readonly id = randomUUID();
@@ -50,18 +75,30 @@ export class Session implements Subscriber {
   private closing = false;
   private helloTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private readonly limiter: FrameRateLimiter;
+  /** What the session's token grants (auth on only). */
+  private grant: Grant | undefined;
+  /** A token is being verified: frames wait in the inbox, in order. */
+  private busy = false;
+  private inbox: Array<[RawData, boolean]> = [];
 
   constructor(
     readonly ws: WebSocket,
     private readonly ctx: SessionContext,
+    /** Client address (for the per-IP connection limit). */
+    readonly address = 'unknown',
   ) {
+    this.limiter = new FrameRateLimiter(ctx.limits.clientRate, ctx.limits.clientBurst, Date.now());
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('pong', () => {
       this.lastSeen = Date.now();
     });
     ws.on('error', (error: Error & { code?: string }) => {
-      // ws closes the socket itself (1009 for an oversized frame, 1002 for protocol errors).
+      // ws closes the socket itself (1009 for an oversized frame, 1002/1007 for protocol errors).
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') ctx.metrics.closed(CloseCode.MessageTooBig);
+      else if (error.code === 'WS_ERR_INVALID_UTF8') ctx.metrics.closed(1007);
+      else if (error.code?.startsWith('WS_ERR_')) ctx.metrics.closed(1002);
     });
     ws.on('close', () => this.onClosed());
     this.helloTimer = setTimeout(() => this.close(CloseCode.BadHello, `no hello within ${ctx.helloTimeoutMs} ms`), ctx.helloTimeoutMs);
@@ -72,38 +109,63 @@ export class Session implements Subscriber {
   }
 
   enqueue(json: string): void {
-    if (this.phase === 'closed' || this.silenced) return;
+    if (this.phase === 'closed' || this.closing || this.silenced) return;
+    if (this.pending.length >= MAX_PENDING_MESSAGES) {
+      this.dropSlowConsumer(`more than ${MAX_PENDING_MESSAGES} messages queued`);
+      return;
+    }
     this.pending.push(json);
     if (this.pending.length === 1) this.ctx.scheduleFlush(this);
   }
 
   /**
-   * Sends what is queued as one frame. `shared` holds the encoded bytes of single-message
-   * frames for this flush, so a message fanned out alone to many clients is encoded once.
+   * Sends what is queued. `shared` holds the encoded bytes of single-message frames for
+   * this flush, so a message fanned out alone to many clients is encoded once. Before
+   * each frame the send buffer is checked: a client that does not read is not queued
+   * for, it is closed (4408) and resumes from history when it reconnects.
    */
   flush(shared?: Map<string, Buffer>): void {
     const pending = this.pending;
     if (pending.length === 0) return;
     this.pending = [];
     if (this.silenced || this.ws.readyState !== WebSocket.OPEN) return;
-    // Slow-consumer limits (issue 5) belong here: look at ws.bufferedAmount before sending.
-    let frame: Buffer;
+    const highWater = this.ctx.limits.maxBufferedBytes;
     if (pending.length === 1) {
+      if (highWater > 0 && this.ws.bufferedAmount > highWater) return this.dropSlowConsumer();
       const json = pending[0]!;
-      frame = shared?.get(json) ?? Buffer.from(json);
-      shared?.set(json, frame);
-    } else {
-      frame = Buffer.from(`[${pending.join(',')}]`);
+      let frame = shared?.get(json);
+      if (!frame) {
+        frame = Buffer.from(json);
+        shared?.set(json, frame);
+      }
+      this.send(frame, 1);
+      return;
     }
-    this.ws.send(frame, { binary: false });
-    this.ctx.metrics.sent(pending.length, frame.length);
+    let start = 0;
+    while (start < pending.length) {
+      if (highWater > 0 && this.ws.bufferedAmount > highWater) return this.dropSlowConsumer();
+      let end = start + 1;
+      let chars = pending[start]!.length;
+      while (end < pending.length && chars + pending[end]!.length + 1 <= MAX_BATCH_CHARS) chars += pending[end++]!.length + 1;
+      const frame = end - start === 1 ? Buffer.from(pending[start]!) : Buffer.from(`[${pending.slice(start, end).join(',')}]`);
+      this.send(frame, end - start);
+      start = end;
+    }
   }
 
-  /** Closes with a protocol close code; terminates if the client does not answer the close. */
-  close(code: number, reason: string): void {
+  private send(frame: Buffer, messages: number): void {
+    this.ws.send(frame, { binary: false });
+    this.ctx.metrics.sent(messages, frame.length);
+  }
+
+  /** Closes with a protocol close code (after sending what is queued); terminates if the client does not answer. */
+  close(code: number, reason: string, flush = true): void {
     if (this.phase === 'closed' || this.closing) return;
     this.closing = true;
-    this.flush();
+    this.inbox = [];
+    clearTimeout(this.expiryTimer);
+    if (flush) this.flush();
+    this.pending = [];
     this.ctx.metrics.closed(code);
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reasonText(reason));
     this.killTimer ??= setTimeout(() => this.ws.terminate(), 2000);
@@ -119,6 +181,7 @@ export class Session implements Subscriber {
   silence(): void {
     this.silenced = true;
     this.pending = [];
+    this.inbox = [];
     this.ws.pause();
   }
 
@@ -132,9 +195,44 @@ export class Session implements Subscriber {
     this.ws.ping();
   }
 
+  /**
+   * The client does not read fast enough: stop fan-out to it at once, drop what is
+   * queued and close with 4408. What ws already buffered still goes out before the
+   * close frame (if the client reads it within the 2 s kill delay).
+   */
+  private dropSlowConsumer(why = `send buffer over ${this.ctx.limits.maxBufferedBytes} bytes`): void {
+    if (this.closing || this.phase === 'closed') return;
+    this.unsubscribeAll();
+    this.pending = [];
+    this.close(CloseCode.SlowConsumer, `slow consumer: ${why}`, false);
+  }
+
+  private unsubscribeAll(): void {
+    for (const topic of this.topics) topic.subscribers.delete(this);
+    this.topics.clear();
+  }
+
   private onFrame(data: RawData, isBinary: boolean): void {
     if (this.silenced || this.closing || this.phase === 'closed') return;
-    this.lastSeen = Date.now();
+    const now = Date.now();
+    this.lastSeen = now;
+    const verdict = this.limiter.take(now);
+    if (verdict !== 'accept') {
+      this.ctx.metrics.frameDropped();
+      if (verdict === 'close') this.close(CloseCode.RateLimited, 'rate limit exceeded');
+      else if (verdict === 'drop-and-notify')
+        this.sendError('rate_limited', `over ${this.limiter.rate} frames/s (burst ${this.limiter.burst}): frames are being dropped unread`);
+      return;
+    }
+    if (this.busy) {
+      if (this.inbox.length >= MAX_INBOX_FRAMES) this.close(CloseCode.RateLimited, 'too many frames while the token is verified');
+      else this.inbox.push([data, isBinary]);
+      return;
+    }
+    this.handle(data, isBinary);
+  }
+
+  private handle(data: RawData, isBinary: boolean): void {
     if (isBinary) {
       if (this.phase === 'hello') this.rejectHello('the first frame must be a hello text frame');
       else this.sendError('bad_request', 'binary frames are not supported; send JSON text frames');
@@ -166,9 +264,27 @@ export class Session implements Subscriber {
         this.onPing(message);
         return;
       case 'refresh':
-        // Tokens are not checked without auth (issue 5 adds it); nothing to extend.
+        this.onRefresh(message);
         return;
     }
+  }
+
+  /** Runs a token check; frames that arrive meanwhile wait and are handled in order after it. */
+  private verifying(work: () => Promise<void>): void {
+    this.busy = true;
+    work()
+      .catch(() => this.close(1011, 'internal error while checking the token'))
+      .finally(() => {
+        this.busy = false;
+        while (!this.busy && this.inbox.length > 0 && !this.closing && this.phase !== 'closed') {
+          const [data, isBinary] = this.inbox.shift()!;
+          this.handle(data, isBinary);
+        }
+      });
+  }
+
+  private get gone(): boolean {
+    return this.closing || this.phase === 'closed';
   }
 
   private rejectHello(message: string): void {
@@ -178,12 +294,26 @@ export class Session implements Subscriber {
 
   private onHello(hello: HelloMessage): void {
     clearTimeout(this.helloTimer);
-    const verdict = this.ctx.acceptHello(hello, this);
-    if (!verdict.ok) {
-      this.sendError(verdict.code, verdict.message);
-      this.close(verdict.closeCode, verdict.message);
+    const auth = this.ctx.auth;
+    if (!auth) {
+      this.open();
       return;
     }
+    this.verifying(async () => {
+      const result = await auth.verify(hello.token);
+      if (this.gone) return;
+      if (!result.ok) {
+        this.sendError('unauthorized', result.reason);
+        this.close(CloseCode.Unauthorized, result.reason);
+        return;
+      }
+      this.grant = result.grant;
+      this.armExpiry();
+      this.open();
+    });
+  }
+
+  private open(): void {
     this.phase = 'open';
     this.enqueue(
       JSON.stringify({
@@ -196,6 +326,48 @@ export class Session implements Subscriber {
     );
   }
 
+  /** Closes the session with 4401 `token_expired` when its token's `exp` passes. */
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const grant = this.grant;
+    if (!grant) return;
+    const left = grant.exp * 1000 - Date.now();
+    if (left <= 0) {
+      this.close(CloseCode.Unauthorized, 'token_expired');
+      return;
+    }
+    this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(left, MAX_TIMER_MS));
+    this.expiryTimer.unref?.();
+  }
+
+  /**
+   * With auth: a valid token replaces the session's grant (new `exp`, new topics) and
+   * nothing is sent back; subscriptions the new grant does not cover end with
+   * `error forbidden` (with the topic). A bad token gets `error unauthorized` and the
+   * current token stays in effect until it expires. Without auth: ignored.
+   */
+  private onRefresh({ token }: RefreshMessage): void {
+    const auth = this.ctx.auth;
+    if (!auth) return;
+    this.verifying(async () => {
+      const result = await auth.verify(token);
+      if (this.gone) return;
+      if (!result.ok) {
+        this.sendError('unauthorized', `refresh rejected (${result.reason}); the current token stays in effect until it expires`);
+        return;
+      }
+      this.grant = result.grant;
+      this.armExpiry();
+      if (this.gone) return;
+      for (const topic of [...this.topics]) {
+        if (grantAllows(result.grant, topic.name)) continue;
+        topic.subscribers.delete(this);
+        this.topics.delete(topic);
+        this.sendError('forbidden', 'subscription ended: the refreshed token does not grant this topic', undefined, topic.name);
+      }
+    });
+  }
+
   /**
    * Subscribes and, in the same synchronous step, queues `subscribed` and either the
    * missed updates or a snapshot: the next live update of the topic can only be
@@ -203,12 +375,26 @@ export class Session implements Subscriber {
    */
   private onSub({ id, topic: name, since }: SubMessage): void {
     const { registry } = this.ctx;
+    const parsed = parseTopic(name);
+    if (!parsed.ok) {
+      this.sendError('bad_request', `bad topic: ${parsed.reason}`, id, name);
+      return;
+    }
+    // Checked before the lookup, so a token cannot probe which topics exist.
+    if (this.grant && !grantAllows(this.grant, name)) {
+      this.sendError('forbidden', 'your token does not grant this topic', id, name);
+      return;
+    }
     const resolved = registry.resolve(name);
     if (!resolved.ok) {
       this.sendError(resolved.code, resolved.message, id, name);
       return;
     }
     const topic = resolved.topic;
+    if (!this.topics.has(topic) && this.topics.size >= this.ctx.limits.maxSubscriptions) {
+      this.sendError('too_many_subscriptions', `at most ${this.ctx.limits.maxSubscriptions} topics per connection; unsub one first`, id, name);
+      return;
+    }
     const epoch = registry.epoch;
     const missed = since && since.epoch === epoch ? topic.history.after(since.seq, topic.seq) : undefined;
     if (since && missed) {
@@ -218,6 +404,7 @@ export class Session implements Subscriber {
       this.enqueue(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq: topic.seq, recovered: false }));
       this.enqueue(topic.snapshotJson(epoch));
     }
+    if (this.gone) return; // the queue overflowed: the session was closed as a slow consumer
     // A second sub of the same topic only restarts it: the set holds the session once.
     topic.subscribers.add(this);
     this.topics.add(topic);
@@ -243,7 +430,15 @@ export class Session implements Subscriber {
 
   sendError(code: ErrorCode, message: string, id?: number, topic?: string): void {
     this.ctx.metrics.error(code);
-    this.enqueue(JSON.stringify({ op: 'error', ...(id !== undefined ? { id } : {}), code, message, ...(topic !== undefined ? { topic: topic.slice(0, MAX_TOPIC_LENGTH) } : {}) }));
+    this.enqueue(
+      JSON.stringify({
+        op: 'error',
+        ...(id !== undefined ? { id } : {}),
+        code,
+        message: message.slice(0, MAX_ERROR_MESSAGE_LENGTH),
+        ...(topic !== undefined ? { topic: topic.slice(0, MAX_TOPIC_LENGTH) } : {}),
+      }),
+    );
   }
 
   private onClosed(): void {
@@ -251,9 +446,10 @@ export class Session implements Subscriber {
     this.phase = 'closed';
     clearTimeout(this.helloTimer);
     clearTimeout(this.killTimer);
-    for (const topic of this.topics) topic.subscribers.delete(this);
-    this.topics.clear();
+    clearTimeout(this.expiryTimer);
+    this.unsubscribeAll();
     this.pending = [];
+    this.inbox = [];
     this.ctx.closed(this);
   }
 }

@@ -2,9 +2,9 @@
  * The REST side: snapshots, health, metrics, trade publishing, dev controls and
  * (with `staticRoot`) the demo page. JSON answers; errors are `{error, message}`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateTrade, type Trade } from '../src/protocol/index.js';
+import { bearerToken, sameSecret } from './auth.js';
 import type { ServerMetrics } from './metrics.js';
 import { serveStatic } from './static.js';
 import type { TopicRegistry } from './topics.js';
@@ -27,6 +27,8 @@ export interface HttpContext {
   publishToken: string | undefined;
   /** Set only when dev controls are enabled. */
   controls: HttpControls | undefined;
+  /** When set, /admin/* needs `Authorization: Bearer <adminToken>`. */
+  adminToken?: string | undefined;
   staticRoot: string | undefined;
   publishTrades(trades: Trade[]): void;
   connections(): number;
@@ -57,11 +59,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
-/** Constant-time comparison (hashing first makes the lengths equal). */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+export { sameSecret };
+
+/** True when the request carries `Authorization: Bearer <expected>` (compared in constant time). */
+function hasBearer(req: IncomingMessage, expected: string): boolean {
+  const given = bearerToken(req.headers.authorization);
+  // Compare even when the header is missing, so both paths cost the same.
+  return sameSecret(given ?? '', expected) && given !== undefined;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -134,6 +138,8 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
       return;
     }
     if (path.startsWith('/admin/') && ctx.controls) {
+      if (ctx.adminToken !== undefined && !hasBearer(req, ctx.adminToken))
+        throw new HttpError(401, 'unauthorized', 'missing or wrong admin bearer token', { 'WWW-Authenticate': 'Bearer' });
       if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST', { Allow: 'POST' });
       admin(ctx.controls, path, url.searchParams, res);
       return;
@@ -144,9 +150,7 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
 
   const publish = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (ctx.publishToken === undefined) throw new HttpError(403, 'forbidden', 'publishing is disabled (start the server with --publish-token)');
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer (.+)$/.exec(header);
-    if (!match || !sameSecret(match[1]!, ctx.publishToken))
+    if (!hasBearer(req, ctx.publishToken))
       throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
     const text = await readBody(req, MAX_BODY_BYTES);
     let body: unknown;
@@ -212,7 +216,9 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
         sendJson(res, error.status, { error: error.code, message: error.message }, error.headers);
         return;
       }
-      ctx.log(`http error on ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
+      // The path only: a query string may hold something secret.
+      const path = (req.url ?? '').split('?')[0]!.slice(0, 200);
+      ctx.log(`http error on ${req.method} ${path}: ${error instanceof Error ? error.message : String(error)}`);
       sendJson(res, 500, { error: 'internal', message: 'internal server error' });
     });
   };

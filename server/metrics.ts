@@ -15,7 +15,11 @@ export class ServerMetrics {
   private readonly closes: Counter<'code'>;
   private readonly connectionsTotal: Counter;
 
-  constructor(sources: { connections: () => number; subscriptions: () => number; topics: () => number }) {
+  /** Client frames dropped unread by the rate limiter. */
+  framesDropped = 0;
+  private readonly upgradesRefused: Counter<'reason'>;
+
+  constructor(sources: { connections: () => number; subscriptions: () => number; topics: () => number; addresses: () => number }) {
     const registers = [this.registry];
     new Gauge({
       name: 'lmw_connections',
@@ -41,6 +45,14 @@ export class ServerMetrics {
         this.set(sources.topics());
       },
     });
+    new Gauge({
+      name: 'lmw_client_addresses',
+      help: 'Distinct client addresses with open connections (tracked for the per-IP limit)',
+      registers,
+      collect() {
+        this.set(sources.addresses());
+      },
+    });
     this.connectionsTotal = new Counter({ name: 'lmw_connections_total', help: 'WebSocket connections accepted', registers });
     const counterOf = (name: string, help: string, read: () => number) => {
       let reported = 0;
@@ -58,6 +70,13 @@ export class ServerMetrics {
     counterOf('lmw_messages_sent_total', 'Protocol messages sent (a batch frame of n messages counts n)', () => this.messagesSent);
     counterOf('lmw_frames_sent_total', 'WebSocket frames sent', () => this.framesSent);
     counterOf('lmw_bytes_sent_total', 'Payload bytes sent in WebSocket frames', () => this.bytesSent);
+    counterOf('lmw_frames_dropped_total', 'Client frames dropped unread by the rate limiter', () => this.framesDropped);
+    this.upgradesRefused = new Counter({
+      name: 'lmw_upgrades_refused_total',
+      help: 'WebSocket upgrades refused, by reason (origin, max_connections, max_connections_per_ip, refusing, shutting_down, not_found)',
+      labelNames: ['reason'],
+      registers,
+    });
     this.errors = new Counter({ name: 'lmw_errors_total', help: 'Error frames sent, by code', labelNames: ['code'], registers });
     this.closes = new Counter({ name: 'lmw_closes_total', help: 'Connections closed by the server, by close code', labelNames: ['code'], registers });
   }
@@ -72,6 +91,14 @@ export class ServerMetrics {
 
   closed(code: number | string): void {
     this.closes.inc({ code: String(code) });
+  }
+
+  frameDropped(): void {
+    this.framesDropped += 1;
+  }
+
+  upgradeRefused(reason: string): void {
+    this.upgradesRefused.inc({ reason });
   }
 
   sent(messages: number, bytes: number): void {
