@@ -38,6 +38,32 @@ describe('<connection-badge>', () => {
     expect(button(el, 'Reconnect now')).to.equal(undefined); // only while down
   });
 
+  it('reports only connection states in lmw-state-change, from its very first one', async () => {
+    const seen: Array<{ state: string; previous: string }> = [];
+    const listener = (event: Event) => {
+      if ((event.target as Element).localName === 'connection-badge') seen.push((event as CustomEvent).detail);
+    };
+    document.addEventListener('lmw-state-change', listener);
+    const isolated = `${url.replace('ws://127.0.0.1', 'ws://localhost')}?first-state`; // a fresh, idle stream
+    try {
+      const host = await fixture<HTMLDivElement>(html`<div>
+        <connection-badge .src=${isolated}></connection-badge>
+        <pnl-summary .src=${isolated} account="demo"></pnl-summary>
+      </div>`);
+      const el = host.querySelector('connection-badge')!;
+      await waitForState(el, 'open');
+      const states = ['idle', 'connecting', 'open', 'reconnecting', 'polling', 'paused', 'closed'];
+      expect(seen.length).to.be.greaterThan(0);
+      for (const { state, previous } of seen) {
+        expect(states).to.include(state);
+        expect(states).to.include(previous);
+      }
+    } finally {
+      document.removeEventListener('lmw-state-change', listener);
+      getStream(isolated).close();
+    }
+  });
+
   it('goes to reconnecting on a forced drop, announces it, and comes back live on its own', async () => {
     const el = await badge();
     await waitForState(el, 'open');

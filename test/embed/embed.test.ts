@@ -19,6 +19,11 @@ async function openEmbed(): Promise<{ frame: HTMLIFrameElement; win: Frame; doc:
 }
 
 describe('embedding with one script tag', () => {
+  before(async () => {
+    const response = await fetch('/dist/live-market-widgets.js', { method: 'HEAD' });
+    if (!response.ok) throw new Error('dist/live-market-widgets.js is missing: run `npm run build` before this test');
+  });
+
   let frame: HTMLIFrameElement | undefined;
   afterEach(() => frame?.remove());
 

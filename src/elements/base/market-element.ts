@@ -70,7 +70,8 @@ export abstract class MarketElement extends LitElement {
   /** Set to listen to the stream's `metrics` events (calls `onMetrics`). */
   protected wantsMetrics = false;
 
-  private _state: string = 'loading';
+  /** Undefined until first computed: the first value is the starting point, not a change. */
+  private _state?: string;
   private _error?: ElementError;
   private _crashed = false;
   private _bindingKey?: string;
@@ -84,7 +85,7 @@ export abstract class MarketElement extends LitElement {
    * or `error` (the connection badge reports the connection state instead).
    */
   get state(): string {
-    return this._state;
+    return this._state ?? (this._crashed ? 'error' : this.computeState());
   }
 
   /** The current error (`{code, message}`), if the element is in its error state. */
@@ -168,7 +169,8 @@ export abstract class MarketElement extends LitElement {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    if (this.getAttribute('state') !== this._state) this.setAttribute('state', this._state);
+    const state = this.state;
+    if (this.getAttribute('state') !== state) this.setAttribute('state', state);
   }
 
   /** Every update goes through here: an exception becomes the error state, never the page's problem. */
@@ -277,7 +279,7 @@ export abstract class MarketElement extends LitElement {
     this._state = next;
     if (this.hasUpdated) this.setAttribute('state', next);
     this.requestUpdate();
-    this.emit<StateChangeDetail>('lmw-state-change', { state: next, previous });
+    if (previous !== undefined) this.emit<StateChangeDetail>('lmw-state-change', { state: next, previous });
   }
 
   /** Enters the error state and fires `lmw-error` (once per distinct error). */
@@ -326,7 +328,7 @@ export abstract class MarketElement extends LitElement {
 
   /** A marker for stale data (`Reconnecting…`, `Paused`, …), or nothing when live. */
   protected renderStaleMarker(): TemplateResult | null {
-    if (this._state !== 'stale') return null;
+    if (this.state !== 'stale') return null;
     return html`<span class="notice stale" part="notice">${CONNECTION_LABELS[this.connection]}</span>`;
   }
 
