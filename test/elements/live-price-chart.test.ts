@@ -167,6 +167,14 @@ describe('<live-price-chart>', () => {
     el.maxBars = 20;
     await el.updateComplete;
     expect(el.bars.length).to.equal(20);
+    el.maxBars = 300; // a larger window refills from the stream's state
+    await el.updateComplete;
+    expect(el.bars.length).to.equal(300);
+    await expectBarsMatchServer(el);
+    el.maxBars = 0;
+    await el.updateComplete;
+    expect(el.state).to.equal('error');
+    expect(el.error!.message).to.contain('max-bars');
   });
 
   it('shows an error for a bad interval, without subscribing', async () => {

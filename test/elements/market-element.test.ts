@@ -77,6 +77,13 @@ describe('MarketElement base', () => {
     expect(getFormatters('en-US').percent(0.0123)).to.equal('+1.23%');
   });
 
+  it('shows an error for a src that is not a ws/http URL', async () => {
+    const el = await fixture<PnlSummary>(html`<pnl-summary src="ftp://example.com/stream" account="demo"></pnl-summary>`);
+    expect(el.state).to.equal('error');
+    expect(el.error!.code).to.equal('bad_src');
+    expect(el.shadowRoot!.querySelector('[part=error]')!.textContent).to.contain('ftp://example.com/stream');
+  });
+
   it('takes its locale from <html lang> when it has no locale attribute', async () => {
     const { url } = await serverInfo();
     const lang = document.documentElement.lang;

@@ -153,9 +153,13 @@ export class LivePriceChart extends MarketElement {
       if (changed.has('theme') || changed.has('locale')) this.applyTheme();
       if (changed.has('chartType') || changed.has('interval')) this.syncSeries();
     }
-    if (changed.has('maxBars') && this._bars.length > this.maxBars && this.maxBars >= 1) {
-      this._bars.splice(0, this._bars.length - this.maxBars);
+    if (changed.has('maxBars') && this._hasSnapshot && Number.isInteger(this.maxBars) && this.maxBars >= 1) {
+      // Trim, or refill from the stream's state when the window grew.
+      const choice = this.topicChoice();
+      const state = choice && 'topic' in choice ? this.stream?.getTopicState<CandleSnapshotData>(choice.topic) : undefined;
+      this._bars = state ? state.data.bars.slice(-this.maxBars).map((bar) => ({ ...bar })) : this._bars.slice(-this.maxBars);
       this._series?.setData(this._bars.map((bar) => this.toPoint(bar)));
+      this.requestUpdate();
     }
     if (this._hasSnapshot && !this._chart && this.state !== 'error') void this.createChart();
   }
