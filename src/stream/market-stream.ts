@@ -431,7 +431,19 @@ export class MarketStream {
 
   private topicError(record: TopicRecord, error: StreamError): void {
     record.error = error;
-    for (const subscriber of record.subscribers) if (subscriber.active) this.callErrorHandler(subscriber, error);
+    for (const subscriber of record.subscribers) {
+      if (!subscriber.active) continue;
+      // What happened before the error reaches the listener before it (never after, where it
+      // would read as a recovery); while paused the owed state is simply dropped.
+      if (subscriber.pendingKind) {
+        this.dirty.delete(subscriber);
+        if (this.isPaused && subscriber.seen) {
+          subscriber.pendingKind = null;
+          subscriber.pendingUpdates = [];
+        } else this.deliver(record, subscriber);
+      }
+      if (subscriber.active) this.callErrorHandler(subscriber, error);
+    }
     this.emit('error', error);
   }
 
@@ -943,6 +955,16 @@ export class MarketStream {
       message: text,
       ...(record ? { topic: record.topic } : message.topic ? { topic: message.topic } : {}),
     };
+    const ended = message.id === undefined && message.code === 'forbidden' && message.topic ? this.topics.get(message.topic) : undefined;
+    if (ended && ended.wire !== 'none') {
+      // A refreshed token no longer grants a topic we hold: the server ended that subscription.
+      if (ended.subId !== undefined) this.pendingSubs.delete(ended.subId);
+      ended.wire = 'none';
+      ended.subId = undefined;
+      ended.resyncing = false;
+      this.topicError(ended, error);
+      return;
+    }
     if (record && record.subId === message.id) {
       this.pendingSubs.delete(message.id!);
       record.wire = 'none';

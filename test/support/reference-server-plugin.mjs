@@ -3,6 +3,7 @@
  * wtr plugin: runs the real reference server on a loopback port for the browser tests
  * and gives the tests server commands (see test/support/server.ts for the browser side).
  */
+import { SignJWT } from 'jose';
 import { startMarketServer } from '../../server/app.ts';
 
 /** Options the browser tests run the server with: fast heartbeat, small fast market. */
@@ -17,6 +18,24 @@ export const TEST_SERVER_OPTIONS = {
   publishToken: 'test-publish-token',
 };
 
+/** Secret of the second, auth-enabled server (`lmw-auth-server`); tokens are minted in Node with it. */
+export const TEST_AUTH_SECRET = 'test-auth-secret-0123456789abcdef';
+
+/**
+ * An HS256 JWT for the auth server. `expInSeconds` from now (may be negative), `topics`
+ * the claim; `wrongSecret` signs with another secret; `omitTopics` leaves the claim out.
+ * @param {{ topics?: string[], expInSeconds?: number, wrongSecret?: boolean, omitTopics?: boolean }} p
+ */
+async function mintToken(p) {
+  const claims = p.omitTopics ? {} : { topics: p.topics ?? ['*'] };
+  const secret = p.wrongSecret ? 'not-the-secret-0123456789abcdef' : TEST_AUTH_SECRET;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + Number(p.expInSeconds ?? 60))
+    .sign(new TextEncoder().encode(secret));
+}
+
 /** @returns {import('@web/test-runner').TestRunnerPlugin} */
 export function referenceServerPlugin() {
   /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
@@ -27,6 +46,9 @@ export function referenceServerPlugin() {
     server = await startMarketServer({ ...TEST_SERVER_OPTIONS, port });
     port = server.port;
   };
+  /** A second server with auth on, started on first use (`lmw-auth-server`). */
+  /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
+  let authServer;
   return {
     name: 'lmw-reference-server',
     async serverStart() {
@@ -34,9 +56,33 @@ export function referenceServerPlugin() {
     },
     async serverStop() {
       await server?.close();
+      await authServer?.close();
     },
-    async executeCommand({ command, payload }) {
+    async executeCommand({ command, payload, session }) {
       if (!command.startsWith('lmw-')) return undefined;
+      // Commands that do not need the main server.
+      switch (command) {
+        case 'lmw-auth-server':
+          authServer ??= await startMarketServer({ ...TEST_SERVER_OPTIONS, port: 0, authSecret: TEST_AUTH_SECRET });
+          return { url: authServer.url, httpUrl: authServer.httpUrl, epoch: authServer.epoch };
+        case 'lmw-mint-token':
+          return mintToken(/** @type {any} */ (payload ?? {}));
+        case 'lmw-gc': {
+          // A real, full garbage collection in the test page through the DevTools protocol, then the heap size.
+          /** @type {any} */
+          const browser = session.browser;
+          if (browser.type !== 'puppeteer' || typeof browser.getPage !== 'function') throw new Error('lmw-gc needs the Chrome launcher');
+          const cdp = await browser.getPage(session.id).createCDPSession();
+          try {
+            await cdp.send('HeapProfiler.collectGarbage');
+            await cdp.send('HeapProfiler.collectGarbage');
+            const usage = await cdp.send('Runtime.getHeapUsage');
+            return { usedSize: usage.usedSize, totalSize: usage.totalSize };
+          } finally {
+            await cdp.detach().catch(() => {});
+          }
+        }
+      }
       if (!server) throw new Error('reference server is not running');
       /** @type {any} */
       const p = payload ?? {};
@@ -55,6 +101,9 @@ export function referenceServerPlugin() {
         case 'lmw-silence':
           server.controls.silence(Number(p.ms ?? 0));
           return true;
+        case 'lmw-metrics':
+          // GET /metrics from Node (the endpoint sends no CORS headers): Prometheus text.
+          return (await fetch(`${server.httpUrl}/metrics`)).text();
         case 'lmw-gap':
           server.controls.injectGap(String(p.topic));
           return true;

@@ -40,3 +40,25 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** A second reference server with auth on (`authSecret`), same fast market; started once, on first use. */
+export const authServerInfo = () => executeServerCommand<{ url: string; httpUrl: string; epoch: string }, void>('lmw-auth-server');
+
+export interface MintTokenOptions {
+  /** The `topics` claim (patterns). Default `['*']`. */
+  topics?: string[];
+  /** Expiry from now, in seconds (negative: already expired). Default 60. */
+  expInSeconds?: number;
+  /** Sign with a secret the auth server does not know. */
+  wrongSecret?: boolean;
+  /** Leave the `topics` claim out. */
+  omitTopics?: boolean;
+}
+/** An HS256 JWT for the auth server, minted in Node with `jose`. */
+export const mintToken = (options: MintTokenOptions = {}) => executeServerCommand<string, MintTokenOptions>('lmw-mint-token', options);
+
+/** Forces a full garbage collection in this page (DevTools protocol) and returns the JS heap size after it. */
+export const collectGarbage = () => executeServerCommand<{ usedSize: number; totalSize: number }, void>('lmw-gc');
+
+/** The main server's `GET /metrics` (Prometheus text), fetched by the runner (the endpoint has no CORS). */
+export const serverMetricsText = () => executeServerCommand<string, void>('lmw-metrics');

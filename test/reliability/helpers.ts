@@ -1,0 +1,77 @@
+/** Helpers for the reliability tests: a continuity-checking recorder, a seeded random source, frames. */
+import type { TopicEvent } from '../../src/stream/index.js';
+
+export interface TopicLog {
+  /** Applied update seqs per epoch, in the order the listener saw them. */
+  seqs: Map<string, number[]>;
+  /** Full states seen (`snapshot` / `reset`), with epoch and seq. */
+  states: Array<{ kind: string; epoch: string; seq: number }>;
+  /** Continuity violations: an update that is not last+1, a state that goes back. */
+  problems: string[];
+  /** The last state seq the listener knows of, and its epoch. */
+  epoch?: string;
+  seq?: number;
+}
+
+/**
+ * A `coalesce: 'none'` listener that checks, as it goes, that every applied update is
+ * exactly last+1 of the state the listener had (in the same epoch), that no update is
+ * applied twice, and that a full state never goes back within an epoch.
+ */
+export function topicRecorder(): { listener: (event: TopicEvent) => void; log: TopicLog } {
+  const log: TopicLog = { seqs: new Map(), states: [], problems: [] };
+  const applied = new Map<string, Set<number>>();
+  const listener = (event: TopicEvent) => {
+    const { epoch, seq } = event.state;
+    if (event.kind !== 'update') {
+      if (event.kind === 'snapshot' && log.epoch === epoch && log.seq !== undefined && seq < log.seq) {
+        log.problems.push(`snapshot went back from ${log.seq} to ${seq} in epoch ${epoch}`);
+      }
+      log.states.push({ kind: event.kind, epoch, seq });
+      log.epoch = epoch;
+      log.seq = seq;
+      return;
+    }
+    for (const update of event.updates ?? []) {
+      if (log.epoch !== epoch) log.problems.push(`update ${update.seq} without a base state in epoch ${epoch}`);
+      else if (update.seq !== log.seq! + 1) log.problems.push(`update ${update.seq} after ${log.seq} in epoch ${epoch}`);
+      const seen = applied.get(epoch) ?? new Set<number>();
+      if (seen.has(update.seq)) log.problems.push(`update ${update.seq} applied twice in epoch ${epoch}`);
+      seen.add(update.seq);
+      applied.set(epoch, seen);
+      const list = log.seqs.get(epoch) ?? [];
+      list.push(update.seq);
+      log.seqs.set(epoch, list);
+      log.seq = update.seq;
+    }
+    if (log.seq !== seq) log.problems.push(`state.seq ${seq} != last applied update ${log.seq}`);
+  };
+  return { listener, log };
+}
+
+export function countUpdates(log: TopicLog): number {
+  let n = 0;
+  for (const list of log.seqs.values()) n += list.length;
+  return n;
+}
+
+/** mulberry32: a small seeded PRNG, so a failing chaos run can be replayed with its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+
+let counter = 0;
+/** A URL of its own for one test (the query string makes a distinct stream; the server ignores it). */
+export function uniqueUrl(base: string, label: string): string {
+  return `${base}?${label}=${Date.now()}-${++counter}`;
+}
