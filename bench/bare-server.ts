@@ -24,7 +24,12 @@ interface TopicState {
   subscribers: Set<WebSocket>;
 }
 
-export async function startBareServer(options: { host?: string; port?: number; batch?: boolean } = {}): Promise<BareServer> {
+/**
+ * `deflate`: the same server with permessage-deflate on (context takeover, threshold 0 so
+ * that ~200-byte messages are compressed at all: ws skips messages under 1 KiB by default).
+ * Only to show what compression costs; the baseline proper has it off.
+ */
+export async function startBareServer(options: { host?: string; port?: number; deflate?: boolean } = {}): Promise<BareServer> {
   const epoch = `bare-${Date.now().toString(36)}`;
   const topics = new Map<string, TopicState>();
   const topic = (name: string) => {
@@ -32,7 +37,13 @@ export async function startBareServer(options: { host?: string; port?: number; b
     if (!t) topics.set(name, (t = { seq: 0, bars: [], subscribers: new Set() }));
     return t;
   };
-  const wss = new WebSocketServer({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, path: STREAM_PATH, perMessageDeflate: false, maxPayload: 64 * 1024 });
+  const wss = new WebSocketServer({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    path: STREAM_PATH,
+    perMessageDeflate: options.deflate ? { threshold: 0 } : false,
+    maxPayload: 64 * 1024,
+  });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   wss.on('connection', (socket) => {
     const mine = new Set<string>();

@@ -80,10 +80,10 @@ export const MAX_P99_MS = 50;
 /** A page that applies less than this share of what was offered is falling behind. */
 export const MIN_APPLIED_SHARE = 0.9;
 
-/** Rates tried: 5k updates/s growing by 1.25x per step. */
+/** Rates tried: 1,000 updates/s growing by 1.25x per step. */
 export function rateGrid(maxRate: number): number[] {
   const grid: number[] = [];
-  for (let r = 5000; r <= maxRate * 1.001 && grid.length < 40; r *= 1.25) grid.push(Number(r.toPrecision(3)));
+  for (let r = 1000; r <= maxRate * 1.001 && grid.length < 50; r *= 1.25) grid.push(Number(r.toPrecision(3)));
   return grid;
 }
 
@@ -222,7 +222,7 @@ async function ladder(ctx: Ctx, kind: PageKind, roundNo: number, grid: number[],
           index = best + 1;
           if (index >= missAbove) break;
         } else {
-          index -= 2;
+          index -= 3; // about half the rate
         }
       }
       if (performance.now() > deadline && best >= 0) break;

@@ -41,9 +41,9 @@ function onMessage(conn: Conn, raw: WebSocket.RawData) {
   }
 }
 
-function openOne(url: string, topic: string | undefined, timeoutMs: number): Promise<Conn> {
+function openOne(url: string, topic: string | undefined, timeoutMs: number, deflate: boolean): Promise<Conn> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+    const socket = new WebSocket(url, { perMessageDeflate: deflate, skipUTF8Validation: true });
     const conn: Conn = { socket, lastBarTime: 0, open: false };
     const timer = setTimeout(() => {
       socket.terminate();
@@ -93,13 +93,13 @@ function watermark(): number {
 
 serveRpc({
   /** Opens `count` connections, `concurrency` at a time; resolves when all are ready. */
-  async connect(args: { url: string; count: number; topic?: string; concurrency?: number; baseMs?: number; timeoutMs?: number }) {
+  async connect(args: { url: string; count: number; topic?: string; concurrency?: number; baseMs?: number; timeoutMs?: number; deflate?: boolean }) {
     baseSeconds = Math.floor((args.baseMs ?? 0) / 1000);
     const concurrency = args.concurrency ?? 200;
     const failures: string[] = [];
     const t0 = performance.now();
     for (let i = 0; i < args.count; i += concurrency) {
-      const batch = Array.from({ length: Math.min(concurrency, args.count - i) }, () => openOne(args.url, args.topic, args.timeoutMs ?? 15_000));
+      const batch = Array.from({ length: Math.min(concurrency, args.count - i) }, () => openOne(args.url, args.topic, args.timeoutMs ?? 15_000, args.deflate ?? false));
       for (const result of await Promise.allSettled(batch)) {
         if (result.status === 'fulfilled') conns.push(result.value);
         else failures.push(result.reason instanceof Error ? result.reason.message : String(result.reason));

@@ -7,7 +7,7 @@
 import { spawnChild, sleep, type Child } from './lib/proc.js';
 import { median, round } from './lib/stats.js';
 
-export type Impl = 'ours' | 'bare';
+export type Impl = 'ours' | 'bare' | 'deflate';
 
 export interface FanoutOptions {
   clientCounts: number[];
@@ -19,6 +19,8 @@ export interface FanoutOptions {
   impls: Impl[];
   /** Extra options for our server (e.g. connection limits raised for the bench). */
   oursOptions?: Record<string, unknown>;
+  /** Also measure the baseline with permessage-deflate at these client counts (not a target). */
+  deflateAt?: number[];
   log: (line: string) => void;
 }
 
@@ -41,6 +43,9 @@ export interface FanoutResult {
     string,
     {
       ours?: { deliveriesPerSecond: number; framesPerSecond: number; serverCpuMicrosPerDelivery: number; serverCpuShare: number };
+      deflate?: { deliveriesPerSecond: number; framesPerSecond: number; serverCpuMicrosPerDelivery: number; serverCpuShare: number };
+      /** permessage-deflate / bare per round (deliveries/s). */
+      deflateRatios?: number[];
       bare: { deliveriesPerSecond: number; framesPerSecond: number; serverCpuMicrosPerDelivery: number; serverCpuShare: number };
       deliveriesRatios: number[];
       cpuRatios: number[];
@@ -70,7 +75,7 @@ async function startPair(impl: Impl, count: number, opts: FanoutOptions): Promis
     clients.onEvent((event) => {
       if (typeof event.ack === 'number' && server.process.connected) server.process.send({ ack: event.ack });
     });
-    await clients.call('connect', { url: info.url, count, topic: `candles:${FANOUT_TOPIC_SYMBOL}:1m`, baseMs: info.baseMs }, 120_000);
+    await clients.call('connect', { url: info.url, count, topic: `candles:${FANOUT_TOPIC_SYMBOL}:1m`, baseMs: info.baseMs, deflate: impl === 'deflate' }, 120_000);
     return { impl, server, clients };
   } catch (error) {
     await Promise.all([server.stop(), clients.stop()]);
@@ -144,7 +149,7 @@ export async function runFanoutPart(opts: FanoutOptions): Promise<FanoutResult> 
   for (const count of opts.clientCounts) {
     const pairs: Pair[] = [];
     try {
-      for (const impl of opts.impls) {
+      for (const impl of [...opts.impls, ...(opts.deflateAt?.includes(count) ? (['deflate'] as const) : [])]) {
         try {
           pairs.push(await startPair(impl, count, opts));
         } catch (error) {
@@ -197,10 +202,17 @@ export async function runFanoutPart(opts: FanoutOptions): Promise<FanoutResult> 
         cpuRatios.push(round(o.serverCpuMicrosPerDelivery / b.serverCpuMicrosPerDelivery));
       }
     }
+    const deflateRatios: number[] = [];
+    for (let r = 1; r <= opts.rounds; r++) {
+      const d = of('deflate').find((m) => m.round === r);
+      const b = of('bare').find((m) => m.round === r);
+      if (d && b && b.deliveriesPerSecond > 0) deflateRatios.push(round(d.deliveriesPerSecond / b.deliveriesPerSecond));
+    }
     const bare = summarise('bare');
     if (bare) {
       byClients[String(count)] = {
         ...(summarise('ours') ? { ours: summarise('ours') } : {}),
+        ...(summarise('deflate') ? { deflate: summarise('deflate'), deflateRatios } : {}),
         bare,
         deliveriesRatios,
         cpuRatios,

@@ -1,7 +1,8 @@
 /**
  * A server under test in its own process (so its CPU time and memory are its own):
  * `--impl ours` runs the reference server (server/app.ts, feed 'none', trades published
- * in-process through publishTrades), `--impl bare` the bare `ws` baseline. Driven over
+ * in-process through publishTrades), `--impl bare` the bare `ws` baseline, `--impl
+ * deflate` the baseline with permessage-deflate on (to show what compression costs). Driven over
  * IPC by the bench: start, publish with a credit window, CPU and memory readings.
  *
  * Publishing: trade i is one new 1m bar (time = base + i minutes), so every trade is
@@ -22,7 +23,8 @@ interface ServerHandle {
   close(): Promise<unknown>;
 }
 
-const impl = process.argv[process.argv.indexOf('--impl') + 1] === 'ours' ? 'ours' : 'bare';
+const implArg = process.argv[process.argv.indexOf('--impl') + 1];
+const impl = implArg === 'ours' || implArg === 'deflate' ? implArg : 'bare';
 const random = prng(11);
 let server: ServerHandle | undefined;
 let symbol = 'BENCH';
@@ -128,7 +130,7 @@ serveRpc({
       };
       server = await startMarketServer({ host: '127.0.0.1', port: 0, feed: 'none', symbols: [symbol], heartbeatMs: 60_000, ...options });
     } else {
-      server = await startBareServer({ host: '127.0.0.1', port: 0 });
+      server = await startBareServer({ host: '127.0.0.1', port: 0, deflate: impl === 'deflate' });
     }
     // First trade opens the topic's first bar (some servers only know a symbol after a trade).
     baseMs = Math.floor(Date.now() / 60_000) * 60_000;
