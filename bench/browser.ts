@@ -290,7 +290,7 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
         const previous = bestIndex.K ?? [];
         const start = Math.max(0, Math.round(median(previous)));
         const before = steps.length;
-        const best = await ladder(reduced, 'K', 200 + r, grid, start, 1, performance.now() + 60_000, steps);
+        const best = await ladder(reduced, 'K', 200 + r, grid, start, 1, performance.now() + 30_000, steps);
         for (const step of steps.slice(before)) (step as StepResult & { variant?: string }).variant = 'prefers-reduced-motion';
         held.push(best >= 0 ? grid[best]! : 0);
       }

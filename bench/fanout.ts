@@ -21,6 +21,8 @@ export interface FanoutOptions {
   oursOptions?: Record<string, unknown>;
   /** Also measure the baseline with permessage-deflate at these client counts (not a target). */
   deflateAt?: number[];
+  /** performance.now() past which no new round starts (the bench's overall time limit). */
+  deadline?: number;
   log: (line: string) => void;
 }
 
@@ -158,6 +160,10 @@ export async function runFanoutPart(opts: FanoutOptions): Promise<FanoutResult> 
         }
       }
       for (let r = 1; r <= opts.rounds; r++) {
+        if (opts.deadline !== undefined && performance.now() > opts.deadline) {
+          errors.push(`x${count}: stopped after ${r - 1} rounds (time limit)`);
+          break;
+        }
         const order = r % 2 === 1 ? pairs : [...pairs].reverse();
         for (const pair of order) {
           try {

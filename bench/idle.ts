@@ -15,6 +15,8 @@ export interface IdleOptions {
   impls: Impl[];
   oursOptions?: Record<string, unknown>;
   settleMs: number;
+  /** performance.now() past which no new round starts (the bench's overall time limit). */
+  deadline?: number;
   log: (line: string) => void;
 }
 
@@ -75,6 +77,10 @@ export async function runIdlePart(opts: IdleOptions): Promise<IdleResult> {
   const measurements: IdleMeasurement[] = [];
   const errors: string[] = [];
   for (let r = 1; r <= opts.rounds; r++) {
+    if (opts.deadline !== undefined && performance.now() > opts.deadline) {
+      errors.push(`stopped after ${r - 1} rounds (time limit)`);
+      break;
+    }
     const order = r % 2 === 1 ? opts.impls : [...opts.impls].reverse();
     for (const impl of order) {
       try {
