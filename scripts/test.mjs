@@ -53,6 +53,14 @@ if (only !== 'server') {
     exitCode = 1;
   } else {
     rmSync(countsFile, { force: true });
+    // The embed test loads dist/live-market-widgets.js through a plain script tag: build it fresh.
+    const build = await run('npm', ['run', '-s', 'build'], { filter: () => false });
+    if (build.code !== 0) {
+      console.error(build.lines.slice(-30).join('\n'));
+      console.error('npm run build failed; the browser suite runs anyway (the embed test will fail)');
+      totals.failed += 1;
+      exitCode = 1;
+    }
     // wtr's progress bar repeats "N passed, N failed": keep only our summary of it.
     const result = await run('node', ['--import', 'tsx', 'node_modules/@web/test-runner/dist/bin.js'], {
       filter: (line) => !/\d+ passed, \d+ failed/.test(line),
