@@ -108,7 +108,8 @@ function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'token expired';
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm not allowed (HS256 only)';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim check failed (${error.claim})`;
+  if (error instanceof joseErrors.JWTClaimValidationFailed)
+    return error.reason === 'missing' ? `token has no "${error.claim.slice(0, 16)}" claim` : `token "${error.claim.slice(0, 16)}" claim check failed`;
   if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return 'token is not a valid JWT';
   return 'token rejected';
 }

@@ -55,11 +55,13 @@ export class TestClient {
     });
   }
 
-  static async connect(server: MarketServer, hello = true, options?: ClientOptions): Promise<TestClient> {
+  /** Connects; `hello` true sends a hello without token and waits for welcome, `{token}` sends one with that token. */
+  static async connect(server: Pick<MarketServer, 'url'>, hello: boolean | { token?: string } = true, options?: ClientOptions): Promise<TestClient> {
     const client = new TestClient(server.url, options);
     await client.opened;
     if (hello) {
-      client.send({ op: 'hello', v: 1 });
+      const token = typeof hello === 'object' ? hello.token : undefined;
+      client.send({ op: 'hello', v: 1, ...(token !== undefined ? { token } : {}) });
       await client.next((m) => m.op === 'welcome');
     }
     return client;
@@ -131,4 +133,13 @@ export async function getJson(url: string, init?: RequestInit): Promise<{ status
     // not JSON: keep the text
   }
   return { status: response.status, body, headers: response.headers };
+}
+
+/** Reads one sample of a Prometheus metric (`name{labels}` as printed), or 0 when absent. */
+export async function metricValue(httpUrl: string, sample: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${sample} `)) return Number(line.slice(sample.length + 1));
+  }
+  return 0;
 }
