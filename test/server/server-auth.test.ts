@@ -275,7 +275,7 @@ describe('admin and publish tokens', () => {
     const server = await serverFor(t, { feed: 'none', publishToken: 'pub-token', adminToken: 'admin-token', devControls: true });
     const post = (headers: Record<string, string>) =>
       getJson(`${server.httpUrl}/api/trades`, { method: 'POST', headers, body: JSON.stringify([{ symbol: 'AAA', price: 1, size: 1, time: 1 }]) });
-    for (const headers of [{}, { Authorization: 'Bearer pub-tokem' }, { Authorization: 'Bearer p' }, { Authorization: 'Bearer admin-token' }, { Authorization: 'pub-token' }])
+    for (const headers of <Array<Record<string, string>>>[{}, { Authorization: 'Bearer pub-tokem' }, { Authorization: 'Bearer p' }, { Authorization: 'Bearer admin-token' }, { Authorization: 'pub-token' }])
       assert.equal((await post(headers)).status, 401, JSON.stringify(headers));
     assert.deepEqual((await post({ Authorization: 'Bearer pub-token' })).body, { accepted: 1 });
     // The publish token does not open /admin.
