@@ -157,8 +157,19 @@ async function main() {
   log(`results written to ${out.replace(root, '')}`);
 }
 
-function report(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: IdleResult; size?: SizeResult; targets: TargetResult[] }): string {
-  const sections: string[] = [];
+function report(r: {
+  browser?: BrowserResult;
+  fanout?: FanoutResult;
+  idle?: IdleResult;
+  size?: SizeResult;
+  targets: TargetResult[];
+  machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
+  durationSeconds: number;
+}): string {
+  const sections: string[] = [
+    `${r.machine.cpus} cores; load average ${r.machine.loadAverageAtStart.join(' ')} at start, ${r.machine.loadAverageAtEnd.join(' ')} at end ` +
+      `(above ${r.machine.cpus} means other work shared the machine: trust the per-round ratios and CPU per update over raw rates); ${r.durationSeconds} s`,
+  ];
   if (r.browser) {
     const rows = r.browser.pages.map((kind) => {
       const s = r.browser!.summary[kind];
