@@ -3,11 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mib } from './stress/harness.js';
+import { FUZZ_HEAP_GROWTH_LIMIT, FUZZ_PEAK_LIMIT, LEAK_HEAP_GROWTH_LIMIT } from './stress/limits.js';
 import { fuzzScenario, leakScenario } from './stress/scenarios.js';
-
-export const FUZZ_HEAP_GROWTH_LIMIT = 8 * 1024 * 1024;
-export const FUZZ_PEAK_LIMIT = 96 * 1024 * 1024;
-export const LEAK_HEAP_GROWTH_LIMIT = 3 * 1024 * 1024;
 
 test('fuzz: 10,000 hostile frames from 8 clients; the server stays up, its heap bounded, a bystander gapless', async (t) => {
   const r = await fuzzScenario({ frames: 10_000, clients: 8, seed: 1 });
