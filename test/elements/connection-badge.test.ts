@@ -68,6 +68,9 @@ describe('<connection-badge>', () => {
     const el = await badge();
     await waitForState(el, 'open');
     const states = record<{ state: string; previous: string }>(el, 'lmw-state-change');
+    // Refuse upgrades briefly so the outage outlasts the first jittered retry (which can be ~0 ms)
+    // and the badge can be read while it is down.
+    await refuseUpgrades(600);
     await dropAllConnections();
     await waitFor(() => el.state === 'reconnecting' || el.state === 'connecting', 5_000, 'reconnecting');
     await el.updateComplete;
