@@ -4,7 +4,7 @@ import '../../src/elements/connection-badge/connection-badge.js';
 import '../../src/elements/pnl-summary/pnl-summary.js';
 import type { ConnectionBadge } from '../../src/elements/connection-badge/connection-badge.js';
 import { getStream } from '../../src/stream/index.js';
-import { dropAllConnections, refuseUpgrades, serverInfo, waitFor } from '../support/server.js';
+import { dropAllConnections, dropConnectionsFor, refuseUpgrades, serverInfo, waitFor } from '../support/server.js';
 import { record, waitForState } from './helpers.js';
 
 let url: string;
@@ -197,7 +197,7 @@ describe('<connection-badge>', () => {
     await expect(el).to.be.accessible();
     button(el, 'Resume')!.click();
     await waitForState(el, 'open');
-    await dropAllConnections();
+    await dropConnectionsFor(600);
     await waitFor(() => el.state !== 'open', 5_000);
     await expect(el).to.be.accessible();
     await waitForState(el, 'open');

@@ -3,7 +3,7 @@ import '../../src/elements/live-price-chart/live-price-chart.js';
 import type { LivePriceChart } from '../../src/elements/live-price-chart/live-price-chart.js';
 import type { Bar, CandleSnapshotData } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
-import { dropAllConnections, fetchSnapshot, restartServer, serverInfo, silenceServer, waitFor } from '../support/server.js';
+import { fetchSnapshot, restartServer, serverInfo, silenceServer, waitFor, dropConnectionsFor } from '../support/server.js';
 import { XSS, nextFrame, record, sleep, waitForState } from './helpers.js';
 
 let url: string;
@@ -269,7 +269,7 @@ describe('<live-price-chart>', () => {
     await waitForState(el, 'live');
     const states = record<{ state: string; previous: string }>(el, 'lmw-state-change');
     const before = el.bars.length;
-    await dropAllConnections();
+    await dropConnectionsFor(600);
     await waitForState(el, 'stale');
     expect(el.bars.length).to.be.at.least(before); // data kept
     expect(el.shadowRoot!.querySelector('[part=notice]')!.textContent).to.match(/Reconnecting|Connecting|Polling/);

@@ -4,7 +4,7 @@ import '../../src/elements/pnl-summary/pnl-summary.js';
 import type { PnlSummary } from '../../src/elements/pnl-summary/pnl-summary.js';
 import type { PortfolioSnapshotData, PortfolioTotals } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
-import { dropAllConnections, fetchSnapshot, serverInfo, waitFor } from '../support/server.js';
+import { fetchSnapshot, serverInfo, waitFor, dropConnectionsFor } from '../support/server.js';
 import { XSS, nextFrame, record, sleep, waitForState } from './helpers.js';
 
 let url: string;
@@ -178,7 +178,7 @@ describe('<pnl-summary>', () => {
     const el = await pnl();
     await waitForState(el, 'live');
     const rows = el.positions.length;
-    await dropAllConnections();
+    await dropConnectionsFor(600);
     await waitForState(el, 'stale');
     expect(el.positions.length).to.equal(rows);
     expect(root(el).querySelector('[part=notice]')).to.exist;

@@ -3,7 +3,7 @@ import '../../src/elements/ws-metrics-panel/ws-metrics-panel.js';
 import '../../src/elements/pnl-summary/pnl-summary.js';
 import { SPARKLINE_SECONDS, type WsMetricsPanel } from '../../src/elements/ws-metrics-panel/ws-metrics-panel.js';
 import { getStream } from '../../src/stream/index.js';
-import { dropAllConnections, serverInfo, waitFor } from '../support/server.js';
+import { serverInfo, waitFor, dropConnectionsFor } from '../support/server.js';
 import { record, sleep, waitForState } from './helpers.js';
 
 let url: string;
@@ -81,7 +81,7 @@ describe('<ws-metrics-panel>', () => {
     await waitForState(el, 'live');
     const before = getStream(url).metrics.reconnects;
     const states = record<{ state: string }>(el, 'lmw-state-change');
-    await dropAllConnections();
+    await dropConnectionsFor(600);
     await waitForState(el, 'stale');
     expect(root(el).querySelector('[part=notice]')).to.exist;
     await waitForState(el, 'live');

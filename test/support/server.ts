@@ -62,3 +62,12 @@ export const collectGarbage = () => executeServerCommand<{ usedSize: number; tot
 
 /** The main server's `GET /metrics` (Prometheus text), fetched by the runner (the endpoint has no CORS). */
 export const serverMetricsText = () => executeServerCommand<string, void>('lmw-metrics');
+
+/**
+ * Drops every connection and refuses upgrades for `holdMs`, so the outage outlasts the first
+ * jittered retry (which can come after ~0 ms) and tests can observe the "down" state.
+ */
+export async function dropConnectionsFor(holdMs = 600): Promise<number> {
+  await refuseUpgrades(holdMs);
+  return dropAllConnections();
+}
