@@ -67,4 +67,37 @@ describe('cli', () => {
       assert.throws(() => parseArgs(args, '/r'), Error, args.join(' '));
     }
   });
+
+  test('parseArgs maps the security and limit flags; secrets may come from the environment, flags win', () => {
+    assert.deepEqual(
+      parseArgs(
+        ['--auth-secret', 's', '--allowed-origins', 'https://a.example, http://localhost:5173', '--admin-token', 'adm', '--max-connections', '5',
+          '--max-connections-per-ip', '2', '--max-subscriptions', '7', '--client-rate', '2.5', '--client-burst', '9', '--max-buffered-bytes', '4096'],
+        '/r',
+      ),
+      {
+        port: 8080, host: '127.0.0.1', authSecret: 's', allowedOrigins: ['https://a.example', 'http://localhost:5173'], adminToken: 'adm',
+        maxConnections: 5, maxConnectionsPerIp: 2, maxSubscriptions: 7, clientRate: 2.5, clientBurst: 9, maxBufferedBytes: 4096,
+      },
+    );
+    const env = { LMW_AUTH_SECRET: 'from-env', LMW_ADMIN_TOKEN: 'adm-env', LMW_PUBLISH_TOKEN: 'pub-env' };
+    assert.deepEqual(parseArgs([], '/r', env), { port: 8080, host: '127.0.0.1', authSecret: 'from-env', adminToken: 'adm-env', publishToken: 'pub-env' });
+    assert.equal((parseArgs(['--auth-secret', 'flag'], '/r', env) as { authSecret?: string }).authSecret, 'flag');
+    assert.deepEqual(parseArgs([], '/r', { LMW_AUTH_SECRET: '' }), { port: 8080, host: '127.0.0.1' });
+    for (const args of [['--allowed-origins', 'not-an-origin'], ['--allowed-origins', ','], ['--client-rate', '-1'], ['--client-burst', '0'],
+      ['--max-connections', '-1'], ['--auth-secret', ''], ['--admin-token=']]) {
+      assert.throws(() => parseArgs(args, '/r'), Error, args.join(' '));
+    }
+  });
+
+  test('--help documents every security and limit flag; dev controls on a public host without an admin token exit 1', async () => {
+    const help = runCli(['--help']);
+    assert.equal(await help.exited, 0);
+    for (const flag of ['--auth-secret', '--allowed-origins', '--admin-token', '--max-connections', '--max-connections-per-ip', '--max-subscriptions',
+      '--client-rate', '--client-burst', '--max-buffered-bytes', 'LMW_AUTH_SECRET'])
+      assert.ok(help.out().includes(flag), flag);
+    const open = runCli(['--port', '0', '--host', '0.0.0.0', '--feed', 'none', '--dev-controls']);
+    assert.equal(await open.exited, 1);
+    assert.match(open.err(), /need adminToken/);
+  });
 });
