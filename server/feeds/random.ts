@@ -39,3 +39,9 @@ export class Random {
     return k;
   }
 }
+
+/** A seeded uniform source in [0, 1): the same mulberry32 stream, as a plain function (tests, bench). */
+export function seededRandom(seed: number): () => number {
+  const random = new Random(seed);
+  return () => random.next();
+}

@@ -55,17 +55,8 @@ export function countUpdates(log: TopicLog): number {
   return n;
 }
 
-/** mulberry32: a small seeded PRNG, so a failing chaos run can be replayed with its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
+export { seededRandom } from '../../server/feeds/random.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 export const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));

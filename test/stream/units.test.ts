@@ -3,6 +3,7 @@ import { expect } from '@open-wc/testing';
 import { Backoff, backoffCeiling, backoffDelay, getStream, httpBaseOf, normaliseStreamUrl, REGISTRY_KEY } from '../../src/stream/index.js';
 import { Liveness } from '../../src/stream/liveness.js';
 import { MetricsTracker, PerSecondCounter, RollingSamples } from '../../src/stream/metrics.js';
+import { seededRandom } from '../../server/feeds/random.js';
 
 /** A fake clock with timers that run only when the test advances time. */
 class FakeClock {
@@ -38,17 +39,6 @@ class FakeClock {
   }
 }
 
-/** A seeded PRNG (mulberry32), so the jitter checks are deterministic. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('backoff (full jitter)', () => {
   it('the window doubles from the base and is capped', () => {
@@ -68,7 +58,7 @@ describe('backoff (full jitter)', () => {
   });
 
   it('a thousand clients dropped at once spread their retries (no lockstep), all within the cap', () => {
-    const random = seeded(42);
+    const random = seededRandom(42);
     for (const attempt of [0, 3, 10]) {
       const ceiling = backoffCeiling(attempt);
       const delays = Array.from({ length: 1000 }, () => backoffDelay(attempt, { random }));

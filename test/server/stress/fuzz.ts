@@ -4,18 +4,8 @@
  * them, while one well-behaved client checks that its stream stays gapless.
  */
 import { WebSocket } from 'ws';
+import { seededRandom } from '../../../server/feeds/random.js';
 
-/** mulberry32: small, fast, deterministic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type FrameKind =
   | 'invalid_json'
