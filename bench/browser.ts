@@ -48,8 +48,11 @@ export interface BrowserOptions {
   log: (line: string) => void;
   /** Also run page K against the real reference server (server/app.ts) as the feed. */
   realServer?: { rounds: number; budgetMs: number; options?: Record<string, unknown> };
-  /** Also run one ladder of page K with prefers-reduced-motion (no cell flashing), as a diagnosis. */
-  reducedMotionRounds?: number;
+  /**
+   * Diagnosis ladders of page K (not targets): with prefers-reduced-motion (no cell
+   * flashing) and without the <pnl-summary> element, to show where K's time goes.
+   */
+  diagnosisRounds?: number;
 }
 
 export interface RealServerResult {
@@ -71,8 +74,8 @@ export interface BrowserResult {
   summary: Record<string, { maxRateHeld: number; atMax: Omit<StepResult, 'page' | 'round' | 'held'> | null }>;
   steps: StepResult[];
   realServer?: RealServerResult;
-  /** Page K with prefers-reduced-motion: highest rate held per round (diagnosis, not a target). */
-  kReducedMotion?: { rounds: number[]; maxRateHeld: number };
+  /** Page K variants: highest rate held per round (diagnosis, not a target). */
+  diagnosis?: Record<string, { rounds: number[]; maxRateHeld: number }>;
 }
 
 export const MIN_FPS = 55;
@@ -120,10 +123,13 @@ interface Ctx {
   rows: number;
   /** Emulate prefers-reduced-motion: reduce (the kit then does not flash changed cells). */
   reducedMotion?: boolean;
+  /** Page K only: elements left out (diagnosis), e.g. 'pnl'. */
+  omit?: string;
 }
 
 function pageUrl(ctx: Ctx, kind: PageKind): string {
   const q = new URLSearchParams({ ws: ctx.feedUrl, symbols: ctx.symbols.join(','), interval: ctx.interval, account: ctx.account, rows: String(ctx.rows) });
+  if (ctx.omit) q.set('omit', ctx.omit);
   return `${ctx.web.origin}/bench/pages/${kind.toLowerCase()}.html?${q}`;
 }
 
@@ -254,7 +260,7 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
   const steps: StepResult[] = [];
   const rounds: Record<PageKind, number>[] = [];
   let realServer: RealServerResult | undefined;
-  let kReducedMotion: BrowserResult['kReducedMotion'];
+  let diagnosis: BrowserResult['diagnosis'];
   try {
     const info = (await feed.call('start', { symbols: opts.symbols, account: 'bench' })) as { url: string; symbols: string[]; account: string; interval: string };
     browser = await launchBrowser();
@@ -283,19 +289,24 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
       rounds.push(held);
       opts.log(`  round ${r}: highest rate held ${order.map((k) => `${k} ${held[k]}`).join(', ')}`);
     }
-    if (opts.reducedMotionRounds && pages.includes('K')) {
-      const held: number[] = [];
-      const reduced: Ctx = { ...ctx, reducedMotion: true };
-      for (let r = 1; r <= opts.reducedMotionRounds; r++) {
-        const previous = bestIndex.K ?? [];
-        const start = Math.max(0, Math.round(median(previous)));
-        const before = steps.length;
-        const best = await ladder(reduced, 'K', 200 + r, grid, start, 3, performance.now() + 35_000, steps);
-        for (const step of steps.slice(before)) (step as StepResult & { variant?: string }).variant = 'prefers-reduced-motion';
-        held.push(best >= 0 ? grid[best]! : 0);
+    if (opts.diagnosisRounds && pages.includes('K')) {
+      const variants: [string, Partial<Ctx>][] = [
+        ['prefers-reduced-motion (no cell flashing)', { reducedMotion: true }],
+        ['without <pnl-summary>', { omit: 'pnl' }],
+      ];
+      diagnosis = {};
+      for (const [name, change] of variants) {
+        const held: number[] = [];
+        for (let r = 1; r <= opts.diagnosisRounds; r++) {
+          const start = Math.max(0, Math.round(median(bestIndex.K ?? [0])));
+          const before = steps.length;
+          const best = await ladder({ ...ctx, ...change }, 'K', 200 + r, grid, start, 3, performance.now() + 35_000, steps);
+          for (const step of steps.slice(before)) (step as StepResult & { variant?: string }).variant = name;
+          held.push(best >= 0 ? grid[best]! : 0);
+        }
+        diagnosis[name] = { rounds: held, maxRateHeld: median(held) };
+        opts.log(`  K ${name}: highest rate held ${held.join(', ')}`);
       }
-      kReducedMotion = { rounds: held, maxRateHeld: median(held) };
-      opts.log(`  K with prefers-reduced-motion: highest rate held ${held.join(', ')}`);
     }
     if (opts.realServer && pages.includes('K')) {
       realServer = await runRealServer(browser, web, info.symbols, opts, opts.realServer, steps);
@@ -348,7 +359,7 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
     summary,
     steps,
     ...(realServer ? { realServer } : {}),
-    ...(kReducedMotion ? { kReducedMotion } : {}),
+    ...(diagnosis ? { diagnosis } : {}),
   };
 }
 
