@@ -300,6 +300,8 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
       controls: options.devControls ? controls : undefined,
       adminToken: options.adminToken,
       staticRoot: options.staticRoot,
+      auth,
+      allowedOrigins,
       publishTrades,
       connections: () => sessions.size,
       log,

@@ -1,10 +1,11 @@
 /**
  * The REST side: snapshots, health, metrics, trade publishing, dev controls and
- * (with `staticRoot`) the demo page. JSON answers; errors are `{error, message}`.
+ * (with `staticRoot`) the demo page. JSON answers; errors are `{error, code, message}`
+ * (`code` repeats `error`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { validateTrade, type Trade } from '../src/protocol/index.js';
-import { bearerToken, sameSecret } from './auth.js';
+import { parseTopic, validateTrade, type Trade } from '../src/protocol/index.js';
+import { bearerToken, grantAllows, normalizeOrigin, sameSecret, type Grant, type TokenVerifier } from './auth.js';
 import type { ServerMetrics } from './metrics.js';
 import { serveStatic } from './static.js';
 import type { TopicRegistry } from './topics.js';
@@ -30,6 +31,16 @@ export interface HttpContext {
   /** When set, /admin/* needs `Authorization: Bearer <adminToken>`. */
   adminToken?: string | undefined;
   staticRoot: string | undefined;
+  /**
+   * Auth on (`--auth-secret`): `GET /api/snapshot` needs `Authorization: Bearer <JWT>`,
+   * verified like the hello token, and answers only topics its `topics` claim grants.
+   */
+  auth?: TokenVerifier | undefined;
+  /**
+   * `--allowed-origins` (normalised): `/api/*` CORS answers echo a listed `Origin` and
+   * allow no other; without a list every origin gets `*`.
+   */
+  allowedOrigins?: ReadonlySet<string> | undefined;
   publishTrades(trades: Trade[]): void;
   connections(): number;
   log(line: string): void;
@@ -46,7 +57,12 @@ class HttpError extends Error {
   }
 }
 
-const CORS = { 'Access-Control-Allow-Origin': '*' };
+/** What a preflight for `GET /api/*` with an `Authorization` header needs besides the origin. */
+const PREFLIGHT = {
+  'Access-Control-Allow-Methods': 'GET',
+  'Access-Control-Allow-Headers': 'authorization',
+  'Access-Control-Max-Age': '600',
+};
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -110,17 +126,24 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
     const isGet = method === 'GET' || method === 'HEAD';
 
     if (path.startsWith('/api/') && method === 'OPTIONS') {
-      res.writeHead(204, { ...CORS, 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Max-Age': '600' }).end();
+      res.writeHead(204, { ...corsFor(req), ...PREFLIGHT }).end();
       return;
     }
     if (path === '/api/snapshot') {
-      if (!isGet) throw new HttpError(405, 'method_not_allowed', 'use GET', { Allow: 'GET', ...CORS });
+      const cors = corsFor(req);
+      if (!isGet) throw new HttpError(405, 'method_not_allowed', 'use GET', { Allow: 'GET', ...cors });
+      // Same order as a `sub` on the socket: token, well-formed topic, grant, lookup.
+      const grant = ctx.auth ? await snapshotGrant(ctx.auth, req, cors) : undefined;
       const name = url.searchParams.get('topic');
-      if (!name) throw new HttpError(400, 'bad_request', 'missing ?topic=', CORS);
+      if (!name) throw new HttpError(400, 'bad_request', 'missing ?topic=', cors);
+      const parsed = parseTopic(name);
+      if (!parsed.ok) throw new HttpError(400, 'bad_request', `bad topic: ${parsed.reason}`, cors);
+      // Checked before the lookup, so a token cannot probe which topics exist.
+      if (grant && !grantAllows(grant, name)) throw new HttpError(403, 'forbidden', 'your token does not grant this topic', cors);
       const resolved = ctx.registry.resolve(name);
-      if (!resolved.ok) throw new HttpError(resolved.code === 'bad_request' ? 400 : 404, resolved.code, resolved.message, CORS);
+      if (!resolved.ok) throw new HttpError(resolved.code === 'bad_request' ? 400 : 404, resolved.code, resolved.message, cors);
       const topic = resolved.topic;
-      sendJson(res, 200, { topic: topic.name, epoch: ctx.registry.epoch, seq: topic.seq, data: topic.state }, CORS);
+      sendJson(res, 200, { topic: topic.name, epoch: ctx.registry.epoch, seq: topic.seq, data: topic.state }, cors);
       return;
     }
     if (path === '/api/trades') {
@@ -146,6 +169,27 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
     }
     if (isGet && ctx.staticRoot && (await serveStatic(ctx.staticRoot, path, req, res))) return;
     throw new HttpError(404, 'not_found', `nothing at ${method} ${path.slice(0, 200)}`);
+  };
+
+  /**
+   * CORS headers for an `/api/*` answer: `*` without an allow-list; with one, the
+   * request's Origin echoed when it is listed and no grant otherwise (`Vary: Origin`
+   * either way, so caches keep answers per origin).
+   */
+  const corsFor = (req: IncomingMessage): Record<string, string> => {
+    const allowed = ctx.allowedOrigins;
+    if (!allowed) return { 'Access-Control-Allow-Origin': '*' };
+    const origin = req.headers.origin;
+    if (origin !== undefined && allowed.has(normalizeOrigin(origin) ?? '')) return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+    return { Vary: 'Origin' };
+  };
+
+  /** The grant of the request's bearer JWT, checked exactly like a hello token; 401 when there is none. */
+  const snapshotGrant = async (auth: TokenVerifier, req: IncomingMessage, cors: Record<string, string>): Promise<Grant> => {
+    const result = await auth.verify(bearerToken(req.headers.authorization));
+    // Fixed reasons only: the token is never echoed or logged.
+    if (!result.ok) throw new HttpError(401, 'unauthorized', result.reason, { 'WWW-Authenticate': 'Bearer', ...cors });
+    return result.grant;
   };
 
   const publish = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -213,7 +257,7 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
           res.setHeader('Connection', 'close');
           req.resume();
         }
-        sendJson(res, error.status, { error: error.code, message: error.message }, error.headers);
+        sendJson(res, error.status, { error: error.code, code: error.code, message: error.message }, error.headers);
         return;
       }
       // The path only: a query string may hold something secret.

@@ -282,3 +282,124 @@ describe('admin and publish tokens', () => {
     assert.equal((await getJson(`${server.httpUrl}/admin/drop`, { method: 'POST', headers: { Authorization: 'Bearer pub-token' } })).status, 401);
   });
 });
+
+describe('GET /api/snapshot with auth on', () => {
+  const snapshot = (server: { httpUrl: string }, topic: string | undefined, headers: Record<string, string> = {}, method = 'GET') =>
+    getJson(`${server.httpUrl}/api/snapshot${topic === undefined ? '' : `?topic=${encodeURIComponent(topic)}`}`, { method, headers });
+  const bearer = (tok: string) => ({ Authorization: `Bearer ${tok}` });
+
+  test('missing, malformed, badly signed, expired or claimless bearer tokens get 401 {code: unauthorized}, before anything else', async (t) => {
+    const lines: string[] = [];
+    const server = await serverFor(t, { ...authed, logger: (line) => lines.push(line) });
+    const bad = [
+      await token(['*'], { secret: 'another-secret' }),
+      await token(['*'], { exp: -5 }),
+      await token(null),
+      await token(['*'], { alg: 'HS512' }),
+      await token(['*'], { noExp: true }),
+    ];
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{}, /token is required/],
+      [{ Authorization: 'Basic dXNlcjpwYXNz' }, /token is required/],
+      [{ Authorization: `${bad[0]}` }, /token is required/], // no scheme
+      [bearer('not-a-jwt'), /not a valid JWT/],
+      [bearer(bad[0]!), /signature is invalid/],
+      [bearer(bad[1]!), /expired/],
+      [bearer(bad[2]!), /no "topics" claim/],
+      [bearer(bad[3]!), /algorithm not allowed/],
+      [bearer(bad[4]!), /no "exp" claim/],
+    ];
+    for (const [headers, reason] of cases) {
+      const r = await snapshot(server, 'portfolio:demo', headers);
+      assert.equal(r.status, 401, JSON.stringify(headers));
+      assert.equal(r.body.code, 'unauthorized');
+      assert.equal(r.body.error, 'unauthorized');
+      assert.match(r.body.message, reason);
+      assert.equal(r.headers.get('www-authenticate'), 'Bearer');
+      assert.equal(r.headers.get('access-control-allow-origin'), '*', 'readable by the page (CORS on the 401 too)');
+      assert.ok(!('data' in r.body));
+      for (const tok of bad) assert.ok(!JSON.stringify(r.body).includes(tok), 'the token is never echoed');
+    }
+    // 401 comes first: no topic, a malformed or an unknown one tell an anonymous client nothing.
+    for (const topic of [undefined, 'nonsense', 'portfolio:nobody']) assert.equal((await snapshot(server, topic)).status, 401, String(topic));
+    // The token travels in the header only; nothing logged carries one.
+    for (const line of lines) for (const tok of bad) assert.ok(!line.includes(tok), `log line leaks a token: ${line}`);
+  });
+
+  test('a topic outside the claim is 403 {code: forbidden} whether it exists or not; granted topics answer 200 or 404', async (t) => {
+    const server = await serverFor(t, authed);
+    const tok = await token(['candles:BTC-USD:*', 'portfolio:alice']);
+    for (const topic of ['portfolio:demo', 'portfolio:nobody', 'candles:ETH-USD:1m', 'candles:NOPE:1m']) {
+      const r = await snapshot(server, topic, bearer(tok));
+      assert.equal(r.status, 403, topic);
+      assert.deepEqual({ code: r.body.code, error: r.body.error }, { code: 'forbidden', error: 'forbidden' });
+      assert.equal(r.headers.get('access-control-allow-origin'), '*');
+    }
+    const ok = await snapshot(server, 'candles:BTC-USD:1m', bearer(tok));
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.topic, 'candles:BTC-USD:1m');
+    assert.equal(ok.body.epoch, server.epoch);
+    assert.ok(Number.isSafeInteger(ok.body.seq));
+    assert.ok(Array.isArray(ok.body.data.bars) && ok.body.data.bars.length > 0);
+    assert.equal(ok.headers.get('access-control-allow-origin'), '*');
+    // Granted but not published: 404, like unknown_topic on the socket.
+    const unknown = await snapshot(server, 'portfolio:alice', bearer(tok));
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.code, 'unknown_topic');
+    // Authenticated but malformed: 400.
+    assert.equal((await snapshot(server, 'nonsense', bearer(tok))).status, 400);
+    assert.equal((await snapshot(server, undefined, bearer(tok))).status, 400);
+    // The same token that reads the demo portfolio over the socket reads it over REST.
+    const wide = await token(['*']);
+    const demo = await snapshot(server, 'portfolio:demo', bearer(wide));
+    assert.equal(demo.status, 200);
+    assert.equal(demo.body.data.account, 'demo');
+  });
+
+  test('CORS preflight allows the Authorization header; an allow-list echoes listed origins only', async (t) => {
+    const preflight = (server: { httpUrl: string }, origin: string) =>
+      fetch(`${server.httpUrl}/api/snapshot?topic=candles:BTC-USD:1m`, {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+      });
+    const open = await serverFor(t, authed);
+    const any = await preflight(open, 'https://anywhere.example');
+    assert.equal(any.status, 204);
+    assert.equal(any.headers.get('access-control-allow-origin'), '*');
+    assert.equal(any.headers.get('access-control-allow-methods'), 'GET');
+    assert.equal(any.headers.get('access-control-allow-headers'), 'authorization');
+
+    const listed = await serverFor(t, { ...authed, allowedOrigins: ['https://app.example.com'] });
+    const ok = await preflight(listed, 'https://app.example.com');
+    assert.equal(ok.status, 204);
+    assert.equal(ok.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    assert.equal(ok.headers.get('access-control-allow-headers'), 'authorization');
+    assert.match(ok.headers.get('vary') ?? '', /Origin/);
+    const other = await preflight(listed, 'https://evil.example.com');
+    assert.equal(other.headers.get('access-control-allow-origin'), null, 'an unlisted origin gets no grant');
+    const tok = await token(['candles:*']);
+    const got = await snapshot(listed, 'candles:BTC-USD:1m', { ...bearer(tok), Origin: 'https://app.example.com' });
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    const refused = await snapshot(listed, 'candles:BTC-USD:1m', { Origin: 'https://app.example.com' });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('access-control-allow-origin'), 'https://app.example.com', 'the page can read why');
+    const elsewhere = await snapshot(listed, 'candles:BTC-USD:1m', { ...bearer(tok), Origin: 'https://evil.example.com' });
+    assert.equal(elsewhere.headers.get('access-control-allow-origin'), null);
+    // No Origin (not a browser): answered, no CORS grant needed.
+    assert.equal((await snapshot(listed, 'candles:BTC-USD:1m', bearer(tok))).status, 200);
+  });
+
+  test('auth off: /api/snapshot stays public, any Authorization header is ignored', async (t) => {
+    const server = await serverFor(t, { feed: 'sim', symbols: ['BTC-USD'], rate: 20, tickMs: 20 });
+    for (const headers of [{}, { Authorization: 'Bearer garbage' }, bearer(await token(['candles:*']))]) {
+      const r = await snapshot(server, 'portfolio:demo', headers);
+      assert.equal(r.status, 200, JSON.stringify(headers));
+      assert.equal(r.body.data.account, 'demo');
+      assert.equal(r.headers.get('access-control-allow-origin'), '*');
+    }
+    const missing = await snapshot(server, 'portfolio:nobody');
+    assert.equal(missing.status, 404);
+    assert.deepEqual({ error: missing.body.error, code: missing.body.code }, { error: 'unknown_topic', code: 'unknown_topic' });
+  });
+});
