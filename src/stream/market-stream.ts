@@ -26,7 +26,7 @@ import { Liveness } from './liveness.js';
 import { MetricsTracker } from './metrics.js';
 import { Poller } from './polling.js';
 import { streamRegistry } from './registry.js';
-import { MIN_REFRESH_RETRY_MS, jwtExpiryMs, redactSecrets, refreshDelayMs } from './token.js';
+import { MIN_REFRESH_RETRY_MS, REFRESH_LEAD_MS, jwtExpiryMs, redactSecrets, refreshDelayMs } from './token.js';
 import { owe, TopicRecord, type Subscriber } from './topic-store.js';
 import type {
   ConnectionState,
@@ -62,8 +62,16 @@ export const pausedStorageKey = (url: string) => `live-market-widgets:paused:${u
 const WS_OPEN = 1;
 /** Close code of a refused, bad or expired token. */
 const CLOSE_UNAUTHORIZED = 4401;
-/** 4401 closes in a row after which the stream reports `unauthorized` (to `error` listeners and every topic). */
+/** Refusals in a row (4401 closes, 401 poll rounds) after which the stream reports `unauthorized` (to `error` listeners and every topic). */
 export const UNAUTHORIZED_REPORT_AFTER = 3;
+/**
+ * After `error rate_limited`, `sub`/`unsub` frames still unanswered are sent again after
+ * a jittered wait of this base (plus up to as much again): the server drops frames over
+ * its limit unread, and its flood window needs about a second to clear.
+ */
+export const RATE_LIMITED_RETRY_MS = 1_000;
+/** Re-sends per topic before it is given up with a `rate_limited` topic error. */
+export const RATE_LIMITED_MAX_RETRIES = 5;
 
 type ResolvedOptions = Required<Omit<StreamOptions, 'token' | 'random'>> & Pick<StreamOptions, 'token' | 'random'>;
 type EventListeners = { [K in keyof StreamEventMap]: Set<(detail: StreamEventMap[K]) => void> };
@@ -80,9 +88,16 @@ export class MarketStream {
   private readonly topics = new Map<string, TopicRecord>();
   /** `sub` ids awaiting `subscribed`, to their topic. */
   private readonly pendingSubs = new Map<number, TopicRecord>();
+  /** `unsub` ids of dropped topics awaiting `unsubscribed`, to their topic. */
+  private readonly pendingUnsubs = new Map<number, string>();
+  /** Re-sends after `rate_limited` so far, per topic (cleared by its answer). */
+  private readonly rateRetries = new Map<string, number>();
+  private rateRetryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly events: EventListeners = { statechange: new Set(), metrics: new Set(), error: new Set() };
   private readonly metricsTracker: MetricsTracker;
   private readonly backoff: Backoff;
+  /** Waits between polling rounds whose token was refused (401). */
+  private readonly pollAuthBackoff: Backoff;
   private readonly poller: Poller;
   private readonly frames: FrameScheduler;
   /** Frame-coalesced listeners owed a delivery, with their topic. */
@@ -114,6 +129,8 @@ export class MarketStream {
   private helloToken: string | undefined;
   /** Token in force on the open socket (hello or last refresh). */
   private activeToken: string | undefined;
+  /** The token last obtained (connect, refresh or poll), reused by polling rounds while it is fresh. */
+  private latestToken: string | undefined;
   /** Recent tokens, so no text the stream emits can carry one. */
   private readonly knownTokens: string[] = [];
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -145,6 +162,11 @@ export class MarketStream {
       capMs: this.options.backoffMaxMs,
       ...(this.options.random ? { random: this.options.random } : {}),
     });
+    this.pollAuthBackoff = new Backoff({
+      baseMs: this.options.backoffBaseMs,
+      capMs: this.options.backoffMaxMs,
+      ...(this.options.random ? { random: this.options.random } : {}),
+    });
     this.metricsTracker = new MetricsTracker((metrics) => this.emit('metrics', metrics));
     this.poller = new Poller({
       httpBase: this.httpUrl,
@@ -152,6 +174,10 @@ export class MarketStream {
       topics: () => [...this.topics.values()].filter((r) => r.subscribers.size > 0).map((r) => r.topic),
       onSnapshot: (topic, snapshot) => this.guard(() => this.onPolledSnapshot(topic, snapshot)),
       onError: (error) => this.guard(() => this.onPollError(error)),
+      ...(this.options.token !== undefined ? { token: () => this.pollingToken() } : {}),
+      onUnauthorized: (reason) => this.guard(() => this.onPollUnauthorized(reason)),
+      // Like a 4401: the next round asks for a token again, after a growing full-jitter wait.
+      unauthorizedDelayMs: () => Math.max(this.options.pollIntervalMs, this.pollAuthBackoff.next()),
       fetch: (input, init) => {
         this.polls++;
         return fetch(input, init);
@@ -365,8 +391,9 @@ export class MarketStream {
   private dropTopic(record: TopicRecord): void {
     record.lingerTimer = undefined;
     if (record.subscribers.size > 0 || this.topics.get(record.topic) !== record) return;
-    if (record.wire !== 'none' && this.welcomed) this.send({ op: 'unsub', id: this.nextId++, topic: record.topic });
+    if (record.wire !== 'none' && this.welcomed) this.sendUnsub(record.topic);
     if (record.subId !== undefined) this.pendingSubs.delete(record.subId);
+    this.rateRetries.delete(record.topic);
     this.topics.delete(record.topic);
     this.metricsTracker.topicMessages.delete(record.topic);
     this.metricsTracker.changed();
@@ -498,6 +525,7 @@ export class MarketStream {
     this.socket = socket;
     this.socketsOpened++;
     this.helloToken = token;
+    this.latestToken = token;
     this.rememberToken(token);
     this.connectTimer = setTimeout(() => {
       this.connectTimer = undefined;
@@ -525,6 +553,23 @@ export class MarketStream {
     return typeof value === 'string' && value.length > 0 ? value : undefined;
   }
 
+  /**
+   * The token a polling round sends: the one last obtained (by a connect, a refresh or an
+   * earlier round) while it is not refused and not within REFRESH_LEAD_MS of its JWT `exp`;
+   * otherwise the token function is asked again (a string token is simply used).
+   */
+  private async pollingToken(): Promise<string | undefined> {
+    const cached = this.latestToken;
+    if (typeof this.options.token === 'function' && cached !== undefined) {
+      const expMs = jwtExpiryMs(cached);
+      if (expMs === undefined || expMs - this.serverNow() > REFRESH_LEAD_MS) return cached;
+    }
+    const token = await this.resolveToken();
+    this.latestToken = token;
+    this.rememberToken(token);
+    return token;
+  }
+
   private onSocketClose(generation: number, code: number, reason: string): void {
     if (generation !== this.socketGeneration) return;
     const wasOpen = this.welcomed;
@@ -539,12 +584,14 @@ export class MarketStream {
   }
 
   /**
-   * A 4401 close (no, bad or expired token). The next connect asks the token function
-   * again and waits its backoff like any failed connect, so a refused token cannot
-   * hot-loop. After a few in a row the stream says so, once per streak.
+   * A refused token: a 4401 close (no, bad or expired token), or a polling round answered
+   * 401. The next connect (or round) asks the token function again and waits its backoff,
+   * so a refused token cannot hot-loop. After a few in a row the stream says so, once per
+   * streak.
    */
   private onUnauthorizedClose(reason: string): void {
     this.authFailures++;
+    this.latestToken = undefined; // refused: polling asks the token function again too
     this.lastAuthReason = this.redact(reason || this.lastAuthReason || 'unauthorized').slice(0, 100);
     if (this.authFailures < UNAUTHORIZED_REPORT_AFTER || this.authError) return;
     const error: StreamError = {
@@ -587,7 +634,8 @@ export class MarketStream {
       this.emit('error', { code: 'gave_up', message: `no connection after ${this.failures} attempts; call reconnect() to try again` });
       return;
     }
-    // A refused token is not a network problem: polling would not help (and must not go around auth).
+    // A refused token is not a network problem: the server checks the same token on
+    // /api/snapshot, so polling would only be refused too (401). Only network failures poll.
     if (!unauthorized && this.failures >= this.options.fallbackAfter) {
       this.setConnState('polling');
       this.poller.start();
@@ -619,6 +667,7 @@ export class MarketStream {
     this.authError = undefined;
     this.clockSkewMs = Number.isFinite(welcome.serverTime) ? welcome.serverTime - Date.now() : 0;
     this.activeToken = this.helloToken;
+    this.pollAuthBackoff.reset();
     this.scheduleRefresh(this.socketGeneration);
     const tracker = this.metricsTracker;
     if (this.everOpened) tracker.reconnects++;
@@ -676,6 +725,10 @@ export class MarketStream {
       record.resyncing = false;
     }
     this.pendingSubs.clear();
+    this.pendingUnsubs.clear();
+    this.rateRetries.clear();
+    if (this.rateRetryTimer !== undefined) clearTimeout(this.rateRetryTimer);
+    this.rateRetryTimer = undefined;
     if (socket) {
       socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
       try {
@@ -688,6 +741,7 @@ export class MarketStream {
 
   private goIdle(): void {
     this.clearTimers();
+    this.pollAuthBackoff.reset();
     this.authFailures = 0;
     this.authError = undefined;
     this.closeSocket(1000, 'idle');
@@ -766,6 +820,7 @@ export class MarketStream {
     if (fresh !== undefined && extends_) {
       this.rememberToken(fresh);
       this.activeToken = fresh;
+      this.latestToken = fresh;
       this.send({ op: 'refresh', token: fresh });
       this.scheduleRefresh(generation);
       return;
@@ -820,6 +875,64 @@ export class MarketStream {
         ? { op: 'sub', id, topic: record.topic, since: { epoch: state.epoch, seq: state.seq } }
         : { op: 'sub', id, topic: record.topic },
     );
+  }
+
+  /** The `unsub` of a dropped topic, kept until answered so a rate-limited one is sent again. */
+  private sendUnsub(topic: string): void {
+    const id = this.nextId++;
+    this.pendingUnsubs.set(id, topic);
+    this.send({ op: 'unsub', id, topic });
+  }
+
+  /**
+   * `error rate_limited`: the server dropped some of our frames unread. After a jittered
+   * wait, every `sub` and `unsub` still unanswered is sent again, and checked again after
+   * another wait (the server sends at most one `rate_limited` a second, so a re-sent frame
+   * can be dropped without a word). At most RATE_LIMITED_MAX_RETRIES times per topic; then
+   * the topic gets a `rate_limited` error instead of staying pending forever. Pings need
+   * nothing: liveness is judged by frames.
+   */
+  private onRateLimited(): void {
+    if (this.rateRetryTimer !== undefined) return;
+    const generation = this.socketGeneration;
+    const random = this.options.random ?? Math.random;
+    this.rateRetryTimer = setTimeout(() => {
+      this.rateRetryTimer = undefined;
+      this.guard(() => {
+        if (generation !== this.socketGeneration || !this.welcomed) return;
+        let resent = 0;
+        for (const [id, record] of [...this.pendingSubs]) {
+          if (record.subId !== id || this.topics.get(record.topic) !== record) continue;
+          const tries = (this.rateRetries.get(record.topic) ?? 0) + 1;
+          if (tries > RATE_LIMITED_MAX_RETRIES) {
+            this.pendingSubs.delete(id);
+            this.rateRetries.delete(record.topic);
+            record.wire = 'none';
+            record.subId = undefined;
+            record.resyncing = false;
+            this.topicError(record, { code: 'rate_limited', message: 'the server kept dropping this subscription (rate limited)', topic: record.topic });
+            continue;
+          }
+          this.rateRetries.set(record.topic, tries);
+          this.sendSub(record, true);
+          resent++;
+        }
+        for (const [id, topic] of [...this.pendingUnsubs]) {
+          this.pendingUnsubs.delete(id);
+          // Taken again meanwhile: its new `sub` stands, an `unsub` now would cancel it.
+          if (this.topics.has(topic)) continue;
+          const tries = (this.rateRetries.get(topic) ?? 0) + 1;
+          if (tries > RATE_LIMITED_MAX_RETRIES) {
+            this.rateRetries.delete(topic);
+            continue; // at worst the server keeps sending a topic we ignore, until this socket ends
+          }
+          this.rateRetries.set(topic, tries);
+          this.sendUnsub(topic);
+          resent++;
+        }
+        if (resent > 0) this.onRateLimited();
+      });
+    }, RATE_LIMITED_RETRY_MS * (1 + random()));
   }
 
   /** A gap: re-subscribe the topic with `since`, so the server sends what we missed (or a snapshot). */
@@ -878,6 +991,7 @@ export class MarketStream {
         return;
       }
       case 'unsubscribed':
+        if (this.pendingUnsubs.delete(message.id) && !this.topics.has(message.topic)) this.rateRetries.delete(message.topic);
         return;
       case 'error':
         return this.onServerError(message);
@@ -894,6 +1008,7 @@ export class MarketStream {
     }
     record.wire = 'subscribed';
     record.error = undefined;
+    this.rateRetries.delete(record.topic);
     const state = record.state;
     if (message.recovered) {
       if (!state || state.epoch !== message.epoch) {
@@ -938,6 +1053,7 @@ export class MarketStream {
   }
 
   private onServerError(message: ErrorMessage): void {
+    if (message.code === 'rate_limited' && message.id === undefined) this.onRateLimited();
     const record = message.id !== undefined ? this.pendingSubs.get(message.id) : undefined;
     const text = this.redact(message.message).slice(0, 300);
     if (!record && message.code === 'unauthorized') {
@@ -988,6 +1104,10 @@ export class MarketStream {
     const record = this.topics.get(topic);
     if (!record || record.subscribers.size === 0) return;
     this.pollFailureReported = false;
+    // The server took our token: a refusal streak (4401s, 401 rounds) is over.
+    this.authFailures = 0;
+    this.authError = undefined;
+    this.pollAuthBackoff.reset();
     this.metricsTracker.messages.add(1);
     this.metricsTracker.lastMessageAt = Date.now();
     const current = record.state;
@@ -1005,16 +1125,25 @@ export class MarketStream {
     this.notify(record, kind);
   }
 
-  private onPollError(error: StreamError): void {
+  private onPollError(polled: StreamError): void {
     if (this.welcomed) return;
+    const error = { ...polled, message: this.redact(polled.message) };
     const record = error.topic ? this.topics.get(error.topic) : undefined;
     if (record) {
+      // Refused again (e.g. forbidden) round after round: tell the listeners once.
+      if (record.error?.code === error.code && record.error.message === error.message) return;
       this.topicError(record, error);
       return;
     }
     if (this.pollFailureReported) return; // once per outage, not once per topic per period
     this.pollFailureReported = true;
     this.emit('error', error);
+  }
+
+  /** A polling round was answered 401: counted like a 4401 close (see onUnauthorizedClose). */
+  private onPollUnauthorized(reason: string): void {
+    if (this.welcomed) return;
+    this.onUnauthorizedClose(reason);
   }
 
   // ---- state and events ----------------------------------------------------------

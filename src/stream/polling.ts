@@ -2,6 +2,8 @@
  * Polling fallback: while the WebSocket cannot connect, fetch every topic's snapshot
  * from `GET {httpBase}/api/snapshot?topic=T` each `intervalMs`. Results of a round that
  * started before stop() are discarded, so nothing polled lands after the socket is back.
+ * With a token, each round sends it as `Authorization: Bearer` (never in the URL); a 401
+ * is reported once per round and the next round waits `unauthorizedDelayMs()`.
  */
 import { validateSnapshotData, type TopicSnapshot } from '../protocol/index.js';
 import type { StreamError } from './types.js';
@@ -12,10 +14,18 @@ export interface PollerOptions {
   /** Topics to poll right now. */
   topics: () => string[];
   onSnapshot: (topic: string, snapshot: TopicSnapshot) => void;
-  /** `topic` is set when the server rejected the topic itself (4xx). */
+  /** `topic` is set when the server rejected the topic itself (4xx other than 401). */
   onError: (error: StreamError) => void;
+  /** The token for a round (asked once per round), or undefined for none. May throw. */
+  token?: () => Promise<string | undefined>;
+  /** The server refused the token (401), with its reason: once per round. */
+  onUnauthorized?: (reason: string) => void;
+  /** The wait after a refused round (a backoff), instead of `intervalMs`. */
+  unauthorizedDelayMs?: () => number;
   fetch?: typeof fetch;
 }
+
+type PollOutcome = { unauthorized: string } | undefined;
 
 export class Poller {
   private generation = 0;
@@ -43,23 +53,50 @@ export class Poller {
     this.timer = undefined;
   }
 
-  /** Polls one topic at once (a topic added while polling should not wait a period). */
+  /**
+   * Polls one topic at once (a topic added while polling should not wait a period). A
+   * 401 here is left to the next round to report, so one outage counts once per round.
+   */
   pollNow(topic: string): void {
     if (!this.running) return;
-    void this.pollTopic(topic, this.generation);
+    const generation = this.generation;
+    void (async () => {
+      const token = await this.roundToken(generation);
+      if (token !== null && generation === this.generation) await this.pollTopic(topic, generation, token);
+    })();
   }
 
   private async round(generation: number): Promise<void> {
-    const topics = this.options.topics();
-    await Promise.all(topics.map((topic) => this.pollTopic(topic, generation)));
+    const token = await this.roundToken(generation);
     if (generation !== this.generation) return;
+    let refused: string | undefined;
+    if (token !== null) {
+      const topics = this.options.topics();
+      const outcomes = await Promise.all(topics.map((topic) => this.pollTopic(topic, generation, token)));
+      if (generation !== this.generation) return;
+      refused = outcomes.find((outcome) => outcome !== undefined)?.unauthorized;
+      if (refused !== undefined) this.options.onUnauthorized?.(refused);
+    }
+    if (generation !== this.generation) return;
+    const wait = refused !== undefined && this.options.unauthorizedDelayMs ? this.options.unauthorizedDelayMs() : this.options.intervalMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (generation === this.generation) void this.round(generation);
-    }, this.options.intervalMs);
+    }, wait);
   }
 
-  private async pollTopic(topic: string, generation: number): Promise<void> {
+  /** The round's token; null when the token function failed (reported; the round is skipped). */
+  private async roundToken(generation: number): Promise<string | undefined | null> {
+    if (!this.options.token) return undefined;
+    try {
+      return await this.options.token();
+    } catch (error) {
+      if (generation === this.generation) this.options.onError({ code: 'token_error', message: `the token function failed: ${describe(error)}` });
+      return null;
+    }
+  }
+
+  private async pollTopic(topic: string, generation: number, token: string | undefined): Promise<PollOutcome> {
     const doFetch = this.options.fetch ?? (typeof fetch === 'function' ? fetch.bind(globalThis) : undefined);
     if (!doFetch) return;
     const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
@@ -68,9 +105,15 @@ export class Poller {
       const response = await doFetch(`${this.options.httpBase}/api/snapshot?topic=${encodeURIComponent(topic)}`, {
         signal: controller?.signal,
         cache: 'no-store',
+        // The token goes in a header, never in the URL (a cross-origin request is preflighted for it).
+        ...(token !== undefined ? { headers: { Authorization: `Bearer ${token}` } } : {}),
       });
       const body: unknown = await response.json().catch(() => undefined);
       if (generation !== this.generation) return;
+      if (response.status === 401) {
+        // The token itself was refused: about every topic, not this one (counted like a 4401 close).
+        return { unauthorized: errorBody(body).message ?? 'unauthorized' };
+      }
       if (!response.ok) {
         const { code, message } = errorBody(body);
         // 4xx is about the topic; 5xx and others are the server's trouble.

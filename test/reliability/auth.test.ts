@@ -3,15 +3,17 @@
  * (tokens minted in Node with jose): good token, no/bad/expired token (error state, no
  * hot loop, no polling around auth), a topics claim that excludes a topic (forbidden for
  * that element only), and refresh before `exp` keeping one socket alive past the first
- * token's expiry. Tokens never show up in a URL, a console line, an error or the DOM.
+ * token's expiry. With upgrades refused, polling sends the token as a bearer header (data
+ * with a good token, forbidden outside the claim, a refused token counted like a 4401).
+ * Tokens never show up in a URL, a console line, an error or the DOM.
  */
 import { expect } from '@open-wc/testing';
 import '../../src/index.js';
 import type { MarketElement } from '../../src/index.js';
 import { getStream, type MarketStream, type StreamError, type StreamOptions } from '../../src/stream/index.js';
 import { jwtExpiryMs, redactSecrets, refreshDelayMs, REFRESH_LEAD_MS } from '../../src/stream/token.js';
-import { authServerInfo, mintToken, waitFor, type MintTokenOptions } from '../support/server.js';
-import { sleep, uniqueUrl } from './helpers.js';
+import { authServerInfo, mintToken, refuseAuthUpgrades, waitFor, type MintTokenOptions } from '../support/server.js';
+import { sleep, topicRecorder, uniqueUrl } from './helpers.js';
 
 /** Every token minted for these tests: none may leak anywhere. */
 const minted: string[] = [];
@@ -59,6 +61,15 @@ class TappedWebSocket extends OriginalWebSocket {
     super.send(data);
   }
 }
+
+/** Every fetch the page makes (polling): URL and Authorization header, recorded by a fetch wrapper. */
+const fetches: Array<{ url: string; authorization: string | null; at: number }> = [];
+const originalFetch = globalThis.fetch;
+const tappedFetch: typeof fetch = (input, init) => {
+  const url = input instanceof Request ? input.url : String(input);
+  fetches.push({ url, authorization: new Headers(init?.headers).get('authorization'), at: performance.now() });
+  return originalFetch(input, init);
+};
 
 const streams: MarketStream[] = [];
 const mounted: HTMLElement[] = [];
@@ -125,14 +136,17 @@ describe('auth from the browser (auth server, real sockets)', function () {
   before(() => {
     spyOnConsole();
     globalThis.WebSocket = TappedWebSocket;
+    globalThis.fetch = tappedFetch;
   });
   after(() => {
     globalThis.WebSocket = OriginalWebSocket;
+    globalThis.fetch = originalFetch;
     restoreConsole();
     // No token in any socket URL, console line, stream error, or anything the page shows.
     expect(minted.length).to.be.greaterThan(5);
     const texts = [
       ...socketUrls.map((u) => `url ${u}`),
+      ...fetches.map((f) => `fetch ${f.url}`),
       ...consoleLines.map((l) => `console ${l}`),
       ...streamErrors.map((e) => `error ${e.code} ${e.message}`),
     ];
@@ -141,6 +155,7 @@ describe('auth from the browser (auth server, real sockets)', function () {
       expect(leaks, 'texts that carry a token').to.deep.equal([]);
     }
     expect(socketUrls.every((u) => !u.includes('token') && !/eyJ/.test(u)), 'socket URLs').to.equal(true);
+    expect(fetches.every((f) => !/eyJ/.test(f.url)), 'fetch URLs').to.equal(true);
   });
   afterEach(() => {
     // DOM check before removal: no token in any attribute or text the elements show.
@@ -263,5 +278,138 @@ describe('auth from the browser (auth server, real sockets)', function () {
     expect(control.error?.code).to.equal('unauthorized');
     expect(fixed.stream.debug.socketsOpened).to.be.greaterThan(1);
     expect(fixed.stream.debug.sentOps.refresh ?? 0).to.equal(0);
+  });
+});
+
+describe('polling with auth (auth server refusing upgrades)', function () {
+  this.timeout(60_000);
+
+  before(() => {
+    globalThis.fetch = tappedFetch;
+  });
+  after(async () => {
+    globalThis.fetch = originalFetch;
+    await refuseAuthUpgrades(0);
+    // No minted token in any fetched URL or in any error the streams reported.
+    for (const secret of minted) {
+      expect(fetches.some((f) => f.url.includes(secret)), 'a token in a fetch URL').to.equal(false);
+      expect(streamErrors.some((e) => e.message.includes(secret)), 'a token in a stream error').to.equal(false);
+    }
+  });
+  /** Where this test's fetches start (every stream here polls the same auth server). */
+  let fetchMark = 0;
+  beforeEach(() => {
+    fetchMark = fetches.length;
+  });
+  afterEach(async () => {
+    for (const el of mounted.splice(0)) el.remove();
+    for (const stream of streams.splice(0)) stream.close();
+    await refuseAuthUpgrades(0);
+  });
+
+  /** Polling is quick in these tests: two failed connects, then a poll every 300 ms. */
+  const pollingOptions = { fallbackAfter: 2, pollIntervalMs: 300, backoffMaxMs: 1_000 } as const;
+  const pollsOf = (src: string) => {
+    const base = src.replace(/^ws/, 'http').replace(/\/stream.*$/, '');
+    return fetches.slice(fetchMark).filter((f) => f.url.startsWith(`${base}/api/snapshot`));
+  };
+
+  it('the REST snapshot needs the token from the page too (CORS preflight with Authorization, 401 readable)', async () => {
+    const { httpUrl } = await authServerInfo();
+    const url = `${httpUrl}/api/snapshot?topic=${encodeURIComponent('portfolio:demo')}`;
+    const anonymous = await originalFetch(url);
+    expect(anonymous.status).to.equal(401);
+    expect((await anonymous.json()).code).to.equal('unauthorized');
+    const narrow = await originalFetch(url, { headers: { Authorization: `Bearer ${await token({ topics: ['candles:*'] })}` } });
+    expect(narrow.status).to.equal(403);
+    expect((await narrow.json()).code).to.equal('forbidden');
+    const granted = await originalFetch(url, { headers: { Authorization: `Bearer ${await token({ topics: ['portfolio:demo'] })}` } });
+    expect(granted.status).to.equal(200);
+    expect((await granted.json()).data.account).to.equal('demo');
+  });
+
+  it('a good token: polling sends it as a bearer header (never in the URL), gets data, and hands back to the socket', async () => {
+    await authServerInfo();
+    await refuseAuthUpgrades(60_000);
+    const { stream, src, errors } = await authStream({ token: () => token({ topics: ['*'], expInSeconds: 60 }), ...pollingOptions }, 'poll-good');
+    const events: string[] = [];
+    const recorder = topicRecorder();
+    stream.subscribe(
+      'candles:BTC-USD:1s',
+      (e) => {
+        events.push(`${e.kind}:${e.state.seq}`);
+        recorder.listener(e);
+      },
+      { coalesce: 'none' },
+    );
+    const pnl = mount('pnl-summary', { src, account: 'demo' });
+    await waitFor(() => stream.state === 'polling', 10_000, 'polling');
+    await waitFor(() => events.filter((e) => e.startsWith('snapshot')).length >= 2, 10_000, 'two polled states');
+    await waitFor(() => pnl.state !== 'loading' && stream.getTopicState('portfolio:demo'), 10_000, 'the P&L polled');
+    expect(pnl.state).to.not.equal('error');
+    const polls = pollsOf(src);
+    expect(polls.length).to.be.greaterThan(2);
+    for (const poll of polls) {
+      expect(poll.authorization, 'bearer header on every poll').to.match(/^Bearer eyJ/);
+      expect(minted).to.include(poll.authorization!.slice('Bearer '.length));
+    }
+    expect(errors.filter((e) => e.code === 'unauthorized' || e.code === 'forbidden')).to.deep.equal([]);
+
+    await refuseAuthUpgrades(0);
+    await waitFor(() => stream.state === 'open', 10_000, 'socket back');
+    await waitFor(() => events.some((e) => e.startsWith('update')), 10_000, 'updates on the socket');
+    // Resumed from the last polled state: every update is last+1, none twice, no reset.
+    expect(recorder.log.problems).to.deep.equal([]);
+    expect(events.some((e) => e.startsWith('reset'))).to.equal(false);
+    expect(pnl.state).to.not.equal('error');
+  });
+
+  it('a claim without portfolio: forbidden via polling too (told once), candles still polled', async () => {
+    await authServerInfo();
+    await refuseAuthUpgrades(60_000);
+    const { stream, src } = await authStream({ token: () => token({ topics: ['candles:*'], expInSeconds: 60 }), ...pollingOptions }, 'poll-claim');
+    const topicErrors: StreamError[] = [];
+    stream.subscribe('portfolio:demo', () => {}, { onError: (e) => topicErrors.push(e) });
+    const candles: number[] = [];
+    stream.subscribe('candles:ETH-USD:1s', (e) => candles.push(e.state.seq), { coalesce: 'none' });
+    const pnl = mount('pnl-summary', { src, account: 'demo' });
+    await waitFor(() => stream.state === 'polling' && topicErrors.length > 0 && candles.length > 0, 10_000, 'polled: candles, and a portfolio error');
+    expect(topicErrors[0]!.code).to.equal('forbidden');
+    expect(topicErrors[0]!.topic).to.equal('portfolio:demo');
+    await waitFor(() => pnl.state === 'error', 5_000, 'P&L in its error state');
+    expect(pnl.error?.code).to.equal('forbidden');
+    // Several more rounds refuse it again; the listeners were told once.
+    const polls = pollsOf(src).length;
+    await waitFor(() => pollsOf(src).length >= polls + 6, 10_000, 'three more rounds');
+    expect(topicErrors).to.have.length(1);
+    expect(stream.getTopicState('portfolio:demo')).to.equal(undefined);
+    expect(candles.length).to.be.greaterThan(1);
+  });
+
+  it('a refused token while polling counts like a 4401: one unauthorized report, rounds back off', async () => {
+    await authServerInfo();
+    await refuseAuthUpgrades(60_000);
+    const bad = await token({ wrongSecret: true });
+    const { stream, src, errors } = await authStream(
+      { token: async () => bad, fallbackAfter: 1, pollIntervalMs: 100, backoffBaseMs: 400, backoffMaxMs: 1_000 },
+      'poll-refused',
+    );
+    const topicErrors: StreamError[] = [];
+    stream.subscribe('candles:SOL-USD:1s', () => {}, { onError: (e) => topicErrors.push(e) });
+    await waitFor(() => errors.some((e) => e.code === 'unauthorized'), 15_000, 'the unauthorized report');
+    expect(stream.state).to.equal('polling');
+    expect(topicErrors.map((e) => e.code)).to.deep.equal(['unauthorized']);
+    expect(topicErrors[0]!.message).to.contain('signature');
+    const at = pollsOf(src).length;
+    await sleep(2_000);
+    const later = pollsOf(src).slice(at);
+    // A hot loop would be hundreds; refused rounds wait at least the poll interval and back off.
+    // (at the 100 ms poll interval that would be about 20 here)
+    expect(later.length, 'polls in 2 s after the report').to.be.below(10);
+    expect(later.length).to.be.at.least(1);
+    expect(pollsOf(src).every((p) => p.authorization === `Bearer ${bad}`)).to.equal(true);
+    expect(errors.filter((e) => e.code === 'unauthorized' && e.topic === undefined), 'once per streak').to.have.length(1);
+    expect(topicErrors).to.have.length(1);
+    expect(stream.getTopicState('candles:SOL-USD:1s')).to.equal(undefined);
   });
 });

@@ -49,6 +49,9 @@ export function referenceServerPlugin() {
   /** A second server with auth on, started on first use (`lmw-auth-server`). */
   /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
   let authServer;
+  /** A third server with a tiny client frame rate (`lmw-limited-server`), started on first use. */
+  /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
+  let limitedServer;
   return {
     name: 'lmw-reference-server',
     async serverStart() {
@@ -57,6 +60,7 @@ export function referenceServerPlugin() {
     async serverStop() {
       await server?.close();
       await authServer?.close();
+      await limitedServer?.close();
     },
     async executeCommand({ command, payload, session }) {
       if (!command.startsWith('lmw-')) return undefined;
@@ -65,6 +69,15 @@ export function referenceServerPlugin() {
         case 'lmw-auth-server':
           authServer ??= await startMarketServer({ ...TEST_SERVER_OPTIONS, port: 0, authSecret: TEST_AUTH_SECRET });
           return { url: authServer.url, httpUrl: authServer.httpUrl, epoch: authServer.epoch };
+        case 'lmw-auth-refuse':
+          // Refuse WebSocket upgrades on the auth server for `ms` (REST keeps working): polling with a token.
+          if (!authServer) throw new Error('the auth server is not running (lmw-auth-server first)');
+          authServer.controls.refuseUpgrades(Number(/** @type {any} */ (payload)?.ms ?? 0));
+          return true;
+        case 'lmw-limited-server':
+          // 5 client frames a second, burst 4: a hello and three subs pass, more are dropped unread (rate_limited).
+          limitedServer ??= await startMarketServer({ ...TEST_SERVER_OPTIONS, port: 0, clientRate: 5, clientBurst: 4 });
+          return { url: limitedServer.url, httpUrl: limitedServer.httpUrl, epoch: limitedServer.epoch };
         case 'lmw-mint-token':
           return mintToken(/** @type {any} */ (payload ?? {}));
         case 'lmw-gc': {

@@ -44,6 +44,15 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000
 /** A second reference server with auth on (`authSecret`), same fast market; started once, on first use. */
 export const authServerInfo = () => executeServerCommand<{ url: string; httpUrl: string; epoch: string }, void>('lmw-auth-server');
 
+/** Refuses WebSocket upgrades on the auth server for `ms` (HTTP 503; REST keeps working); 0 stops. */
+export const refuseAuthUpgrades = (ms: number) => executeServerCommand<boolean, { ms: number }>('lmw-auth-refuse', { ms });
+
+/**
+ * A third reference server whose client frame rate limit is tiny (5 frames/s, burst 4): a
+ * hello and three subs at once pass, further frames are dropped unread with `rate_limited`.
+ */
+export const limitedServerInfo = () => executeServerCommand<{ url: string; httpUrl: string; epoch: string }, void>('lmw-limited-server');
+
 export interface MintTokenOptions {
   /** The `topics` claim (patterns). Default `['*']`. */
   topics?: string[];
