@@ -105,10 +105,10 @@ async function main() {
         distDir: build.distDir,
         maxRate: 1_100_000,
         symbols: 50,
-        budgetMs: quick ? 45_000 : 210_000,
+        budgetMs: quick ? 35_000 : 210_000,
         log,
         diagnosisRounds: quick ? 0 : 1,
-        realServer: oursAvailable ? { rounds: quick ? 1 : 2, budgetMs: quick ? 25_000 : 50_000, options: REAL_SERVER_OPTIONS } : undefined,
+        realServer: oursAvailable ? { rounds: quick ? 1 : 2, budgetMs: quick ? 15_000 : 50_000, options: REAL_SERVER_OPTIONS } : undefined,
       });
     }
     if (parts.has('fanout')) {
