@@ -24,6 +24,7 @@ import { MarketSimulator } from './feeds/simulator.js';
 import { createHttpHandler } from './http.js';
 import {
   DEFAULT_CLIENT_BURST,
+  RESUBSCRIBE_HEADROOM,
   DEFAULT_CLIENT_RATE,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_CONNECTIONS,
@@ -138,10 +139,13 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     check(Number.isSafeInteger(n) && n >= 0, `${name} must be a non-negative integer`);
     return n;
   };
+  const maxSubscriptions = count(options.maxSubscriptions, DEFAULT_MAX_SUBSCRIPTIONS, 'maxSubscriptions');
   const limits: SessionLimits = {
     clientRate: options.clientRate ?? DEFAULT_CLIENT_RATE,
-    clientBurst: count(options.clientBurst, DEFAULT_CLIENT_BURST, 'clientBurst'),
-    maxSubscriptions: count(options.maxSubscriptions, DEFAULT_MAX_SUBSCRIPTIONS, 'maxSubscriptions'),
+    // A reconnecting client re-subscribes everything it holds at once: the default burst
+    // always fits hello plus a full set of subscriptions plus a few pings.
+    clientBurst: count(options.clientBurst, Math.max(DEFAULT_CLIENT_BURST, maxSubscriptions + RESUBSCRIBE_HEADROOM), 'clientBurst'),
+    maxSubscriptions,
     maxBufferedBytes: count(options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, 'maxBufferedBytes'),
   };
   check(Number.isFinite(limits.clientRate) && limits.clientRate >= 0, 'clientRate must be a non-negative number');

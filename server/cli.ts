@@ -37,7 +37,7 @@ Security and limits (docs/reliability.md):
                          (default 0 = no limit)
   --max-subscriptions N  topics per connection (default 100)
   --client-rate N        client frames per second per connection (default 20; 0 = off)
-  --client-burst N       frames a client may send at once (default 50)
+  --client-burst N       frames a client may send at once (default: max subscriptions + 20 = 120)
   --max-buffered-bytes N send buffer over which a client is a slow consumer and is
                          closed with 4408 (default 1048576; 0 = off)
   --help                 show this help

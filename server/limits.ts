@@ -5,8 +5,11 @@
 
 /** Defaults (docs/reliability.md lists every limit and its flag). */
 export const DEFAULT_CLIENT_RATE = 20;
-export const DEFAULT_CLIENT_BURST = 50;
 export const DEFAULT_MAX_SUBSCRIPTIONS = 100;
+/** Frames beyond the subscriptions that the default burst leaves room for (hello, pings, unsubs). */
+export const RESUBSCRIBE_HEADROOM = 20;
+/** Default burst: max subscriptions + headroom (120), so a full resubscribe after a reconnect is never rate limited. */
+export const DEFAULT_CLIENT_BURST = DEFAULT_MAX_SUBSCRIPTIONS + RESUBSCRIBE_HEADROOM;
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 /** 0 = no per-IP limit (the browser tests and the bench run thousands of sockets from 127.0.0.1). */
 export const DEFAULT_MAX_CONNECTIONS_PER_IP = 0;

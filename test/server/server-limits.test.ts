@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../../src/protocol/index.js';
 import { MAX_BATCH_CHARS, MAX_ERROR_MESSAGE_LENGTH } from '../../server/connection.js';
-import { FLOOD_CLOSE_DROPPED, FrameRateLimiter } from '../../server/limits.js';
+import { DEFAULT_MAX_SUBSCRIPTIONS, FLOOD_CLOSE_DROPPED, FrameRateLimiter } from '../../server/limits.js';
 import { delay, getJson, metricValue, serverFor, TestClient, waitUntil, type Message } from './support.js';
 
 const T0 = Date.UTC(2030, 0, 1);
@@ -63,6 +63,20 @@ describe('rate limit on a real connection', () => {
     assert.equal(errors.length, 1);
     assert.equal(errors[0]!.code, 'rate_limited');
     assert.equal(await metricValue(server.httpUrl, 'lmw_frames_dropped_total'), 41);
+    client.close();
+  });
+
+  test('with the default limits a reconnecting client can re-subscribe a full set of topics at once', async (t) => {
+    const server = await serverFor(t, { feed: 'none', symbols: ['AAA'] });
+    const client = await TestClient.connect(server);
+    // The most a connection may hold (100), sent in one go as a resubscribe does: none may be dropped.
+    for (let id = 1; id <= DEFAULT_MAX_SUBSCRIPTIONS; id++) client.send({ op: 'sub', id, topic: `candles:S${id}:1m` });
+    pings(client, 1000, 5);
+    await client.next((m) => m.op === 'pong' && m.id === 1004);
+    const answered = new Set(client.all((m) => m.op === 'error' && m.code === 'unknown_topic').map((m) => m.id));
+    assert.equal(answered.size, DEFAULT_MAX_SUBSCRIPTIONS);
+    assert.equal(client.all((m) => m.op === 'error' && m.code === 'rate_limited').length, 0);
+    assert.equal(await metricValue(server.httpUrl, 'lmw_frames_dropped_total'), 0);
     client.close();
   });
 
