@@ -48,7 +48,7 @@ export interface MarketServerOptions {
   heartbeatMs?: number; // default 15_000
   maxFrameBytes?: number; // default 64 KiB
   publishToken?: string; // enables POST /api/trades
-  devControls?: boolean; // enables POST /admin/* (drop, refuse, silence, gap)
+  devControls?: boolean; // enables POST /admin/* (drop, refuse, silence, gap, stall)
   /** Bearer token required on /admin/*; without it dev controls are allowed only on a loopback host. */
   adminToken?: string;
   /** Turns auth on: hello tokens must be HS256 JWTs signed with this secret, with `exp` and `topics`. */
@@ -80,6 +80,11 @@ export interface DevControls {
   refuseUpgrades(ms: number): void;
   silence(ms: number): void;
   injectGap(topic: string): void;
+  /**
+   * For `ms`, new connections complete the upgrade but their `hello` is never answered
+   * (nothing is sent, nothing read); when the window ends they are terminated. 0 ends it now.
+   */
+  stallHandshakes(ms: number): void;
 }
 
 export interface MarketServer {
@@ -236,6 +241,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     },
     closed(session) {
       if (!sessions.delete(session)) return;
+      stalled.delete(session);
       const left = (perAddress.get(session.address) ?? 1) - 1;
       if (left > 0) perAddress.set(session.address, left);
       else perAddress.delete(session.address);
@@ -248,11 +254,26 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     sessions.add(session);
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     metrics.connectionOpened();
+    if (Date.now() < stallUntil) {
+      session.stall();
+      stalled.add(session);
+    }
   };
 
   // ---- dev controls ------------------------------------------------------------
   let refuseUntil = 0;
   const silenceTimers = new Set<NodeJS.Timeout>();
+  /** Handshake stall: sessions opened before `stallUntil` hang until `stallTimer` terminates them. */
+  let stallUntil = 0;
+  let stallTimer: NodeJS.Timeout | undefined;
+  const stalled = new Set<Session>();
+  const endStall = () => {
+    clearTimeout(stallTimer);
+    stallTimer = undefined;
+    stallUntil = 0;
+    for (const session of stalled) session.terminate('stalled');
+    stalled.clear();
+  };
   const controls: DevControls = {
     dropAll() {
       const all = [...sessions];
@@ -280,6 +301,16 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
       const topic = registry.get(name);
       if (!topic) throw new Error(`injectGap: unknown topic ${name}`);
       topic.withholdNext = true;
+    },
+    stallHandshakes(ms) {
+      if (!(ms > 0)) {
+        endStall();
+        return;
+      }
+      clearTimeout(stallTimer);
+      stallUntil = Date.now() + ms;
+      // Afterwards the hung connections are cut, as a server that gave up on them would.
+      stallTimer = setTimeout(endStall, ms);
     },
   };
 
@@ -373,6 +404,8 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     clearInterval(heartbeat);
     for (const timer of silenceTimers) clearTimeout(timer);
     silenceTimers.clear();
+    clearTimeout(stallTimer);
+    stalled.clear(); // they are silenced: terminated below
     flushAll();
     const open = [...sessions];
     const allClosed = Promise.all(open.map((s) => new Promise<void>((resolve) => (s.ws.readyState === s.ws.CLOSED ? resolve() : s.ws.once('close', () => resolve())))));

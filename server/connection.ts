@@ -185,6 +185,16 @@ export class Session implements Subscriber {
     this.ws.pause();
   }
 
+  /**
+   * Dev control: the upgrade completed but the handshake hangs. Like `silence()` from the
+   * start (nothing sent, nothing read, so `hello` is never answered) and without the hello
+   * timeout: the client did nothing wrong, so no 4400; whoever stalled it terminates it.
+   */
+  stall(): void {
+    clearTimeout(this.helloTimer);
+    this.silence();
+  }
+
   /** One heartbeat turn: terminate a client silent for two intervals, else ping it. */
   heartbeat(now: number): void {
     if (this.silenced || this.phase === 'closed' || this.ws.readyState !== WebSocket.OPEN) return;

@@ -20,6 +20,7 @@ export interface HttpControls {
   refuseUpgrades(ms: number): void;
   silence(ms: number): void;
   injectGap(topic: string): void;
+  stallHandshakes(ms: number): void;
 }
 
 export interface HttpContext {
@@ -230,6 +231,12 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
         const ms = parseMs(query.get('ms'));
         controls.silence(ms);
         sendJson(res, 200, { silenced: ms });
+        return;
+      }
+      case '/admin/stall': {
+        const ms = parseMs(query.get('ms'));
+        controls.stallHandshakes(ms);
+        sendJson(res, 200, { stalling: ms });
         return;
       }
       case '/admin/gap': {

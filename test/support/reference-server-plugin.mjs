@@ -120,6 +120,9 @@ export function referenceServerPlugin() {
         case 'lmw-gap':
           server.controls.injectGap(String(p.topic));
           return true;
+        case 'lmw-stall':
+          server.controls.stallHandshakes(Number(p.ms ?? 0));
+          return true;
         default:
           throw new Error(`unknown server command ${command}`);
       }

@@ -22,6 +22,11 @@ export const refuseUpgrades = (ms: number) => executeServerCommand<boolean, { ms
 export const silenceServer = (ms: number) => executeServerCommand<boolean, { ms: number }>('lmw-silence', { ms });
 /** The next update of `topic` is withheld from subscribers (it stays in history): a gap. */
 export const injectGap = (topic: string) => executeServerCommand<boolean, { topic: string }>('lmw-gap', { topic });
+/**
+ * For `ms`, new WebSockets complete the upgrade but their `hello` is never answered (no
+ * welcome, nothing sent); when the window ends the server cuts them. 0 ends it at once.
+ */
+export const stallHandshakes = (ms: number) => executeServerCommand<boolean, { ms: number }>('lmw-stall', { ms });
 
 export async function fetchSnapshot<D = unknown>(topic: string): Promise<TopicSnapshot<D>> {
   const { httpUrl } = await serverInfo();
