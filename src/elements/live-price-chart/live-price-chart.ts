@@ -28,15 +28,15 @@ export interface BarEventDetail {
   bar: Bar;
 }
 
-type ChartLibrary = typeof import('lightweight-charts');
+type ChartLibrary = typeof import('./lightweight-charts.js');
 let chartLibrary: Promise<ChartLibrary> | undefined;
 
 /**
  * Loads lightweight-charts once, on demand: pages without a chart never fetch it
- * (in the bundle it is a separate chunk).
+ * (in the bundle it is a separate chunk holding only the parts the chart uses).
  */
 export function loadChartLibrary(): Promise<ChartLibrary> {
-  chartLibrary ??= import('lightweight-charts').catch((error: unknown) => {
+  chartLibrary ??= import('./lightweight-charts.js').catch((error: unknown) => {
     chartLibrary = undefined; // let a later chart try again
     throw error;
   });
