@@ -36,12 +36,6 @@ const log = (line: string) => console.log(`[${((performance.now() - started) / 1
 
 /** Our server runs with its defaults (its 10,000-connection limit admits the idle part's 10,000). */
 const OURS_OPTIONS: Record<string, unknown> = {};
-/**
- * Page K on the real server subscribes 51 topics at once (50 candles + the portfolio): the
- * server's default per-connection burst of 50 frames would drop the last `sub`s, so the bench
- * raises it for that page (see docs/performance.md, "Findings").
- */
-const REAL_SERVER_OPTIONS: Record<string, unknown> = { clientBurst: 100 };
 
 function buildKit(): { distDir?: string; error?: string; temp?: string } {
   if (flag('no-build')) {
@@ -108,7 +102,7 @@ async function main() {
         budgetMs: quick ? 35_000 : 210_000,
         log,
         diagnosisRounds: quick ? 0 : 1,
-        realServer: oursAvailable ? { rounds: quick ? 1 : 2, budgetMs: quick ? 15_000 : 50_000, options: REAL_SERVER_OPTIONS } : undefined,
+        realServer: oursAvailable ? { rounds: quick ? 1 : 2, budgetMs: quick ? 15_000 : 50_000 } : undefined,
       });
     }
     if (parts.has('fanout')) {
