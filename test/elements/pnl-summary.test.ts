@@ -1,7 +1,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { emulateMedia } from '@web/test-runner-commands';
 import '../../src/elements/pnl-summary/pnl-summary.js';
-import type { PnlSummary } from '../../src/elements/pnl-summary/pnl-summary.js';
+import { FLASH_MS, DATA_RENDER_INTERVAL_MS, type PnlSummary } from '../../src/elements/pnl-summary/pnl-summary.js';
+import { getFormatters } from '../../src/elements/base/format.js';
 import type { PortfolioSnapshotData, PortfolioTotals } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
 import { fetchSnapshot, serverInfo, waitFor, dropConnectionsFor } from '../support/server.js';
@@ -55,8 +56,15 @@ describe('<pnl-summary>', () => {
     expect(el.positions.length).to.be.greaterThan(0);
     expect(root(el).querySelectorAll('tbody tr').length).to.equal(el.positions.length);
     expect(Object.keys(el.summary!)).to.deep.equal(['marketValue', 'unrealizedPnl', 'realizedPnl', 'totalPnl']);
+    // The totals render on the data cadence: wait for the latest figure to be shown, then check its colour.
     const total = root(el).querySelectorAll('dd')[3]!;
-    expect(total.className).to.equal(el.summary!.totalPnl > 0 ? 'up' : el.summary!.totalPnl < 0 ? 'down' : '');
+    const sign = (n: number) => (n > 0 ? 'up' : n < 0 ? 'down' : '');
+    await waitFor(
+      () => total.textContent!.trim() === getFormatters(el.resolvedLocale).money(el.summary!.totalPnl, 'USD') || undefined,
+      5_000,
+      'the latest total P&L shown',
+    );
+    expect(total.className).to.equal(sign(el.summary!.totalPnl));
     await expectMatchesServer(el);
   });
 
@@ -100,10 +108,59 @@ describe('<pnl-summary>', () => {
     const flashed = [...root(el).querySelectorAll('td')].filter((td) => /flash-(up|down)-[01]/.test(td.className));
     expect(flashed.length).to.be.greaterThan(0);
     expect(flashed.every((td) => !td.classList.contains('symbol'))).to.equal(true);
-    expect(getComputedStyle(flashed[0]!).animationName).to.match(/^lmw-flash-(up|down)-[01]$/);
+    // The flash is an overlay whose opacity animates (compositor-friendly).
+    expect(getComputedStyle(flashed[0]!, '::after').animationName).to.match(/^lmw-flash-[01]$/);
+    expect(getComputedStyle(flashed[0]!).animationName).to.equal('none');
     // Avg price and realized P&L did not move with a mark change: they did not flash.
     const avgPriceCell = lastCell.previousElementSibling!;
-    if (!/flash/.test(avgPriceCell.className)) expect(getComputedStyle(avgPriceCell).animationName).to.equal('none');
+    if (!/flash/.test(avgPriceCell.className)) expect(getComputedStyle(avgPriceCell, '::after').animationName).to.equal('none');
+  });
+
+  it('renders the table at most every DATA_RENDER_INTERVAL_MS, in place, and shows the latest data', async () => {
+    const el = await pnl();
+    await waitForState(el, 'live');
+    const tbody = root(el).querySelector('tbody')!;
+    const rowsBefore = [...tbody.querySelectorAll('tr')];
+    const renders: number[] = [];
+    const observer = new MutationObserver(() => renders.push(performance.now()));
+    observer.observe(tbody, { subtree: true, characterData: true, childList: true, attributes: true });
+    await waitFor(() => renders.length >= 4, 15_000, 'four table renders');
+    observer.disconnect();
+    const gaps = renders.slice(1).map((t, i) => t - renders[i]!);
+    // Timers never fire early; a few ms of slack for when the observer callback runs.
+    expect(Math.min(...gaps)).to.be.at.least(DATA_RENDER_INTERVAL_MS - 20);
+    // The rows are the same <tr> elements, updated in place.
+    expect([...tbody.querySelectorAll('tr')]).to.deep.equal(rowsBefore);
+
+    // With the data frozen, the last changes still reach the table (a trailing render).
+    getStream(url).pause();
+    await waitForState(el, 'stale');
+    await sleep(DATA_RENDER_INTERVAL_MS + 150);
+    const f = getFormatters(el.resolvedLocale);
+    const shown = [...tbody.querySelectorAll('tr')].map((tr) => [...tr.children].map((td) => td.textContent!.trim()));
+    expect(shown.map((cells) => [cells[0], cells[3]])).to.deep.equal(el.positions.map((p) => [p.symbol, f.price(p.lastPrice)]));
+    getStream(url).resume();
+    await waitForState(el, 'live');
+  });
+
+  it('does not restart a cell flash that is still running', async () => {
+    const el = await pnl();
+    await waitForState(el, 'live');
+    const starts = new Map<Element, number[]>();
+    const observer = new MutationObserver((records) => {
+      const now = performance.now();
+      for (const r of records) {
+        const td = r.target as Element;
+        const flash = /flash-(?:up|down)-[01]/.exec(td.className)?.[0];
+        const old = /flash-(?:up|down)-[01]/.exec(r.oldValue ?? '')?.[0];
+        if (flash && flash.at(-1) !== old?.at(-1)) starts.set(td, [...(starts.get(td) ?? []), now]);
+      }
+    });
+    observer.observe(root(el).querySelector('tbody')!, { subtree: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true });
+    await waitFor(() => [...starts.values()].some((times) => times.length >= 3), 15_000, 'a cell that flashed three times');
+    observer.disconnect();
+    for (const times of starts.values())
+      for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).to.be.at.least(FLASH_MS - 20);
   });
 
   it('does not animate the flash under prefers-reduced-motion', async () => {
@@ -112,6 +169,7 @@ describe('<pnl-summary>', () => {
       const el = await pnl();
       await waitForState(el, 'live');
       const flashed = await waitFor(() => root(el).querySelector('td[class*="flash-"]'), 15_000, 'a flashed cell');
+      expect(getComputedStyle(flashed, '::after').animationName).to.equal('none');
       expect(getComputedStyle(flashed).animationName).to.equal('none');
     } finally {
       await emulateMedia({ reducedMotion: 'no-preference' });

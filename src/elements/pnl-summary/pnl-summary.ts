@@ -1,5 +1,6 @@
-import { html, nothing } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators/property.js';
+import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import {
   ACCOUNT_PATTERN,
@@ -33,8 +34,30 @@ const COLUMNS: ReadonlyArray<{ key: PositionColumn; label: string }> = [
 ];
 const NUMERIC: readonly NumericColumn[] = ['qty', 'avgPrice', 'lastPrice', 'marketValue', 'unrealizedPnl', 'realizedPnl'];
 
-/** Per changed cell: the direction of the change and a counter that restarts the flash. */
-type Flash = { up: boolean; n: number };
+/**
+ * Live data (totals and table) renders at most this often (ms). Nobody reads a 50-row
+ * table that changes 60 times a second, and every render costs style, layout and paint.
+ * Sorting, attribute changes, state changes and a new snapshot render at once; `summary`,
+ * `positions` and `lmw-pnl` follow the data at once (at most once per frame).
+ */
+export const DATA_RENDER_INTERVAL_MS = 250;
+
+/** A cell's flash runs 0.6 s (the stylesheet); a cell flashes at most once per FLASH_MS, a running flash is never restarted. */
+export const FLASH_MS = 1000;
+
+/** Cells that move with the last price: they flash only when the price did not (a fill, not a mark). */
+const MARK_DERIVED: ReadonlySet<NumericColumn> = new Set(['marketValue', 'unrealizedPnl']);
+
+/** Per flashed cell: the direction, a counter whose parity restarts the animation, and when it started. */
+type Flash = { up: boolean; n: number; at: number };
+
+/** One table row: the position as shown, its formatted cells, its flashes, and a version for `guard`. */
+interface RowView {
+  shown: Position;
+  text: Record<NumericColumn, string>;
+  flash: Partial<Record<NumericColumn, Flash>>;
+  version: number;
+}
 
 /**
  * Profit and loss of one account: totals and a sortable positions table that
@@ -85,9 +108,22 @@ export class PnlSummary extends MarketElement {
   @property({ attribute: 'sort-direction' }) sortDirection: 'asc' | 'desc' = 'asc';
 
   private _data?: { account: string; currency: string };
+  /** The latest data; unchanged rows keep their object, so the table can tell them apart cheaply. */
   private _positions = new Map<string, Position>();
   private _totals?: PortfolioTotals;
-  private _flash = new Map<string, Partial<Record<NumericColumn, Flash>>>();
+  /** What the table shows, per symbol (refreshed at most every DATA_RENDER_INTERVAL_MS). */
+  private _views = new Map<string, RowView>();
+  /** Rows in table order as last refreshed. */
+  private _tableRows: RowView[] = [];
+  /** Bumped on each table refresh: the table template is guarded on it. */
+  private _tableVersion = 0;
+  private _tableFormatKey = '';
+  private _tableAt = -Infinity;
+  /** Data changed since the table was last refreshed. */
+  private _tableDirty = false;
+  /** The next refresh must not wait (new snapshot or reset: no throttling, no flashing). */
+  private _tableReset = true;
+  private _tableTimer?: ReturnType<typeof setTimeout>;
 
   /** The account totals (`marketValue`, `unrealizedPnl`, `realizedPnl`, `totalPnl`), or null before data. */
   get summary(): PortfolioTotals | null {
@@ -114,26 +150,28 @@ export class PnlSummary extends MarketElement {
     this._data = undefined;
     this._positions = new Map();
     this._totals = undefined;
-    this._flash = new Map();
+    this._views = new Map();
+    this._tableRows = [];
+    this._tableDirty = false;
+    this._tableReset = true;
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearTimeout(this._tableTimer);
+    this._tableTimer = undefined;
   }
 
   protected override onTopicEvent(event: TopicEvent): void {
     const data = event.state.data as PortfolioSnapshotData;
-    const fresh = event.kind !== 'update' || !this._totals;
+    if (event.kind !== 'update' || !this._totals) this._tableReset = true;
     const next = new Map<string, Position>();
     for (const row of data.positions) {
-      next.set(row.symbol, { ...row });
       const before = this._positions.get(row.symbol);
-      if (fresh || !before) continue;
-      for (const key of NUMERIC) {
-        if (row[key] === before[key]) continue;
-        const flashes = this._flash.get(row.symbol) ?? {};
-        flashes[key] = { up: row[key] > before[key], n: (flashes[key]?.n ?? 0) + 1 };
-        this._flash.set(row.symbol, flashes);
-      }
+      next.set(row.symbol, before && samePosition(before, row) ? before : { ...row });
     }
-    for (const symbol of this._flash.keys()) if (!next.has(symbol)) this._flash.delete(symbol);
     this._positions = next;
+    this._tableDirty = true;
     this._data = { account: data.account, currency: data.currency };
     const previous = this._totals;
     const totals = { ...data.totals };
@@ -159,6 +197,87 @@ export class PnlSummary extends MarketElement {
       this.sortBy = key;
       this.sortDirection = key === 'symbol' ? 'asc' : 'desc';
     }
+  }
+
+  // ---- table cadence -------------------------------------------------------
+
+  /** What the last render showed besides the data: a change here renders at once. */
+  private _renderedKey = '';
+
+  private viewKey(): string {
+    return `${this.state}|${this.connection}|${this.error?.message ?? ''}`;
+  }
+
+  /** Renders caused by live data alone wait for the cadence (a timer renders the latest data then). */
+  protected override shouldUpdate(changed: PropertyValues): boolean {
+    if (!super.shouldUpdate(changed)) return false;
+    if (changed.size > 0 || this._tableReset || !this._tableDirty || this.viewKey() !== this._renderedKey) return true;
+    const wait = DATA_RENDER_INTERVAL_MS - (performance.now() - this._tableAt);
+    if (wait <= 0) return true;
+    if (this._tableTimer === undefined && this.isConnected)
+      this._tableTimer = setTimeout(() => {
+        this._tableTimer = undefined;
+        this.requestUpdate();
+      }, wait);
+    return false;
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    super.willUpdate(changed);
+    const formatKey = `${this.resolvedLocale ?? ''}|${this.moneyCurrency()}`;
+    if (changed.size > 0 || this._tableDirty || this._tableReset || formatKey !== this._tableFormatKey)
+      this.refreshTable(performance.now(), formatKey);
+    this._renderedKey = this.viewKey();
+  }
+
+  /** Brings the table's rows up to the latest data: formats and flashes only the cells that changed. */
+  private refreshTable(now: number, formatKey: string): void {
+    clearTimeout(this._tableTimer);
+    this._tableTimer = undefined;
+    const reformat = formatKey !== this._tableFormatKey;
+    const flashing = !this._tableReset;
+    const views = new Map<string, RowView>();
+    for (const row of this._positions.values()) {
+      let view = this._views.get(row.symbol);
+      if (!view) view = { shown: row, text: this.formatCells(row), flash: {}, version: 0 };
+      else if (view.shown !== row || reformat) {
+        const before = view.shown;
+        const marked = row.lastPrice !== before.lastPrice;
+        for (const key of NUMERIC) {
+          if (row[key] === before[key]) continue;
+          view.text[key] = this.formatCell(key, row[key]);
+          const flash = view.flash[key];
+          // Every running animation costs style work each frame: a mark flashes its price cell
+          // only, and a flash still running is not restarted (100+ restarted flashes made the table slow).
+          if (flashing && !(marked && MARK_DERIVED.has(key)) && (!flash || now - flash.at >= FLASH_MS))
+            view.flash[key] = { up: row[key] > before[key], n: (flash?.n ?? 0) + 1, at: now };
+        }
+        if (reformat) view.text = this.formatCells(row);
+        view.shown = row;
+        view.version++;
+      }
+      views.set(row.symbol, view);
+    }
+    this._views = views;
+    this._tableRows = this.sortedPositions().map((row) => views.get(row.symbol)!);
+    this._tableFormatKey = formatKey;
+    this._tableAt = now;
+    this._tableDirty = false;
+    this._tableReset = false;
+    this._tableVersion++;
+  }
+
+  private formatCell(key: NumericColumn, value: number): string {
+    const f = this.format;
+    if (key === 'qty') return f.number(value, 4);
+    if (key === 'avgPrice' || key === 'lastPrice') return f.price(value);
+    return f.money(value, this.moneyCurrency());
+  }
+
+  private formatCells(row: Position): Record<NumericColumn, string> {
+    const text = {} as Record<NumericColumn, string>;
+    for (const key of NUMERIC) text[key] = this.formatCell(key, row[key]);
+    return text;
   }
 
   // ---- template ------------------------------------------------------------
@@ -191,69 +310,77 @@ export class PnlSummary extends MarketElement {
   private renderData() {
     const totals = this._totals!;
     const currency = this.moneyCurrency();
-    const f = this.format;
-    const money = (value: number) => f.money(value, currency);
-    const signed = (value: number) => (value > 0 ? 'up' : value < 0 ? 'down' : '');
+    const money = (value: number) => this.format.money(value, currency);
     const tile = (label: string, value: number, colour: boolean) =>
       html`<div>
         <dt>${label}</dt>
         <dd class=${colour ? signed(value) : ''}>${money(value)}</dd>
       </div>`;
-    const rows = this.sortedPositions();
     return html`
       <dl class="totals" part="totals">
         ${tile('Market value', totals.marketValue, false)} ${tile('Unrealized', totals.unrealizedPnl, true)}
         ${tile('Realized', totals.realizedPnl, true)} ${tile('Total P&L', totals.totalPnl, true)}
       </dl>
-      <div class="table-wrap">
-        <table part="table">
-          <caption class="visually-hidden">
-            Positions of account ${this.account.trim()}
-          </caption>
-          <thead>
-            <tr>
-              ${COLUMNS.map(
-                ({ key, label }) =>
-                  html`<th
-                    scope="col"
-                    aria-sort=${this.sortBy === key ? (this.sortDirection === 'asc' ? 'ascending' : 'descending') : nothing}
-                  >
-                    <button type="button" @click=${() => this.sortOn(key)}>
-                      ${label}${this.sortBy === key
-                        ? html`<span aria-hidden="true"> ${this.sortDirection === 'asc' ? '↑' : '↓'}</span>`
-                        : nothing}
-                    </button>
-                  </th>`,
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            ${rows.length === 0
-              ? html`<tr><td class="empty" colspan=${COLUMNS.length}>No open positions</td></tr>`
-              : repeat(
-                  rows,
-                  (row) => row.symbol,
-                  (row) => {
-                    const flashes = this._flash.get(row.symbol);
-                    const cell = (key: NumericColumn, text: string, colour = '') => {
-                      const flash = flashes?.[key];
-                      const flashClass = flash ? ` flash-${flash.up ? 'up' : 'down'}-${flash.n % 2}` : '';
-                      return html`<td class=${`num ${colour}${flashClass}`}>${text}</td>`;
-                    };
-                    return html`<tr>
-                      <td class="symbol">${row.symbol}</td>
-                      ${cell('qty', f.number(row.qty, 4))} ${cell('avgPrice', f.price(row.avgPrice))}
-                      ${cell('lastPrice', f.price(row.lastPrice))} ${cell('marketValue', money(row.marketValue))}
-                      ${cell('unrealizedPnl', money(row.unrealizedPnl), signed(row.unrealizedPnl))}
-                      ${cell('realizedPnl', money(row.realizedPnl), signed(row.realizedPnl))}
-                    </tr>`;
-                  },
-                )}
-          </tbody>
-        </table>
-      </div>
+      <div class="table-wrap">${guard([this._tableVersion], () => this.renderTable())}</div>
     `;
   }
+
+  private renderTable() {
+    const rows = this._tableRows;
+    const formatKey = this._tableFormatKey;
+    return html`<table part="table">
+      <caption class="visually-hidden">
+        Positions of account ${this.account.trim()}
+      </caption>
+      <thead>
+        <tr>
+          ${COLUMNS.map(
+            ({ key, label }) =>
+              html`<th
+                scope="col"
+                aria-sort=${this.sortBy === key ? (this.sortDirection === 'asc' ? 'ascending' : 'descending') : nothing}
+              >
+                <button type="button" @click=${() => this.sortOn(key)}>
+                  ${label}${this.sortBy === key
+                    ? html`<span aria-hidden="true"> ${this.sortDirection === 'asc' ? '↑' : '↓'}</span>`
+                    : nothing}
+                </button>
+              </th>`,
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.length === 0
+          ? html`<tr><td class="empty" colspan=${COLUMNS.length}>No open positions</td></tr>`
+          : repeat(
+              rows,
+              (view) => view.shown.symbol,
+              // Only rows whose data (or format) changed since the last table render re-render.
+              (view) => guard([view.version, formatKey], () => renderRow(view)),
+            )}
+      </tbody>
+    </table>`;
+  }
+}
+
+const signed = (value: number) => (value > 0 ? 'up' : value < 0 ? 'down' : '');
+
+function renderRow(view: RowView) {
+  const { shown: row, text, flash } = view;
+  const cell = (key: NumericColumn, colour = '') => {
+    const f = flash[key];
+    const flashClass = f ? ` flash-${f.up ? 'up' : 'down'}-${f.n % 2}` : '';
+    return html`<td class=${`num ${colour}${flashClass}`}>${text[key]}</td>`;
+  };
+  return html`<tr>
+    <td class="symbol">${row.symbol}</td>
+    ${cell('qty')} ${cell('avgPrice')} ${cell('lastPrice')} ${cell('marketValue')}
+    ${cell('unrealizedPnl', signed(row.unrealizedPnl))} ${cell('realizedPnl', signed(row.realizedPnl))}
+  </tr>`;
+}
+
+function samePosition(a: Position, b: Position): boolean {
+  return a.symbol === b.symbol && NUMERIC.every((key) => a[key] === b[key]);
 }
 
 function sameTotals(a: PortfolioTotals, b: PortfolioTotals): boolean {
