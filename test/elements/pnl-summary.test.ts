@@ -105,15 +105,18 @@ describe('<pnl-summary>', () => {
     const before = lastCell.textContent;
     await waitFor(() => lastCell.textContent !== before, 15_000, 'a price change in the first row');
     expect(rowFor(symbol)).to.equal(row); // same <tr>, updated in place
-    const flashed = [...root(el).querySelectorAll('td')].filter((td) => /flash-(up|down)-[01]/.test(td.className));
-    expect(flashed.length).to.be.greaterThan(0);
+    const isLit = (td: Element) => /\bflash-(up|down)\b/.test(td.className);
+    await waitFor(() => [...root(el).querySelectorAll('td')].some(isLit) || undefined, 15_000, 'a flashed cell');
+    const cells = [...root(el).querySelectorAll('td')];
+    const flashed = cells.filter(isLit);
     expect(flashed.every((td) => !td.classList.contains('symbol'))).to.equal(true);
-    // The flash is an overlay whose opacity animates (compositor-friendly).
-    expect(getComputedStyle(flashed[0]!, '::after').animationName).to.match(/^lmw-flash-[01]$/);
-    expect(getComputedStyle(flashed[0]!).animationName).to.equal('none');
-    // Avg price and realized P&L did not move with a mark change: they did not flash.
-    const avgPriceCell = lastCell.previousElementSibling!;
-    if (!/flash/.test(avgPriceCell.className)) expect(getComputedStyle(avgPriceCell, '::after').animationName).to.equal('none');
+    // The flash is a tinted overlay, switched by the renders (no CSS animation).
+    const overlay = getComputedStyle(flashed[0]!, '::after');
+    expect(overlay.opacity).to.equal('1');
+    expect(overlay.backgroundColor).not.to.equal('rgba(0, 0, 0, 0)');
+    expect(overlay.animationName).to.equal('none');
+    const dark = cells.find((td) => td.classList.contains('num') && !isLit(td))!;
+    expect(getComputedStyle(dark, '::after').opacity).to.equal('0');
   });
 
   it('renders the table at most every DATA_RENDER_INTERVAL_MS, in place, and shows the latest data', async () => {
@@ -143,33 +146,47 @@ describe('<pnl-summary>', () => {
     await waitForState(el, 'live');
   });
 
-  it('does not restart a cell flash that is still running', async () => {
+  it('flashes a cell at most once per FLASH_MS and switches the tint off again', async () => {
     const el = await pnl();
     await waitForState(el, 'live');
     const starts = new Map<Element, number[]>();
+    let litWithoutChange = 0;
     const observer = new MutationObserver((records) => {
       const now = performance.now();
+      // Lit commits a cell's text and class in the same render: a cell lights only with a new value.
+      const changedText = new Set<Node | null>(records.filter((r) => r.type === 'characterData').map((r) => r.target.parentElement));
       for (const r of records) {
+        if (r.type !== 'attributes') continue;
         const td = r.target as Element;
-        const flash = /flash-(?:up|down)-[01]/.exec(td.className)?.[0];
-        const old = /flash-(?:up|down)-[01]/.exec(r.oldValue ?? '')?.[0];
-        if (flash && flash.at(-1) !== old?.at(-1)) starts.set(td, [...(starts.get(td) ?? []), now]);
+        const lit = /\bflash-(up|down)\b/.test(td.className);
+        const wasLit = /\bflash-(up|down)\b/.test(r.oldValue ?? '');
+        if (lit && !wasLit) {
+          starts.set(td, [...(starts.get(td) ?? []), now]);
+          if (!changedText.has(td)) litWithoutChange++;
+        }
       }
     });
-    observer.observe(root(el).querySelector('tbody')!, { subtree: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true });
+    observer.observe(root(el).querySelector('tbody')!, {
+      subtree: true,
+      attributes: true,
+      attributeFilter: ['class'],
+      attributeOldValue: true,
+      characterData: true,
+    });
     await waitFor(() => [...starts.values()].some((times) => times.length >= 3), 15_000, 'a cell that flashed three times');
     observer.disconnect();
+    expect(litWithoutChange).to.equal(0);
     for (const times of starts.values())
       for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).to.be.at.least(FLASH_MS - 20);
   });
 
-  it('does not animate the flash under prefers-reduced-motion', async () => {
+  it('does not show the flash under prefers-reduced-motion', async () => {
     await emulateMedia({ reducedMotion: 'reduce' });
     try {
       const el = await pnl();
       await waitForState(el, 'live');
       const flashed = await waitFor(() => root(el).querySelector('td[class*="flash-"]'), 15_000, 'a flashed cell');
-      expect(getComputedStyle(flashed, '::after').animationName).to.equal('none');
+      expect(getComputedStyle(flashed, '::after').display).to.equal('none');
       expect(getComputedStyle(flashed).animationName).to.equal('none');
     } finally {
       await emulateMedia({ reducedMotion: 'no-preference' });

@@ -108,10 +108,9 @@ export const pnlStyles = css`
     height: 16px;
     margin: 10px 14px;
   }
-  /* A changed cell flashes: a tinted overlay fades out. Only its opacity animates, which
-     the compositor runs without style recalc or paint on the main thread each frame
-     (animating background-color made 100+ cells cost a third of every second). Two
-     identical animations so that a later change restarts the flash (the name changes). */
+  /* A changed cell flashes: a tinted overlay shown for one table render (the element
+     switches the class on and off). No CSS animation on purpose: a running animation
+     costs style work on every frame. */
   td.num {
     position: relative;
   }
@@ -122,27 +121,17 @@ export const pnlStyles = css`
     pointer-events: none;
     opacity: 0;
   }
-  .flash-up-0::after,
-  .flash-up-1::after {
-    background: color-mix(in srgb, var(--_up) 11%, transparent);
+  td.flash-up::after {
+    opacity: 1;
+    background: color-mix(in srgb, var(--_up) 14%, transparent);
   }
-  .flash-down-0::after,
-  .flash-down-1::after {
-    background: color-mix(in srgb, var(--_down) 11%, transparent);
+  td.flash-down::after {
+    opacity: 1;
+    background: color-mix(in srgb, var(--_down) 14%, transparent);
   }
-  .flash-up-0::after,
-  .flash-down-0::after {
-    animation: lmw-flash-0 0.6s ease-out;
-  }
-  .flash-up-1::after,
-  .flash-down-1::after {
-    animation: lmw-flash-1 0.6s ease-out;
-  }
-  @keyframes lmw-flash-0 { from { opacity: 1; } to { opacity: 0; } }
-  @keyframes lmw-flash-1 { from { opacity: 1; } to { opacity: 0; } }
   @media (prefers-reduced-motion: reduce) {
     td.num::after {
-      animation: none !important;
+      display: none;
     }
   }
 `;

@@ -42,14 +42,21 @@ const NUMERIC: readonly NumericColumn[] = ['qty', 'avgPrice', 'lastPrice', 'mark
  */
 export const DATA_RENDER_INTERVAL_MS = 250;
 
-/** A cell's flash runs 0.6 s (the stylesheet); a cell flashes at most once per FLASH_MS, a running flash is never restarted. */
+/**
+ * A changed cell is tinted for one table render (about DATA_RENDER_INTERVAL_MS) and flashes
+ * at most once per FLASH_MS. The tint is switched on and off by the table renders, with no
+ * CSS animation: every running animation costs style work on every frame, which with 100+
+ * cells animating took a third of each second.
+ */
 export const FLASH_MS = 1000;
+/** A lit cell goes dark at the first table render at least this long (ms) after it lit. */
+const FLASH_LIT_MS = 200;
 
 /** Cells that move with the last price: they flash only when the price did not (a fill, not a mark). */
 const MARK_DERIVED: ReadonlySet<NumericColumn> = new Set(['marketValue', 'unrealizedPnl']);
 
-/** Per flashed cell: the direction, a counter whose parity restarts the animation, and when it started. */
-type Flash = { up: boolean; n: number; at: number };
+/** Per flashed cell: the direction, when it lit, and whether it is still lit. */
+type Flash = { up: boolean; at: number; lit: boolean };
 
 /** One table row: the position as shown, its formatted cells, its flashes, and a version for `guard`. */
 interface RowView {
@@ -124,6 +131,8 @@ export class PnlSummary extends MarketElement {
   /** The next refresh must not wait (new snapshot or reset: no throttling, no flashing). */
   private _tableReset = true;
   private _tableTimer?: ReturnType<typeof setTimeout>;
+  /** Cells tinted now: a later table render must switch them off even without new data. */
+  private _litCells = 0;
 
   /** The account totals (`marketValue`, `unrealizedPnl`, `realizedPnl`, `totalPnl`), or null before data. */
   get summary(): PortfolioTotals | null {
@@ -154,6 +163,7 @@ export class PnlSummary extends MarketElement {
     this._tableRows = [];
     this._tableDirty = false;
     this._tableReset = true;
+    this._litCells = 0;
   }
 
   override disconnectedCallback(): void {
@@ -211,22 +221,28 @@ export class PnlSummary extends MarketElement {
   /** Renders caused by live data alone wait for the cadence (a timer renders the latest data then). */
   protected override shouldUpdate(changed: PropertyValues): boolean {
     if (!super.shouldUpdate(changed)) return false;
-    if (changed.size > 0 || this._tableReset || !this._tableDirty || this.viewKey() !== this._renderedKey) return true;
+    const pending = this._tableDirty || this._litCells > 0;
+    if (changed.size > 0 || this._tableReset || !pending || this.viewKey() !== this._renderedKey) return true;
     const wait = DATA_RENDER_INTERVAL_MS - (performance.now() - this._tableAt);
     if (wait <= 0) return true;
-    if (this._tableTimer === undefined && this.isConnected)
-      this._tableTimer = setTimeout(() => {
-        this._tableTimer = undefined;
-        this.requestUpdate();
-      }, wait);
+    this.scheduleTableRender(wait);
     return false;
+  }
+
+  private scheduleTableRender(wait: number): void {
+    if (this._tableTimer !== undefined || !this.isConnected) return;
+    this._tableTimer = setTimeout(() => {
+      this._tableTimer = undefined;
+      this.requestUpdate();
+    }, wait);
   }
 
   protected override willUpdate(changed: PropertyValues): void {
     super.willUpdate(changed);
     const formatKey = `${this.resolvedLocale ?? ''}|${this.moneyCurrency()}`;
-    if (changed.size > 0 || this._tableDirty || this._tableReset || formatKey !== this._tableFormatKey)
+    if (changed.size > 0 || this._tableDirty || this._litCells > 0 || this._tableReset || formatKey !== this._tableFormatKey)
       this.refreshTable(performance.now(), formatKey);
+    if (this._litCells > 0) this.scheduleTableRender(DATA_RENDER_INTERVAL_MS); // to switch the tints off
     this._renderedKey = this.viewKey();
   }
 
@@ -237,8 +253,15 @@ export class PnlSummary extends MarketElement {
     const reformat = formatKey !== this._tableFormatKey;
     const flashing = !this._tableReset;
     const views = new Map<string, RowView>();
+    let lit = 0;
     for (const row of this._positions.values()) {
       let view = this._views.get(row.symbol);
+      if (view && this._litCells > 0)
+        for (const flash of Object.values(view.flash))
+          if (flash.lit && now - flash.at >= FLASH_LIT_MS) {
+            flash.lit = false;
+            view.version++;
+          }
       if (!view) view = { shown: row, text: this.formatCells(row), flash: {}, version: 0 };
       else if (view.shown !== row || reformat) {
         const before = view.shown;
@@ -247,18 +270,19 @@ export class PnlSummary extends MarketElement {
           if (row[key] === before[key]) continue;
           view.text[key] = this.formatCell(key, row[key]);
           const flash = view.flash[key];
-          // Every running animation costs style work each frame: a mark flashes its price cell
-          // only, and a flash still running is not restarted (100+ restarted flashes made the table slow).
+          // A mark flashes its price cell only; a cell flashes at most once per FLASH_MS.
           if (flashing && !(marked && MARK_DERIVED.has(key)) && (!flash || now - flash.at >= FLASH_MS))
-            view.flash[key] = { up: row[key] > before[key], n: (flash?.n ?? 0) + 1, at: now };
+            view.flash[key] = { up: row[key] > before[key], at: now, lit: true };
         }
         if (reformat) view.text = this.formatCells(row);
         view.shown = row;
         view.version++;
       }
+      for (const flash of Object.values(view.flash)) if (flash.lit) lit++;
       views.set(row.symbol, view);
     }
     this._views = views;
+    this._litCells = lit;
     this._tableRows = this.sortedPositions().map((row) => views.get(row.symbol)!);
     this._tableFormatKey = formatKey;
     this._tableAt = now;
@@ -369,7 +393,7 @@ function renderRow(view: RowView) {
   const { shown: row, text, flash } = view;
   const cell = (key: NumericColumn, colour = '') => {
     const f = flash[key];
-    const flashClass = f ? ` flash-${f.up ? 'up' : 'down'}-${f.n % 2}` : '';
+    const flashClass = f?.lit ? ` flash-${f.up ? 'up' : 'down'}` : '';
     return html`<td class=${`num ${colour}${flashClass}`}>${text[key]}</td>`;
   };
   return html`<tr>
