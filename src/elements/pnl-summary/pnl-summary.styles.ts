@@ -51,10 +51,14 @@ export const pnlStyles = css`
     overflow: auto;
     max-height: var(--lmw-table-max-height, none);
   }
+  .table-wrap {
+    contain: content;
+  }
   table {
     width: 100%;
     border-collapse: collapse;
     font-variant-numeric: tabular-nums;
+    table-layout: fixed;
   }
   th {
     position: sticky;

@@ -35,12 +35,19 @@ const COLUMNS: ReadonlyArray<{ key: PositionColumn; label: string }> = [
 const NUMERIC: readonly NumericColumn[] = ['qty', 'avgPrice', 'lastPrice', 'marketValue', 'unrealizedPnl', 'realizedPnl'];
 
 /**
- * Live data (totals and table) renders at most this often (ms). Nobody reads a 50-row
+ * A table row re-renders from live data at most this often (ms). Nobody reads a 50-row
  * table that changes 60 times a second, and every render costs style, layout and paint.
- * Sorting, attribute changes, state changes and a new snapshot render at once; `summary`,
- * `positions` and `lmw-pnl` follow the data at once (at most once per frame).
+ * Sorting, attribute changes, state changes and a new snapshot render the whole table at
+ * once; `summary`, `positions` and `lmw-pnl` follow the data at once (at most once per frame).
  */
 export const DATA_RENDER_INTERVAL_MS = 250;
+
+/**
+ * Most rows refreshed from live data in one render: the rows due are refreshed a few per
+ * frame, oldest first, so no frame pays for re-laying out the whole table (a full 50-row
+ * refresh cost 5-8 ms of layout in one frame).
+ */
+export const ROWS_PER_RENDER = 6;
 
 /**
  * A changed cell is tinted for one table render (about DATA_RENDER_INTERVAL_MS) and flashes
@@ -64,6 +71,8 @@ interface RowView {
   text: Record<NumericColumn, string>;
   flash: Partial<Record<NumericColumn, Flash>>;
   version: number;
+  /** When this row was last refreshed (performance.now()). */
+  renderedAt: number;
 }
 
 /**
@@ -125,9 +134,6 @@ export class PnlSummary extends MarketElement {
   /** Bumped on each table refresh: the table template is guarded on it. */
   private _tableVersion = 0;
   private _tableFormatKey = '';
-  private _tableAt = -Infinity;
-  /** Data changed since the table was last refreshed. */
-  private _tableDirty = false;
   /** The next refresh must not wait (new snapshot or reset: no throttling, no flashing). */
   private _tableReset = true;
   private _tableTimer?: ReturnType<typeof setTimeout>;
@@ -161,7 +167,6 @@ export class PnlSummary extends MarketElement {
     this._totals = undefined;
     this._views = new Map();
     this._tableRows = [];
-    this._tableDirty = false;
     this._tableReset = true;
     this._litCells = 0;
   }
@@ -181,7 +186,6 @@ export class PnlSummary extends MarketElement {
       next.set(row.symbol, before && samePosition(before, row) ? before : { ...row });
     }
     this._positions = next;
-    this._tableDirty = true;
     this._data = { account: data.account, currency: data.currency };
     const previous = this._totals;
     const totals = { ...data.totals };
@@ -190,7 +194,10 @@ export class PnlSummary extends MarketElement {
   }
 
   private sortedPositions(): Position[] {
-    const rows = [...this._positions.values()];
+    return this.sortRows([...this._positions.values()]);
+  }
+
+  private sortRows(rows: Position[]): Position[] {
     const key = COLUMNS.some((c) => c.key === this.sortBy) ? this.sortBy : 'symbol';
     const sign = this.sortDirection === 'desc' ? -1 : 1;
     return rows.sort((a, b) => {
@@ -218,13 +225,31 @@ export class PnlSummary extends MarketElement {
     return `${this.state}|${this.connection}|${this.error?.message ?? ''}`;
   }
 
-  /** Renders caused by live data alone wait for the cadence (a timer renders the latest data then). */
+  /**
+   * How long until a row is due for a refresh (0: now; Infinity: nothing pending). A row is
+   * due when its data changed and it was last refreshed DATA_RENDER_INTERVAL_MS ago, or when
+   * its tint must go off.
+   */
+  private tableWait(now: number): number {
+    if (this._positions.size !== this._views.size) return 0; // rows came or went
+    let wait = Infinity;
+    for (const view of this._views.values()) {
+      const row = this._positions.get(view.shown.symbol);
+      if (!row) return 0;
+      if (row !== view.shown) wait = Math.min(wait, view.renderedAt + DATA_RENDER_INTERVAL_MS - now);
+      if (this._litCells > 0)
+        for (const flash of Object.values(view.flash)) if (flash.lit) wait = Math.min(wait, flash.at + FLASH_LIT_MS - now);
+      if (wait <= 0) return 0;
+    }
+    return wait;
+  }
+
+  /** Renders caused by live data alone wait until a row is due (a timer renders the latest data then). */
   protected override shouldUpdate(changed: PropertyValues): boolean {
     if (!super.shouldUpdate(changed)) return false;
-    const pending = this._tableDirty || this._litCells > 0;
-    if (changed.size > 0 || this._tableReset || !pending || this.viewKey() !== this._renderedKey) return true;
-    const wait = DATA_RENDER_INTERVAL_MS - (performance.now() - this._tableAt);
-    if (wait <= 0) return true;
+    if (changed.size > 0 || this._tableReset || this.viewKey() !== this._renderedKey) return true;
+    const wait = this.tableWait(performance.now());
+    if (wait <= 0 || wait === Infinity) return true; // nothing pending: some other reason to render
     this.scheduleTableRender(wait);
     return false;
   }
@@ -234,24 +259,40 @@ export class PnlSummary extends MarketElement {
     this._tableTimer = setTimeout(() => {
       this._tableTimer = undefined;
       this.requestUpdate();
-    }, wait);
+    }, Math.max(wait, 0));
   }
 
   protected override willUpdate(changed: PropertyValues): void {
     super.willUpdate(changed);
+    const now = performance.now();
     const formatKey = `${this.resolvedLocale ?? ''}|${this.moneyCurrency()}`;
-    if (changed.size > 0 || this._tableDirty || this._litCells > 0 || this._tableReset || formatKey !== this._tableFormatKey)
-      this.refreshTable(performance.now(), formatKey);
-    if (this._litCells > 0) this.scheduleTableRender(DATA_RENDER_INTERVAL_MS); // to switch the tints off
+    const full = changed.size > 0 || this._tableReset || formatKey !== this._tableFormatKey;
+    if (full || this.tableWait(now) <= 0) this.refreshTable(now, formatKey, full);
+    // Rows still pending (more than one render's share, or later changes): come back for them.
+    const wait = this.tableWait(now);
+    if (wait !== Infinity) this.scheduleTableRender(wait <= 0 ? 16 : wait);
     this._renderedKey = this.viewKey();
   }
 
-  /** Brings the table's rows up to the latest data: formats and flashes only the cells that changed. */
-  private refreshTable(now: number, formatKey: string): void {
+  /**
+   * Brings table rows up to the latest data, formatting and flashing only the cells that
+   * changed: every row when `full`, else at most ROWS_PER_RENDER of the rows due, oldest first.
+   */
+  private refreshTable(now: number, formatKey: string, full: boolean): void {
     clearTimeout(this._tableTimer);
     this._tableTimer = undefined;
     const reformat = formatKey !== this._tableFormatKey;
     const flashing = !this._tableReset;
+    const structural = this._positions.size !== this._views.size || [...this._positions.keys()].some((s) => !this._views.has(s));
+    full ||= structural;
+    const due = new Set<RowView>();
+    if (!full) {
+      const candidates = [...this._views.values()].filter(
+        (view) => this._positions.get(view.shown.symbol) !== view.shown && now - view.renderedAt >= DATA_RENDER_INTERVAL_MS,
+      );
+      candidates.sort((a, b) => a.renderedAt - b.renderedAt);
+      for (const view of candidates.slice(0, ROWS_PER_RENDER)) due.add(view);
+    }
     const views = new Map<string, RowView>();
     let lit = 0;
     for (const row of this._positions.values()) {
@@ -262,13 +303,15 @@ export class PnlSummary extends MarketElement {
             flash.lit = false;
             view.version++;
           }
-      if (!view) view = { shown: row, text: this.formatCells(row), flash: {}, version: 0 };
-      else if (view.shown !== row || reformat) {
+      if (!view) view = { shown: row, text: this.formatCells(row), flash: {}, version: 0, renderedAt: now };
+      else if ((full || due.has(view)) && (view.shown !== row || reformat)) {
         const before = view.shown;
         const marked = row.lastPrice !== before.lastPrice;
         for (const key of NUMERIC) {
           if (row[key] === before[key]) continue;
-          view.text[key] = this.formatCell(key, row[key]);
+          const text = this.formatCell(key, row[key]);
+          if (text === view.text[key]) continue; // a change too small to show does not flash
+          view.text[key] = text;
           const flash = view.flash[key];
           // A mark flashes its price cell only; a cell flashes at most once per FLASH_MS.
           if (flashing && !(marked && MARK_DERIVED.has(key)) && (!flash || now - flash.at >= FLASH_MS))
@@ -276,6 +319,7 @@ export class PnlSummary extends MarketElement {
         }
         if (reformat) view.text = this.formatCells(row);
         view.shown = row;
+        view.renderedAt = now;
         view.version++;
       }
       for (const flash of Object.values(view.flash)) if (flash.lit) lit++;
@@ -283,10 +327,9 @@ export class PnlSummary extends MarketElement {
     }
     this._views = views;
     this._litCells = lit;
-    this._tableRows = this.sortedPositions().map((row) => views.get(row.symbol)!);
+    // Sorted by what the rows show, so the order always matches the figures on screen.
+    this._tableRows = this.sortRows([...views.values()].map((view) => view.shown)).map((row) => views.get(row.symbol)!);
     this._tableFormatKey = formatKey;
-    this._tableAt = now;
-    this._tableDirty = false;
     this._tableReset = false;
     this._tableVersion++;
   }
