@@ -77,7 +77,8 @@ interface RowView {
 
 /**
  * Profit and loss of one account: totals and a sortable positions table that
- * flashes the cells that change.
+ * flashes the cells that change. Each row re-renders from live data at most every
+ * 250 ms, a few rows per frame (see docs/elements.md, "Render cadence").
  *
  * @tagname pnl-summary
  * @summary Live portfolio P&L.
@@ -145,7 +146,7 @@ export class PnlSummary extends MarketElement {
     return this._totals ? { ...this._totals } : null;
   }
 
-  /** The position rows as shown (sorted), copies. */
+  /** The latest position rows (copies), in the table's sort order; the table on screen follows within 250 ms. */
   get positions(): Position[] {
     return this.sortedPositions().map((row) => ({ ...row }));
   }
