@@ -52,6 +52,11 @@ export function referenceServerPlugin() {
   /** A third server with a tiny client frame rate (`lmw-limited-server`), started on first use. */
   /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
   let limitedServer;
+  /** DevTools sessions holding a page's offline emulation (`lmw-offline`), by test session id. */
+  /** @type {Map<string, any>} */
+  const offlineSessions = new Map();
+  /** @param {any} session */
+  const page = (session) => session.browser.getPage(session.id);
   return {
     name: 'lmw-reference-server',
     async serverStart() {
@@ -80,6 +85,51 @@ export function referenceServerPlugin() {
           return { url: limitedServer.url, httpUrl: limitedServer.httpUrl, epoch: limitedServer.epoch };
         case 'lmw-mint-token':
           return mintToken(/** @type {any} */ (payload ?? {}));
+        case 'lmw-offline': {
+          // Chromium's own offline emulation (DevTools network conditions) for this page,
+          // scoped to the main server's origin: navigator.onLine false and an `offline` event,
+          // requests and WebSocket connects to the server fail (ERR_INTERNET_DISCONNECTED).
+          // Scoped because whole-page offline also cuts the runner's own socket to the page.
+          // Chromium 156's network service crashes (taking every socket of the page, the
+          // runner's too) when emulation is lifted from a WebSocket that lived through it, so
+          // going offline waits until the server has no open connection and refuses otherwise.
+          /** @type {any} */
+          const browser = session.browser;
+          if (browser.type !== 'puppeteer' || typeof browser.getPage !== 'function') throw new Error('lmw-offline needs the Chrome launcher');
+          if (!server) throw new Error('reference server is not running');
+          const offline = Boolean(/** @type {any} */ (payload)?.offline);
+          let cdp = offlineSessions.get(session.id);
+          if (!offline) {
+            if (!cdp) return false;
+            offlineSessions.delete(session.id);
+            await cdp.send('Network.emulateNetworkConditionsByRule', { offline: false, matchedNetworkConditions: [] });
+            await cdp.send('Network.overrideNetworkState', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+            await cdp.send('Network.disable');
+            await cdp.detach().catch(() => {});
+            return true;
+          }
+          const deadline = Date.now() + 2_000;
+          for (;;) {
+            const health = await (await fetch(`${server.httpUrl}/healthz`)).json();
+            if (health.connections === 0) break;
+            if (Date.now() > deadline)
+              throw new Error(`lmw-offline: the server still has ${health.connections} open WebSocket(s); close them before going offline`);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          if (!cdp) {
+            cdp = await page(session).createCDPSession();
+            offlineSessions.set(session.id, cdp);
+            await cdp.send('Network.enable');
+          }
+          const origin = `127.0.0.1:${server.port}`;
+          const rule = (/** @type {string} */ urlPattern) => ({ urlPattern, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+          await cdp.send('Network.emulateNetworkConditionsByRule', {
+            offline: true,
+            matchedNetworkConditions: [rule(`http://${origin}/*`), rule(`ws://${origin}/*`)],
+          });
+          await cdp.send('Network.overrideNetworkState', { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+          return true;
+        }
         case 'lmw-gc': {
           // A real, full garbage collection in the test page through the DevTools protocol, then the heap size.
           /** @type {any} */

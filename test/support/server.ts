@@ -28,6 +28,16 @@ export const injectGap = (topic: string) => executeServerCommand<boolean, { topi
  */
 export const stallHandshakes = (ms: number) => executeServerCommand<boolean, { ms: number }>('lmw-stall', { ms });
 
+/**
+ * Chromium's own offline emulation (DevTools network conditions) for this page, scoped to
+ * the main server: `navigator.onLine` false and an `offline` event; requests and WebSocket
+ * connects to the server fail. `false` lifts it (an `online` event); call that in afterEach.
+ * Going offline needs the server to have no open WebSocket (close or drop them first; the
+ * command waits up to 2 s, then rejects): Chromium's network service crashes when emulation
+ * is lifted from a socket that lived through it.
+ */
+export const setOffline = (offline: boolean) => executeServerCommand<boolean, { offline: boolean }>('lmw-offline', { offline });
+
 export async function fetchSnapshot<D = unknown>(topic: string): Promise<TopicSnapshot<D>> {
   const { httpUrl } = await serverInfo();
   const response = await fetch(`${httpUrl}/api/snapshot?topic=${encodeURIComponent(topic)}`);
