@@ -112,30 +112,19 @@ export const pnlStyles = css`
     height: 16px;
     margin: 10px 14px;
   }
-  /* A changed cell flashes: a tinted overlay shown for one table render (the element
-     switches the class on and off). No CSS animation on purpose: a running animation
-     costs style work on every frame. */
-  td.num {
-    position: relative;
+  /* A changed cell flashes: its background is tinted for one table render (the element
+     switches the class on and off). No CSS animation and no overlay on purpose: a running
+     animation costs style work on every frame, and an overlay per cell costs layout. */
+  td.flash-up {
+    background-color: color-mix(in srgb, var(--_up) 14%, transparent);
   }
-  td.num::after {
-    content: '';
-    position: absolute;
-    inset: 0;
-    pointer-events: none;
-    opacity: 0;
-  }
-  td.flash-up::after {
-    opacity: 1;
-    background: color-mix(in srgb, var(--_up) 14%, transparent);
-  }
-  td.flash-down::after {
-    opacity: 1;
-    background: color-mix(in srgb, var(--_down) 14%, transparent);
+  td.flash-down {
+    background-color: color-mix(in srgb, var(--_down) 14%, transparent);
   }
   @media (prefers-reduced-motion: reduce) {
-    td.num::after {
-      display: none;
+    td.flash-up,
+    td.flash-down {
+      background-color: transparent;
     }
   }
 `;
