@@ -43,8 +43,13 @@ export interface BrowserOptions {
   /** Highest rate tried (updates/s). */
   maxRate: number;
   symbols: number;
-  /** Time budget for the whole part (ms); the ladder stops early past it. */
+  /** Time budget for the whole part (ms): no round starts past it. */
   budgetMs: number;
+  /**
+   * Extra time (ms) a round that started within the budget gets to finish its ladders, so the
+   * pages that come last in the final round are not cut short (that biased the last round).
+   */
+  roundGraceMs?: number;
   log: (line: string) => void;
   /** Also run page K against the real reference server (server/app.ts) as the feed. */
   realServer?: { rounds: number; budgetMs: number; options?: Record<string, unknown> };
@@ -277,7 +282,7 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
         const start = first ? grid.findIndex((g) => g >= 10_000) : Math.max(0, Math.round(median(previous)) - 1);
         let best: number;
         try {
-          best = await ladder(ctx, kind, r, grid, start, first ? 3 : 1, deadline, steps);
+          best = await ladder(ctx, kind, r, grid, start, first ? 3 : 1, deadline + (opts.roundGraceMs ?? 0), steps);
         } catch (error) {
           opts.log(`  ${kind} r${r}: ${(error as Error).message}`);
           skipped[kind] = (error as Error).message;

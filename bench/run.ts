@@ -100,6 +100,7 @@ async function main() {
         maxRate: 1_100_000,
         symbols: 50,
         budgetMs: quick ? 35_000 : 210_000,
+        roundGraceMs: quick ? 10_000 : 45_000,
         log,
         diagnosisRounds: quick ? 0 : 1,
         realServer: oursAvailable ? { rounds: quick ? 1 : 2, budgetMs: quick ? 15_000 : 50_000 } : undefined,
