@@ -13,7 +13,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Bar, Position } from '../src/protocol/index.js';
 import { parseClientFrame, parseTopic, STREAM_PATH } from '../src/protocol/index.js';
 import { cpuMicros, serveRpc } from './lib/proc.js';
-import { batchText, benchSymbols, candleUpdateText, prng, selfCheck, sumTotals, tick } from './lib/wire.js';
+import { sumPositions } from '../src/protocol/index.js';
+import { batchText, benchSymbols, candleUpdateText, prng, selfCheck, tick } from './lib/wire.js';
 
 selfCheck();
 
@@ -95,7 +96,7 @@ const portfolioTopic = () => `portfolio:${account}`;
 
 function portfolioData() {
   const positions = symbols.map((s) => ({ ...s.position }));
-  return { account, currency: 'USD', positions, totals: sumTotals(positions) };
+  return { account, currency: 'USD', positions, totals: sumPositions(positions) };
 }
 
 function send(client: Client, text: string) {
@@ -179,7 +180,7 @@ function loop() {
       if (client.topics.has(pTopic) && portfolioText === undefined) {
         portfolioSeq++;
         const positions = [...changed].map((s) => ({ ...s.position }));
-        const data = { positions, removed: [], totals: sumTotals(symbols.map((s) => s.position)) };
+        const data = { positions, removed: [], totals: sumPositions(symbols.map((s) => s.position)) };
         portfolioText = JSON.stringify({ op: 'update', topic: pTopic, seq: portfolioSeq, time, data });
       }
     }

@@ -4,7 +4,7 @@
  * serialised once, then shared by every client); `selfCheck` proves the text equals
  * `JSON.stringify` of the same message, key order included.
  */
-import type { Bar, PortfolioTotals, Position, UpdateMessage } from '../../src/protocol/index.js';
+import type { Bar, UpdateMessage } from '../../src/protocol/index.js';
 
 /** Text of `{"op":"update","topic","seq","time","data":bar}`, byte-identical to JSON.stringify. */
 export function candleUpdateText(topic: string, seq: number, time: number, bar: Bar): string {
@@ -19,18 +19,6 @@ export function batchText(messages: readonly string[]): string {
   return `[${messages.join(',')}]`;
 }
 
-export function sumTotals(positions: readonly Position[]): PortfolioTotals {
-  let marketValue = 0;
-  let unrealizedPnl = 0;
-  let realizedPnl = 0;
-  for (const p of positions) {
-    marketValue += p.marketValue;
-    unrealizedPnl += p.unrealizedPnl;
-    realizedPnl += p.realizedPnl;
-  }
-  return { marketValue, unrealizedPnl, realizedPnl, totalPnl: unrealizedPnl + realizedPnl };
-}
-
 /** Throws when the hand-built text differs from JSON.stringify of the same message. */
 export function selfCheck(): void {
   const bar: Bar = { time: 1_700_000_040, open: 101.25, high: 101.5, low: 100.75, close: 101.125, volume: 12.5, trades: 7 };
@@ -40,17 +28,8 @@ export function selfCheck(): void {
   if (batchText([text, text]) !== JSON.stringify([message, message])) throw new Error('bench batch text differs');
 }
 
-/** Deterministic PRNG (mulberry32) so every run offers the same market. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (the simulator's mulberry32) so every run offers the same market. */
+export { seededRandom as prng } from '../../server/feeds/random.js';
 
 /** Prices on a 1/64 grid stay short and exact in JSON. */
 export const tick = (price: number) => Math.max(1, Math.round(price * 64) / 64);
