@@ -13,7 +13,7 @@ import type { MarketElement } from '../../src/index.js';
 import { getStream, type MarketStream, type StreamError, type StreamOptions } from '../../src/stream/index.js';
 import { jwtExpiryMs, redactSecrets, refreshDelayMs, REFRESH_LEAD_MS } from '../../src/stream/token.js';
 import { authServerInfo, mintToken, refuseAuthUpgrades, waitFor, type MintTokenOptions } from '../support/server.js';
-import { sleep, topicRecorder, uniqueUrl } from './helpers.js';
+import { sleep, topicRecorder, uniqueUrl, mountElement } from './helpers.js';
 
 /** Every token minted for these tests: none may leak anywhere. */
 const minted: string[] = [];
@@ -88,14 +88,7 @@ async function authStream(options: StreamOptions, label = 'auth'): Promise<{ str
   return { stream, src, errors };
 }
 
-function mount(tag: string, attributes: Record<string, string>): MarketElement {
-  const el = document.createElement(tag) as MarketElement;
-  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
-  el.style.cssText = 'display:block;width:400px;height:200px';
-  document.body.append(el);
-  mounted.push(el);
-  return el;
-}
+const mount = (tag: string, attributes: Record<string, string>) => mountElement(tag, attributes, mounted);
 
 function statesOf(stream: MarketStream): string[] {
   const seen: string[] = [stream.state];

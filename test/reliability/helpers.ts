@@ -1,5 +1,6 @@
 /** Helpers for the reliability tests: a continuity-checking recorder, a seeded random source, frames. */
 import type { TopicEvent } from '../../src/stream/index.js';
+import type { MarketElement } from '../../src/index.js';
 
 export interface TopicLog {
   /** Applied update seqs per epoch, in the order the listener saw them. */
@@ -65,4 +66,14 @@ let counter = 0;
 /** A URL of its own for one test (the query string makes a distinct stream; the server ignores it). */
 export function uniqueUrl(base: string, label: string): string {
   return `${base}?${label}=${Date.now()}-${++counter}`;
+}
+
+/** Mounts `tag` with `attributes` at a fixed size and remembers it in `mounted` (for afterEach cleanup). */
+export function mountElement(tag: string, attributes: Record<string, string>, mounted: HTMLElement[]): MarketElement {
+  const el = document.createElement(tag) as MarketElement;
+  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
+  el.style.cssText = 'display:block;width:400px;height:200px';
+  document.body.append(el);
+  mounted.push(el);
+  return el;
 }

@@ -9,7 +9,7 @@ import type { MarketElement, PnlSummary } from '../../src/index.js';
 import { getStream } from '../../src/stream/index.js';
 import type { PortfolioSnapshotData } from '../../src/protocol/index.js';
 import { serverInfo, waitFor } from '../support/server.js';
-import { nextFrame, sleep, uniqueUrl } from './helpers.js';
+import { nextFrame, sleep, uniqueUrl, mountElement } from './helpers.js';
 
 declare global {
   interface Window {
@@ -37,14 +37,7 @@ function injectedNodes(root: ParentNode): Element[] {
 const TAGS = ['live-price-chart', 'pnl-summary', 'connection-badge', 'ws-metrics-panel'] as const;
 
 const mounted: HTMLElement[] = [];
-function mount(tag: string, attributes: Record<string, string>): MarketElement {
-  const el = document.createElement(tag) as MarketElement;
-  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
-  el.style.cssText = 'display:block;width:400px;height:200px';
-  document.body.append(el);
-  mounted.push(el);
-  return el;
-}
+const mount = (tag: string, attributes: Record<string, string>) => mountElement(tag, attributes, mounted);
 
 /** Visible text of the element's shadow tree, whitespace collapsed. */
 const shownText = (el: Element) => (el.shadowRoot?.textContent ?? '').replace(/\s+/g, ' ');
