@@ -10,7 +10,7 @@ function minifyLitCss(): Plugin {
     apply: 'build',
     transform(code, id) {
       if (!/\/src\/elements\/.*\.styles\.ts$/.test(id)) return null;
-      return code.replace(/css`([^`]*)`/g, (whole, body: string) => {
+      const minified = code.replace(/css`([^`]*)`/g, (whole, body: string) => {
         if (body.includes('${')) return whole;
         const min = body
           .replace(/\/\*[\s\S]*?\*\//g, '')
@@ -18,8 +18,11 @@ function minifyLitCss(): Plugin {
           .replace(/\s*([{};,>])\s*/g, '$1')
           .replace(/;}/g, '}')
           .trim();
-        return `css\`${min}\``;
+        // The removed line breaks go after the literal, so every later line keeps its
+        // number and the existing source map stays right (hence `map: null`).
+        return `css\`${min}\`` + '\n'.repeat(body.split('\n').length - 1);
       });
+      return { code: minified, map: null };
     },
   };
 }
