@@ -235,6 +235,7 @@ function report(r: {
     add('chart chunk (lazy)', r.size.chart);
     add('Lit alone', r.size.lit);
     add('lightweight-charts (4 exports)', r.size.lightweightCharts);
+    for (const [tag, entry] of Object.entries(r.size.perElement ?? {})) add(`only <${tag}> (no chart)`, entry);
     const breakdown = r.size.breakdown
       ? `\nmain by source (minified bytes before gzip): ${Object.entries(r.size.breakdown)
           .filter(([, bytes]) => bytes > 0)

@@ -23,6 +23,12 @@ export interface SizeResult {
   chart?: SizeEntry;
   lit: SizeEntry;
   lightweightCharts: SizeEntry;
+  /**
+   * What a bundler user pays who imports one element's module alone (Lit and the stream
+   * included, lightweight-charts left out as it loads lazily): esbuild bundle of
+   * `src/elements/<tag>/<tag>.ts`, tree-shaken.
+   */
+  perElement?: Record<string, SizeEntry>;
   /** Where the main file's bytes come from: minified bytes per source group (esbuild metafile of src/index.ts). */
   breakdown?: Record<string, number>;
   errors: string[];
@@ -131,6 +137,25 @@ async function mainBreakdown(): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(groups).sort((a, b) => b[1] - a[1]));
 }
 
+const ELEMENT_TAGS = ['connection-badge', 'ws-metrics-panel', 'pnl-summary', 'live-price-chart'];
+
+async function elementAlone(tag: string): Promise<SizeEntry> {
+  const out = await build({
+    entryPoints: [join(root, `src/elements/${tag}/${tag}.ts`)],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    conditions: ['production'],
+    external: ['lightweight-charts'],
+    tsconfig: join(root, 'tsconfig.json'),
+    logLevel: 'silent',
+  });
+  return measureCode([`src/elements/${tag}/${tag}.ts (bundled alone by esbuild)`], out.outputFiles[0]!.text);
+}
+
 export async function runSizePart(distDir: string | undefined): Promise<SizeResult> {
   const errors: string[] = [];
   const entry = distDir ? join(distDir, 'live-market-widgets.js') : '';
@@ -146,6 +171,8 @@ export async function runSizePart(distDir: string | undefined): Promise<SizeResu
   if (existsSync(join(root, 'src/index.ts'))) {
     try {
       result.breakdown = await mainBreakdown();
+      result.perElement = {};
+      for (const tag of ELEMENT_TAGS) result.perElement[tag] = await elementAlone(tag);
     } catch (error) {
       errors.push(`breakdown: ${(error as Error).message.slice(0, 300)}`);
     }
