@@ -12,7 +12,7 @@ import {
   type PortfolioUpdateData,
   type Position,
 } from './messages.js';
-import { parseTopic } from './topics.js';
+import { parseTopicCached } from './topics.js';
 
 /** Index of the bar with `time`, or `-(insertionPoint + 1)` when absent. */
 export function findBar(bars: readonly Bar[], time: number): number {
@@ -73,7 +73,7 @@ export function applyPortfolioUpdate(state: PortfolioSnapshotData, update: Portf
 
 /** Applies an update to any topic's state, chosen by the topic name. Mutates and returns `state`. */
 export function applyTopicUpdate(topic: string, state: unknown, data: unknown, maxBars = DEFAULT_MAX_BARS): unknown {
-  const parsed = parseTopic(topic);
+  const parsed = parseTopicCached(topic);
   if (!parsed.ok) throw new Error(`cannot apply an update to ${topic}: ${parsed.reason}`);
   if (parsed.topic.kind === 'candles') return applyCandleUpdate(state as CandleSnapshotData, data as Bar, maxBars);
   return applyPortfolioUpdate(state as PortfolioSnapshotData, data as PortfolioUpdateData);

@@ -45,3 +45,19 @@ export function parseTopic(name: unknown): TopicParseResult {
   }
   return { ok: false, reason: 'unknown topic kind (use candles:… or portfolio:…)' };
 }
+
+/** parseTopic results by name (bounded: cleared when full). Shared objects: do not mutate. */
+const parsedTopics = new Map<string, TopicParseResult>();
+
+/**
+ * parseTopic, memoised: frame validation and apply see the same few names on every
+ * update. Bounded, so a server naming endless topics cannot grow it.
+ */
+export function parseTopicCached(name: string): TopicParseResult {
+  let result = parsedTopics.get(name);
+  if (!result) {
+    if (parsedTopics.size >= 1024) parsedTopics.clear();
+    parsedTopics.set(name, (result = parseTopic(name)));
+  }
+  return result;
+}

@@ -12,7 +12,7 @@ import {
   type Trade,
   ERROR_CODES,
 } from './messages.js';
-import { parseTopic, SYMBOL_PATTERN } from './topics.js';
+import { parseTopicCached, SYMBOL_PATTERN } from './topics.js';
 
 export const MAX_TOKEN_LENGTH = 8192;
 export const MAX_EPOCH_LENGTH = 64;
@@ -124,7 +124,7 @@ function firstError<T>(items: readonly T[], check: (item: T) => string | null): 
 
 /** Checks a topic's snapshot `data`; returns a reason or null. */
 export function validateSnapshotData(topic: string, data: unknown): string | null {
-  const parsed = parseTopic(topic);
+  const parsed = parseTopicCached(topic);
   if (!parsed.ok) return parsed.reason;
   if (!isObject(data)) return 'snapshot data must be an object';
   if (parsed.topic.kind === 'candles') {
@@ -143,7 +143,7 @@ export function validateSnapshotData(topic: string, data: unknown): string | nul
 
 /** Checks a topic's update `data`; returns a reason or null. */
 export function validateUpdateData(topic: string, data: unknown): string | null {
-  const parsed = parseTopic(topic);
+  const parsed = parseTopicCached(topic);
   if (!parsed.ok) return parsed.reason;
   if (parsed.topic.kind === 'candles') return validateBar(data);
   if (!isObject(data)) return 'portfolio update must be an object';
@@ -158,43 +158,50 @@ export function validateUpdateData(topic: string, data: unknown): string | null 
 /** Validates one server message's envelope (and, for snapshots and updates, its payload). */
 export function validateServerMessage(v: unknown): { ok: true; message: ServerMessage } | { ok: false; reason: string } {
   if (!isObject(v)) return { ok: false, reason: 'message must be an object' };
-  const fail = (reason: string) => ({ ok: false as const, reason: `${String(v.op).slice(0, 32)}: ${reason}` });
+  const reason = serverMessageError(v);
+  return reason === null ? { ok: true, message: v as unknown as ServerMessage } : { ok: false, reason };
+}
+
+const fail = (v: Obj, reason: string) => `${String(v.op).slice(0, 32)}: ${reason}`;
+
+/** Why a server message is invalid, or null (no allocation on the hot path: every update passes here). */
+function serverMessageError(v: Obj): string | null {
   switch (v.op) {
     case 'welcome':
-      if (v.v !== PROTOCOL_VERSION) return fail('unsupported protocol version');
+      if (v.v !== PROTOCOL_VERSION) return fail(v, 'unsupported protocol version');
       if (typeof v.session !== 'string' || !isFiniteNumber(v.heartbeatMs) || v.heartbeatMs <= 0 || !isFiniteNumber(v.serverTime))
-        return fail('malformed');
+        return fail(v, 'malformed');
       break;
     case 'subscribed':
       if (!isId(v.id) || typeof v.topic !== 'string' || !isEpoch(v.epoch) || !isSeq(v.seq) || typeof v.recovered !== 'boolean')
-        return fail('malformed');
+        return fail(v, 'malformed');
       break;
     case 'unsubscribed':
-      if (!isId(v.id) || typeof v.topic !== 'string') return fail('malformed');
+      if (!isId(v.id) || typeof v.topic !== 'string') return fail(v, 'malformed');
       break;
     case 'snapshot': {
-      if (typeof v.topic !== 'string' || !isEpoch(v.epoch) || !isSeq(v.seq)) return fail('malformed');
+      if (typeof v.topic !== 'string' || !isEpoch(v.epoch) || !isSeq(v.seq)) return fail(v, 'malformed');
       const error = validateSnapshotData(v.topic, v.data);
-      if (error) return fail(error);
+      if (error) return fail(v, error);
       break;
     }
     case 'update': {
-      if (typeof v.topic !== 'string' || !isSeq(v.seq) || !isFiniteNumber(v.time)) return fail('malformed');
+      if (typeof v.topic !== 'string' || !isSeq(v.seq) || !isFiniteNumber(v.time)) return fail(v, 'malformed');
       const error = validateUpdateData(v.topic, v.data);
-      if (error) return fail(error);
+      if (error) return fail(v, error);
       break;
     }
     case 'pong':
-      if (!isId(v.id) || !isFiniteNumber(v.t) || !isFiniteNumber(v.serverTime)) return fail('malformed');
+      if (!isId(v.id) || !isFiniteNumber(v.t) || !isFiniteNumber(v.serverTime)) return fail(v, 'malformed');
       break;
     case 'error':
-      if (typeof v.code !== 'string' || typeof v.message !== 'string' || (v.id !== undefined && !isId(v.id))) return fail('malformed');
-      if (!(ERROR_CODES as readonly string[]).includes(v.code)) return fail('unknown error code');
+      if (typeof v.code !== 'string' || typeof v.message !== 'string' || (v.id !== undefined && !isId(v.id))) return fail(v, 'malformed');
+      if (!(ERROR_CODES as readonly string[]).includes(v.code)) return fail(v, 'unknown error code');
       break;
     default:
-      return { ok: false, reason: `unknown op "${String(v.op).slice(0, 32)}"` };
+      return `unknown op "${String(v.op).slice(0, 32)}"`;
   }
-  return { ok: true, message: v as unknown as ServerMessage };
+  return null;
 }
 
 export interface ServerFrameResult {
@@ -216,9 +223,9 @@ export function parseServerFrame(text: string): ServerFrameResult {
   const messages: ServerMessage[] = [];
   const errors: string[] = [];
   for (const item of items) {
-    const result = validateServerMessage(item);
-    if (result.ok) messages.push(result.message);
-    else errors.push(result.reason);
+    const reason = isObject(item) ? serverMessageError(item) : 'message must be an object';
+    if (reason === null) messages.push(item as unknown as ServerMessage);
+    else errors.push(reason);
   }
   return { messages, errors };
 }

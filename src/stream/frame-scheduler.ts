@@ -18,6 +18,7 @@ export class FrameScheduler {
 
   /** Asks for one run on the next frame (no-op when one is already pending). */
   request(): void {
+    if (this.wanted) return; // already pending, or waiting for the page to be shown
     this.wanted = true;
     if (!isHidden()) this.schedule();
   }

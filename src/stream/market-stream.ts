@@ -957,8 +957,8 @@ export class MarketStream {
     tracker.bytes.add(data.length);
     const { messages, errors } = parseServerFrame(data);
     for (const reason of errors) this.badFrame(reason);
+    tracker.messages.add(messages.length); // once per frame, not per message
     for (const message of messages) {
-      tracker.messages.add(1);
       if (generation !== this.socketGeneration) break; // a message closed the socket
       this.onMessage(message);
     }

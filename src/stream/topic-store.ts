@@ -4,7 +4,7 @@
  * rules live here: an update is applied only when its seq is exactly last+1 in the
  * current epoch; older ones are duplicates, newer ones are gaps.
  */
-import { applyTopicUpdate, cloneData, type UpdateMessage } from '../protocol/index.js';
+import { applyCandleUpdate, applyPortfolioUpdate, cloneData, type Bar, type CandleSnapshotData, type PortfolioSnapshotData, type PortfolioUpdateData, type UpdateMessage } from '../protocol/index.js';
 import type { StreamError, TopicEventKind, TopicListener, TopicState } from './types.js';
 
 /** More updates than this waiting for one listener (e.g. a long hidden tab) become one full state. */
@@ -44,6 +44,9 @@ export class TopicRecord {
 
   constructor(readonly topic: string) {}
 
+  /** The kind, read from the (already validated) name once, not parsed on every update. */
+  private readonly candles = this.topic.startsWith('candles:');
+
   /** True when updates from the wire may be applied. */
   get live(): boolean {
     return this.wire === 'subscribed' && !this.awaitingSnapshot && this.state !== undefined;
@@ -65,7 +68,9 @@ export class TopicRecord {
     if (!this.live || !state) return 'ignored';
     if (update.seq <= state.seq) return 'duplicate';
     if (update.seq !== state.seq + 1) return 'gap';
-    state.data = applyTopicUpdate(this.topic, state.data, update.data, maxBars);
+    state.data = this.candles
+      ? applyCandleUpdate(state.data as CandleSnapshotData, update.data as Bar, maxBars)
+      : applyPortfolioUpdate(state.data as PortfolioSnapshotData, update.data as PortfolioUpdateData);
     state.seq = update.seq;
     return 'applied';
   }

@@ -4,6 +4,7 @@ import { Backoff, backoffCeiling, backoffDelay, getStream, httpBaseOf, normalise
 import { Liveness } from '../../src/stream/liveness.js';
 import { MetricsTracker, PerSecondCounter, RollingSamples } from '../../src/stream/metrics.js';
 import { seededRandom } from '../../server/feeds/random.js';
+import { parseTopic, parseTopicCached } from '../../src/protocol/index.js';
 
 /** A fake clock with timers that run only when the test advances time. */
 class FakeClock {
@@ -114,6 +115,18 @@ describe('stream URL normalisation and registry', () => {
     } finally {
       a.close();
     }
+  });
+});
+
+describe('topic names (memoised parse)', () => {
+  it('parseTopicCached answers as parseTopic for good and bad names, also after its bound clears it', () => {
+    const names = ['candles:BTC-USD:1m', 'portfolio:demo', 'candles:BTC:2m', 'candles:bad symbol:1m', 'orders:x', ''];
+    for (let round = 0; round < 2; round++) {
+      for (const name of names) expect(parseTopicCached(name)).to.deep.equal(parseTopic(name));
+      // More distinct names than the memo holds: it starts over, answers stay right.
+      for (let i = 0; i < 1500; i++) expect(parseTopicCached(`candles:S${i}:1m`).ok).to.equal(true);
+    }
+    expect(parseTopicCached('candles:BTC:2m').ok).to.equal(false);
   });
 });
 
