@@ -32,6 +32,7 @@ import {
   DEFAULT_MAX_SUBSCRIPTIONS,
 } from './limits.js';
 import { ServerMetrics } from './metrics.js';
+import { FlushTurn } from './outbox.js';
 import { PortfolioBook } from './portfolio.js';
 import { TopicRegistry } from './topics.js';
 
@@ -222,8 +223,9 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     flushScheduled = false;
     const batch = dirty;
     dirty = [];
-    const shared = new Map<string, Buffer>();
-    for (const session of batch) session.flush(shared);
+    const turn = new FlushTurn();
+    for (const session of batch) session.flush(turn);
+    turn.report(metrics);
   };
   const sessionContext: SessionContext = {
     registry,

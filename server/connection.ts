@@ -2,9 +2,9 @@
  * One client session: the hello handshake (with token auth when enabled), the ops,
  * error frames, per-connection limits and the outgoing queue. Everything queued
  * during one turn of the event loop goes out as one frame (a JSON array when there
- * is more than one message), built by joining messages that were serialised once
- * for all clients; a very large turn is cut into several frames so the send buffer
- * can be checked between them.
+ * is more than one message), built once for every client with the same queue from
+ * messages serialised once (server/outbox.ts); a very large turn is cut into several
+ * frames so the send buffer can be checked between them.
  */
 import { randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
@@ -24,6 +24,7 @@ import {
 import { grantAllows, type Grant, type TokenVerifier } from './auth.js';
 import { FrameRateLimiter } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
+import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, MAX_BATCH_CHARS, OutMessage, type OutFrame } from './outbox.js';
 import type { Subscriber, Topic, TopicRegistry } from './topics.js';
 
 export interface SessionLimits {
@@ -54,8 +55,7 @@ export interface SessionContext {
 const reasonText = (reason: string) => (Buffer.byteLength(reason) <= 123 ? reason : reason.slice(0, 100));
 /** Longest text of an error message (they may quote a little of what the client sent). */
 export const MAX_ERROR_MESSAGE_LENGTH = 200;
-/** Largest frame built from one turn's queue (characters); a bigger turn is sent as several frames. */
-export const MAX_BATCH_CHARS = 256 * 1024;
+export { MAX_BATCH_CHARS };
 /** Most messages one session may have queued within one turn; more is treated as a slow consumer. */
 export const MAX_PENDING_MESSAGES = 100_000;
 /** Frames kept while a token is being verified (they are handled in order afterwards). */
@@ -71,7 +71,9 @@ export class Session implements Subscriber {
   /** Dev control: the server neither sends nor reads on this socket any more. */
   silenced = false;
   private phase: 'hello' | 'open' | 'closed' = 'hello';
-  private pending: string[] = [];
+  private pending: OutMessage[] = [];
+  /** Fingerprint of `pending` (server/outbox.ts), so equal queues share their frames. */
+  private fingerprint = EMPTY_FINGERPRINT;
   private closing = false;
   private helloTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
@@ -108,54 +110,58 @@ export class Session implements Subscriber {
     return this.phase === 'open';
   }
 
-  enqueue(json: string): void {
+  /** Queues a message (the same object for every client it goes to) for the end of this turn. */
+  enqueue(message: OutMessage): void {
     if (this.phase === 'closed' || this.closing || this.silenced) return;
-    if (this.pending.length >= MAX_PENDING_MESSAGES) {
+    const pending = this.pending;
+    if (pending.length >= MAX_PENDING_MESSAGES) {
       this.dropSlowConsumer(`more than ${MAX_PENDING_MESSAGES} messages queued`);
       return;
     }
-    this.pending.push(json);
-    if (this.pending.length === 1) this.ctx.scheduleFlush(this);
+    pending.push(message);
+    this.fingerprint = addToFingerprint(this.fingerprint, message);
+    if (pending.length === 1) this.ctx.scheduleFlush(this);
+  }
+
+  private clearQueue(): void {
+    this.pending = [];
+    this.fingerprint = EMPTY_FINGERPRINT;
+  }
+
+  private enqueueJson(json: string): void {
+    this.enqueue(new OutMessage(json));
   }
 
   /**
-   * Sends what is queued. `shared` holds the encoded bytes of single-message frames for
-   * this flush, so a message fanned out alone to many clients is encoded once. Before
-   * each frame the send buffer is checked: a client that does not read is not queued
-   * for, it is closed (4408) and resumes from history when it reconnects.
+   * Sends what is queued. Frames come from `turn`, which builds each distinct queue's
+   * frames once for all the sessions it flushes (a lone message is its own frame,
+   * encoded once), and counts what is sent. Before each frame the send buffer is
+   * checked: a client that does not read is not queued for, it is closed (4408) and
+   * resumes from history when it reconnects.
    */
-  flush(shared?: Map<string, Buffer>): void {
+  flush(turn?: FlushTurn): void {
     const pending = this.pending;
     if (pending.length === 0) return;
-    this.pending = [];
+    const fingerprint = this.fingerprint;
+    this.clearQueue();
     if (this.silenced || this.ws.readyState !== WebSocket.OPEN) return;
-    const highWater = this.ctx.limits.maxBufferedBytes;
-    if (pending.length === 1) {
-      if (highWater > 0 && this.ws.bufferedAmount > highWater) return this.dropSlowConsumer();
-      const json = pending[0]!;
-      let frame = shared?.get(json);
-      if (!frame) {
-        frame = Buffer.from(json);
-        shared?.set(json, frame);
-      }
-      this.send(frame, 1);
-      return;
-    }
-    let start = 0;
-    while (start < pending.length) {
-      if (highWater > 0 && this.ws.bufferedAmount > highWater) return this.dropSlowConsumer();
-      let end = start + 1;
-      let chars = pending[start]!.length;
-      while (end < pending.length && chars + pending[end]!.length + 1 <= MAX_BATCH_CHARS) chars += pending[end++]!.length + 1;
-      const frame = end - start === 1 ? Buffer.from(pending[start]!) : Buffer.from(`[${pending.slice(start, end).join(',')}]`);
-      this.send(frame, end - start);
-      start = end;
-    }
+    // Outside the server's flush of a turn (a close), the session has a turn of its own.
+    const into = turn ?? new FlushTurn();
+    if (pending.length === 1) this.sendFrame(pending[0]!.frame, into);
+    else for (const frame of into.framesFor(pending, fingerprint)) if (!this.sendFrame(frame, into)) break;
+    if (!turn) into.report(this.ctx.metrics);
   }
 
-  private send(frame: Buffer, messages: number): void {
-    this.ws.send(frame, { binary: false });
-    this.ctx.metrics.sent(messages, frame.length);
+  /** Sends one frame, or closes a slow consumer instead (and returns false). The caller checked that the socket is open. */
+  private sendFrame(frame: OutFrame, turn: FlushTurn): boolean {
+    const highWater = this.ctx.limits.maxBufferedBytes;
+    if (highWater > 0 && this.ws.bufferedAmount > highWater) {
+      this.dropSlowConsumer();
+      return false;
+    }
+    this.ws.send(frame.payload, { binary: false });
+    turn.sent(frame);
+    return true;
   }
 
   /** Closes with a protocol close code (after sending what is queued); terminates if the client does not answer. */
@@ -165,7 +171,7 @@ export class Session implements Subscriber {
     this.inbox = [];
     clearTimeout(this.expiryTimer);
     if (flush) this.flush();
-    this.pending = [];
+    this.clearQueue();
     this.ctx.metrics.closed(code);
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reasonText(reason));
     this.killTimer ??= setTimeout(() => this.ws.terminate(), 2000);
@@ -180,7 +186,7 @@ export class Session implements Subscriber {
   /** Stops sending and reading: for the client the link is dead. */
   silence(): void {
     this.silenced = true;
-    this.pending = [];
+    this.clearQueue();
     this.inbox = [];
     this.ws.pause();
   }
@@ -213,7 +219,7 @@ export class Session implements Subscriber {
   private dropSlowConsumer(why = `send buffer over ${this.ctx.limits.maxBufferedBytes} bytes`): void {
     if (this.closing || this.phase === 'closed') return;
     this.unsubscribeAll();
-    this.pending = [];
+    this.clearQueue();
     this.close(CloseCode.SlowConsumer, `slow consumer: ${why}`, false);
   }
 
@@ -325,7 +331,7 @@ export class Session implements Subscriber {
 
   private open(): void {
     this.phase = 'open';
-    this.enqueue(
+    this.enqueueJson(
       JSON.stringify({
         op: 'welcome',
         v: PROTOCOL_VERSION,
@@ -408,11 +414,11 @@ export class Session implements Subscriber {
     const epoch = registry.epoch;
     const missed = since && since.epoch === epoch ? topic.history.after(since.seq, topic.seq) : undefined;
     if (since && missed) {
-      this.enqueue(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq: topic.seq, recovered: true }));
-      for (const json of missed) this.enqueue(json);
+      this.enqueueJson(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq: topic.seq, recovered: true }));
+      for (const json of missed) this.enqueueJson(json);
     } else {
-      this.enqueue(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq: topic.seq, recovered: false }));
-      this.enqueue(topic.snapshotJson(epoch));
+      this.enqueueJson(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq: topic.seq, recovered: false }));
+      this.enqueueJson(topic.snapshotJson(epoch));
     }
     if (this.gone) return; // the queue overflowed: the session was closed as a slow consumer
     // A second sub of the same topic only restarts it: the set holds the session once.
@@ -431,16 +437,16 @@ export class Session implements Subscriber {
       this.topics.delete(resolved.topic);
     }
     // Idempotent: unsub of a topic not subscribed (or unknown) is answered the same way.
-    this.enqueue(JSON.stringify({ op: 'unsubscribed', id, topic: name }));
+    this.enqueueJson(JSON.stringify({ op: 'unsubscribed', id, topic: name }));
   }
 
   private onPing({ id, t }: PingMessage): void {
-    this.enqueue(JSON.stringify({ op: 'pong', id, t, serverTime: Date.now() }));
+    this.enqueueJson(JSON.stringify({ op: 'pong', id, t, serverTime: Date.now() }));
   }
 
   sendError(code: ErrorCode, message: string, id?: number, topic?: string): void {
     this.ctx.metrics.error(code);
-    this.enqueue(
+    this.enqueueJson(
       JSON.stringify({
         op: 'error',
         ...(id !== undefined ? { id } : {}),
@@ -458,7 +464,7 @@ export class Session implements Subscriber {
     clearTimeout(this.killTimer);
     clearTimeout(this.expiryTimer);
     this.unsubscribeAll();
-    this.pending = [];
+    this.clearQueue();
     this.inbox = [];
     this.ctx.closed(this);
   }

@@ -101,9 +101,10 @@ export class ServerMetrics {
     this.upgradesRefused.inc({ reason });
   }
 
-  sent(messages: number, bytes: number): void {
+  /** What a flush sent: counted once per flush, not per frame. */
+  sent(messages: number, frames: number, bytes: number): void {
     this.messagesSent += messages;
-    this.framesSent += 1;
+    this.framesSent += frames;
     this.bytesSent += bytes;
   }
 

@@ -20,10 +20,11 @@ import {
   portfolioTopic,
 } from '../src/protocol/index.js';
 import { UpdateHistory } from './history.js';
+import { OutMessage } from './outbox.js';
 
 /** Anything that takes pre-serialised messages for one client (a session). */
 export interface Subscriber {
-  enqueue(json: string): void;
+  enqueue(message: OutMessage): void;
 }
 
 export function newEpoch(): string {
@@ -50,7 +51,8 @@ abstract class BaseTopic<S, U> {
 
   /**
    * Records one update: new seq, serialised once, applied to the state, kept in
-   * history, queued for every subscriber (the same string for all of them).
+   * history, queued for every subscriber (the same message object for all of them,
+   * so it is also encoded once).
    */
   publish(data: U, time = Date.now()): void {
     const seq = this.seq + 1;
@@ -62,7 +64,9 @@ abstract class BaseTopic<S, U> {
       this.withholdNext = false;
       return;
     }
-    for (const subscriber of this.subscribers) subscriber.enqueue(json);
+    if (this.subscribers.size === 0) return;
+    const message = new OutMessage(json);
+    for (const subscriber of this.subscribers) subscriber.enqueue(message);
   }
 
   /** The snapshot message at the current seq, serialised at most once per seq. */

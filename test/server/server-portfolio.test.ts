@@ -14,7 +14,7 @@ function bookWithRecorder() {
     { symbol: 'BBB', qty: 5, avgPrice: 20, lastPrice: 21 },
   ]);
   const updates: any[] = [];
-  const recorder: Subscriber = { enqueue: (json) => updates.push(JSON.parse(json)) };
+  const recorder: Subscriber = { enqueue: (message) => updates.push(JSON.parse(message.json)) };
   book.topic.subscribers.add(recorder);
   return { book, updates, initial: cloneData(book.topic.state) };
 }

@@ -1,0 +1,113 @@
+/**
+ * Outgoing messages and frames, shared between clients. A message is serialised once
+ * (its JSON text) and encoded once (UTF-8) however many clients get it; the frame of a
+ * turn with several messages is built once for every client whose queue holds the
+ * same messages in the same order.
+ */
+import type { ServerMetrics } from './metrics.js';
+
+/** Largest frame built from one turn's queue (characters); a bigger turn is sent as several frames. */
+export const MAX_BATCH_CHARS = 256 * 1024;
+
+/** One server-to-client text frame, encoded once and shared by every client it goes to. */
+export class OutFrame {
+  constructor(
+    /** The UTF-8 JSON text: one message, or an array of them. */
+    readonly payload: Buffer,
+    /** Protocol messages in it. */
+    readonly messages: number,
+  ) {}
+}
+
+let nextMessageId = 1;
+
+/** One protocol message as it goes out: its JSON text and, once needed, its frame alone. */
+export class OutMessage {
+  /** Identity within the process: queues are compared by these, never by text. */
+  readonly id = nextMessageId++;
+  private alone: OutFrame | undefined;
+
+  constructor(readonly json: string) {}
+
+  /** The frame of this message sent on its own (a plain object, not an array). */
+  get frame(): OutFrame {
+    return (this.alone ??= new OutFrame(Buffer.from(this.json), 1));
+  }
+}
+
+/** Start value of a queue fingerprint (FNV-1a offset basis). */
+export const EMPTY_FINGERPRINT = 0x811c9dc5 | 0;
+
+/** Folds one message into a queue fingerprint: equal queues have equal fingerprints. */
+export function addToFingerprint(fingerprint: number, message: OutMessage): number {
+  return Math.imul(fingerprint ^ message.id, 0x01000193);
+}
+
+/**
+ * The frames of one queue, in order: as many messages per frame as fit in
+ * MAX_BATCH_CHARS (a message that does not fit with others goes alone), a lone
+ * message as itself, several as a JSON array.
+ */
+export function framesOf(queue: readonly OutMessage[]): OutFrame[] {
+  const frames: OutFrame[] = [];
+  let start = 0;
+  while (start < queue.length) {
+    let end = start + 1;
+    let chars = queue[start]!.json.length;
+    while (end < queue.length && chars + queue[end]!.json.length + 1 <= MAX_BATCH_CHARS) chars += queue[end++]!.json.length + 1;
+    if (end - start === 1) frames.push(queue[start]!.frame);
+    else {
+      let text = `[${queue[start]!.json}`;
+      for (let i = start + 1; i < end; i++) text += `,${queue[i]!.json}`;
+      frames.push(new OutFrame(Buffer.from(`${text}]`), end - start));
+    }
+    start = end;
+  }
+  return frames;
+}
+
+interface CachedQueue {
+  queue: readonly OutMessage[];
+  frames: readonly OutFrame[];
+  /** Another queue with the same fingerprint (a collision). */
+  next: CachedQueue | undefined;
+}
+
+/**
+ * One flush of every session with something queued (one turn of the event loop):
+ * builds each distinct queue's frames once and counts what is sent, reported to the
+ * metrics once at the end instead of per frame.
+ */
+export class FlushTurn {
+  private readonly cache = new Map<number, CachedQueue>();
+  private messages = 0;
+  private frames = 0;
+  private bytes = 0;
+
+  /** The frames of `queue` (a queue of several messages; `fingerprint` is its fingerprint). */
+  framesFor(queue: readonly OutMessage[], fingerprint: number): readonly OutFrame[] {
+    const first = this.cache.get(fingerprint);
+    for (let entry = first; entry; entry = entry.next) if (sameMessages(entry.queue, queue)) return entry.frames;
+    const frames = framesOf(queue);
+    this.cache.set(fingerprint, { queue, frames, next: first });
+    return frames;
+  }
+
+  sent(frame: OutFrame): void {
+    this.messages += frame.messages;
+    this.frames += 1;
+    this.bytes += frame.payload.length;
+  }
+
+  /** Adds what this turn sent to the server's counters. */
+  report(metrics: ServerMetrics): void {
+    if (this.frames > 0) metrics.sent(this.messages, this.frames, this.bytes);
+    this.messages = this.frames = this.bytes = 0;
+  }
+}
+
+function sameMessages(a: readonly OutMessage[], b: readonly OutMessage[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

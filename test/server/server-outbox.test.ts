@@ -1,0 +1,101 @@
+// Outgoing frames: built once per distinct queue in a turn; metrics counted per turn, exactly.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, framesOf, MAX_BATCH_CHARS, OutMessage } from '../../server/outbox.js';
+import { metricValue, serverFor, TestClient } from './support.js';
+
+const fingerprintOf = (queue: OutMessage[]) => queue.reduce(addToFingerprint, EMPTY_FINGERPRINT);
+const T0 = Date.UTC(2030, 0, 1);
+const trade = (symbol: string, price: number, time: number) => ({ symbol, price, size: 1, time });
+
+describe('frames', () => {
+  test('a lone message is its own frame, encoded once', () => {
+    const message = new OutMessage('{"op":"pong","id":1,"t":1,"serverTime":2}');
+    assert.equal(message.frame, message.frame);
+    assert.equal(message.frame.payload.toString(), message.json);
+    assert.equal(message.frame.messages, 1);
+    assert.deepEqual(framesOf([message]), [message.frame]);
+  });
+
+  test('queues with the same messages in the same order share one set of frames; other queues get their own', () => {
+    const [a, b, c] = ['{"n":1}', '{"n":2}', '{"n":"é"}'].map((json) => new OutMessage(json)) as [OutMessage, OutMessage, OutMessage];
+    const turn = new FlushTurn();
+    const first = turn.framesFor([a, b, c], fingerprintOf([a, b, c]));
+    assert.equal(first.length, 1);
+    assert.equal(first[0]!.payload.toString(), '[{"n":1},{"n":2},{"n":"é"}]');
+    assert.equal(first[0]!.messages, 3);
+    // Another session's queue: a different array holding the same messages.
+    assert.equal(turn.framesFor([a, b, c], fingerprintOf([a, b, c])), first);
+    const reordered = turn.framesFor([b, a, c], fingerprintOf([b, a, c]));
+    assert.notEqual(reordered, first);
+    assert.equal(reordered[0]!.payload.toString(), '[{"n":2},{"n":1},{"n":"é"}]');
+    // Two queues whose fingerprints collide still get their own frames.
+    const collided = turn.framesFor([a, c], fingerprintOf([a, b, c]));
+    assert.equal(collided[0]!.payload.toString(), '[{"n":1},{"n":"é"}]');
+    assert.equal(turn.framesFor([a, b, c], fingerprintOf([a, b, c])), first);
+    // A new turn builds afresh (nothing is kept from one turn to the next).
+    assert.notEqual(new FlushTurn().framesFor([a, b, c], fingerprintOf([a, b, c])), first);
+  });
+
+  test('a queue past MAX_BATCH_CHARS is cut into bounded frames, in order; a message that fits with no other goes alone', () => {
+    const big = (n: number) => new OutMessage(JSON.stringify({ n, pad: 'x'.repeat(MAX_BATCH_CHARS / 2 - 40) }));
+    const queue = [big(1), big(2), big(3), new OutMessage('{"n":4}')];
+    const frames = framesOf(queue);
+    const texts = frames.map((f) => f.payload.toString());
+    assert.ok(texts.every((t) => t.length <= MAX_BATCH_CHARS + 2));
+    const order = texts.flatMap((t) => {
+      const value = JSON.parse(t) as { n: number } | { n: number }[];
+      return (Array.isArray(value) ? value : [value]).map((m) => m.n);
+    });
+    assert.deepEqual(order, [1, 2, 3, 4]);
+    assert.deepEqual(
+      frames.map((f) => f.messages),
+      [2, 2],
+    );
+    const alone = framesOf([big(5), new OutMessage(JSON.stringify({ n: 6, pad: 'y'.repeat(MAX_BATCH_CHARS) })), big(7)]);
+    assert.equal(alone.length, 3);
+    assert.ok(alone.every((f) => f.messages === 1));
+  });
+});
+
+describe('fan-out through the server', () => {
+  test('clients following the same topics get the same array frame; metrics count every message, frame and byte', async (t) => {
+    const server = await serverFor(t, { feed: 'none' });
+    server.publishTrades([trade('AAA', 10, T0), trade('BBB', 20, T0)]);
+    const both = await Promise.all([1, 2, 3].map(() => TestClient.connect(server)));
+    for (const client of both) {
+      await client.sub('candles:AAA:1m');
+      await client.next((m) => m.op === 'snapshot');
+      await client.sub('candles:BBB:1m');
+      await client.next((m) => m.op === 'snapshot');
+    }
+    const one = await TestClient.connect(server);
+    await one.sub('candles:AAA:1m');
+    await one.next((m) => m.op === 'snapshot');
+    const clients = [...both, one];
+    const framesBefore = clients.map((c) => c.frames.length);
+    const read = (name: string) => metricValue(server.httpUrl, name);
+    const [messages0, frames0, bytes0] = [await read('lmw_messages_sent_total'), await read('lmw_frames_sent_total'), await read('lmw_bytes_sent_total')];
+
+    server.publishTrades([trade('AAA', 11, T0 + 60_000), trade('BBB', 21, T0 + 60_000)]);
+    for (const client of both) await client.next((m) => m.op === 'update' && m.topic === 'candles:BBB:1m');
+    await one.next((m) => m.op === 'update');
+    const received = clients.map((c, i) => c.frames.slice(framesBefore[i]));
+    for (const frames of received) assert.equal(frames.length, 1, 'one frame per client for the turn');
+    const shared = received[0]![0]!;
+    assert.equal(received[1]![0], shared);
+    assert.equal(received[2]![0], shared);
+    const batch = JSON.parse(shared) as { topic: string; seq: number }[];
+    assert.deepEqual(
+      batch.map((m) => `${m.topic}#${m.seq}`),
+      ['candles:AAA:1m#2', 'candles:BBB:1m#2'],
+    );
+    assert.deepEqual(JSON.parse(received[3]![0]!), batch[0], 'a client of one topic gets that update alone');
+
+    assert.equal((await read('lmw_messages_sent_total')) - messages0, 3 * 2 + 1);
+    assert.equal((await read('lmw_frames_sent_total')) - frames0, 4);
+    const bytes = received.flat().reduce((n, text) => n + Buffer.byteLength(text), 0);
+    assert.equal((await read('lmw_bytes_sent_total')) - bytes0, bytes);
+    for (const c of clients) c.close();
+  });
+});
