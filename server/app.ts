@@ -251,8 +251,8 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, perMessageDeflate: false, clientTracking: false });
-  const onConnection = (ws: WebSocket, address: string) => {
-    const session = new Session(ws, sessionContext, address);
+  const onConnection = (ws: WebSocket, address: string, socket: Duplex) => {
+    const session = new Session(ws, sessionContext, address, socket);
     sessions.add(session);
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     metrics.connectionOpened();
@@ -372,7 +372,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     if (maxConnectionsPerIp > 0 && (perAddress.get(address) ?? 0) >= maxConnectionsPerIp)
       return refuseFor('max_connections_per_ip', 429, 'Too Many Requests', 'Retry-After: 5\r\n');
     // handleUpgrade completes synchronously (no verifyClient), so the counts above cannot race.
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, address));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, address, socket));
   });
   httpServer.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

@@ -7,6 +7,7 @@
  * frames so the send buffer can be checked between them.
  */
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import {
   CloseCode,
@@ -74,6 +75,11 @@ export class Session implements Subscriber {
   private pending: OutMessage[] = [];
   /** Fingerprint of `pending` (server/outbox.ts), so equal queues share their frames. */
   private fingerprint = EMPTY_FINGERPRINT;
+  /**
+   * The upgraded socket, when frames may be written to it directly (see `sendFrame`);
+   * undefined when they go through `ws.send`.
+   */
+  private readonly socket: Duplex | undefined;
   private closing = false;
   private helloTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
@@ -90,7 +96,12 @@ export class Session implements Subscriber {
     private readonly ctx: SessionContext,
     /** Client address (for the per-IP connection limit). */
     readonly address = 'unknown',
+    /** The socket `ws` took over in the upgrade (what `ws` writes to). */
+    socket?: Duplex,
   ) {
+    // Only without extensions: with permessage-deflate ws compresses asynchronously and
+    // queues its frames, so a frame written beside it could overtake them.
+    this.socket = socket && ws.extensions === '' ? socket : undefined;
     this.limiter = new FrameRateLimiter(ctx.limits.clientRate, ctx.limits.clientBurst, Date.now());
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('pong', () => {
@@ -152,16 +163,28 @@ export class Session implements Subscriber {
     if (!turn) into.report(this.ctx.metrics);
   }
 
-  /** Sends one frame, or closes a slow consumer instead (and returns false). The caller checked that the socket is open. */
+  /**
+   * Sends one frame, or closes a slow consumer instead (and returns false). Without
+   * extensions the frame is written to the socket whole, as `ws` would write it (the
+   * same bytes, into the same stream, synchronously, so in order with ws's own pings
+   * and close frame): one buffer built once for every client, instead of framing per
+   * client in `ws.send`. The caller checked that the socket is open.
+   */
   private sendFrame(frame: OutFrame, turn: FlushTurn): boolean {
     const highWater = this.ctx.limits.maxBufferedBytes;
-    if (highWater > 0 && this.ws.bufferedAmount > highWater) {
+    if (highWater > 0 && this.bufferedAmount > highWater) {
       this.dropSlowConsumer();
       return false;
     }
-    this.ws.send(frame.payload, { binary: false });
+    if (this.socket) this.socket.write(frame.wire);
+    else this.ws.send(frame.payload, { binary: false });
     turn.sent(frame);
     return true;
+  }
+
+  /** Bytes written and not yet taken by the kernel (what `ws.bufferedAmount` reports). */
+  private get bufferedAmount(): number {
+    return this.socket ? this.socket.writableLength : this.ws.bufferedAmount;
   }
 
   /** Closes with a protocol close code (after sending what is queued); terminates if the client does not answer. */

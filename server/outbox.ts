@@ -1,8 +1,8 @@
 /**
  * Outgoing messages and frames, shared between clients. A message is serialised once
- * (its JSON text) and encoded once (UTF-8) however many clients get it; the frame of a
- * turn with several messages is built once for every client whose queue holds the
- * same messages in the same order.
+ * (its JSON text) and encoded once (UTF-8, then one complete WebSocket frame) however
+ * many clients get it; the frame of a turn with several messages is built once for
+ * every client whose queue holds the same messages in the same order.
  */
 import type { ServerMetrics } from './metrics.js';
 
@@ -11,12 +11,33 @@ export const MAX_BATCH_CHARS = 256 * 1024;
 
 /** One server-to-client text frame, encoded once and shared by every client it goes to. */
 export class OutFrame {
+  private whole: Buffer | undefined;
+
   constructor(
     /** The UTF-8 JSON text: one message, or an array of them. */
     readonly payload: Buffer,
     /** Protocol messages in it. */
     readonly messages: number,
   ) {}
+
+  /** The complete WebSocket frame (header and payload) as it goes on the wire, built on first use. */
+  get wire(): Buffer {
+    return (this.whole ??= Buffer.concat([textFrameHeader(this.payload.length), this.payload]));
+  }
+}
+
+/**
+ * RFC 6455 header of a final, unmasked text frame (servers never mask) of `length` bytes,
+ * without extension bits: what `ws` writes for `send(text)` with permessage-deflate off.
+ */
+export function textFrameHeader(length: number): Buffer {
+  if (length < 126) return Buffer.from([0x81, length]);
+  if (length < 65_536) return Buffer.from([0x81, 126, length >>> 8, length & 0xff]);
+  const header = Buffer.alloc(10);
+  header[0] = 0x81;
+  header[1] = 127;
+  header.writeUIntBE(length, 4, 6); // lengths here are far below 2^48; the top two bytes stay 0
+  return header;
 }
 
 let nextMessageId = 1;

@@ -1,14 +1,31 @@
-// Outgoing frames: built once per distinct queue in a turn; metrics counted per turn, exactly.
+// Outgoing frames: built once per distinct queue in a turn, written whole to the socket with the
+// same bytes ws would frame, in order with ws's own control frames; metrics counted per turn, exactly.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, framesOf, MAX_BATCH_CHARS, OutMessage } from '../../server/outbox.js';
-import { metricValue, serverFor, TestClient } from './support.js';
+import { createRequire } from 'node:module';
+import { WebSocket } from 'ws';
+import { CloseCode } from '../../src/protocol/index.js';
+import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, framesOf, MAX_BATCH_CHARS, OutFrame, OutMessage } from '../../server/outbox.js';
+import { metricValue, serverFor, TestClient, waitUntil } from './support.js';
 
+/** ws's own framing (exported by ws as `Sender`, not in its type definitions). */
+const { Sender } = createRequire(import.meta.url)('ws') as {
+  Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] };
+};
 const fingerprintOf = (queue: OutMessage[]) => queue.reduce(addToFingerprint, EMPTY_FINGERPRINT);
 const T0 = Date.UTC(2030, 0, 1);
 const trade = (symbol: string, price: number, time: number) => ({ symbol, price, size: 1, time });
 
 describe('frames', () => {
+  test('a frame written whole is byte-identical to what ws frames for the same text', () => {
+    for (const length of [0, 1, 125, 126, 127, 1000, 65_535, 65_536, 70_000, 300_000]) {
+      const payload = Buffer.alloc(length, 0x61);
+      const wsFrame = Buffer.concat(Sender.frame(payload, { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }));
+      const ours = new OutFrame(payload, 1).wire;
+      assert.ok(ours.equals(wsFrame), `length ${length}: ${ours.subarray(0, 10).toString('hex')} vs ${wsFrame.subarray(0, 10).toString('hex')}`);
+    }
+  });
+
   test('a lone message is its own frame, encoded once', () => {
     const message = new OutMessage('{"op":"pong","id":1,"t":1,"serverTime":2}');
     assert.equal(message.frame, message.frame);
@@ -97,5 +114,36 @@ describe('fan-out through the server', () => {
     const bytes = received.flat().reduce((n, text) => n + Buffer.byteLength(text), 0);
     assert.equal((await read('lmw_bytes_sent_total')) - bytes0, bytes);
     for (const c of clients) c.close();
+  });
+
+  test("frames written to the socket stay whole and in order with ws's pongs and close frame", async (t) => {
+    const { startMarketServer } = await import('../../server/app.js');
+    const server = await startMarketServer({ port: 0, feed: 'none' });
+    let closed = false;
+    t.after(() => (closed ? undefined : server.close()));
+    server.publishTrades([trade('AAA', 10, T0)]);
+    const client = await TestClient.connect(server);
+    await client.sub('candles:AAA:1s');
+    const snapshot = await client.next((m) => m.op === 'snapshot');
+    let pongs = 0;
+    client.ws.on('pong', () => pongs++);
+    const turns = 300;
+    for (let i = 1; i <= turns; i++) {
+      // Each turn: one update written by the server, one ping answered by ws itself.
+      server.publishTrades([trade('AAA', 10 + (i % 7), T0 + i * 1000)]);
+      client.ws.ping();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // The last update is queued in the same turn as the shutdown: it goes out before the close frame.
+    server.publishTrades([trade('AAA', 9, T0 + (turns + 1) * 1000)]);
+    const closing = server.close();
+    closed = true;
+    assert.equal((await client.closed).code, CloseCode.GoingAway);
+    await closing;
+    const seqs = client.all((m) => m.op === 'update').map((m) => m.seq as number);
+    assert.equal(seqs.length, turns + 1);
+    seqs.forEach((seq, i) => assert.equal(seq, snapshot.seq + i + 1, 'gapless, in order'));
+    await waitUntil(() => client.ws.readyState === WebSocket.CLOSED);
+    assert.ok(pongs > 0, `${pongs} pongs`);
   });
 });
