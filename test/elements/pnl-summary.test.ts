@@ -1,7 +1,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { emulateMedia } from '@web/test-runner-commands';
 import '../../src/elements/pnl-summary/pnl-summary.js';
-import { FLASH_MS, DATA_RENDER_INTERVAL_MS, type PnlSummary } from '../../src/elements/pnl-summary/pnl-summary.js';
+import { FLASH_MS, DATA_RENDER_INTERVAL_MS, TABLE_REFRESH_MS, type PnlSummary } from '../../src/elements/pnl-summary/pnl-summary.js';
 import { getFormatters } from '../../src/elements/base/format.js';
 import type { PortfolioSnapshotData, PortfolioTotals } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
@@ -148,6 +148,18 @@ describe('<pnl-summary>', () => {
     await waitFor(() => JSON.stringify(shown()) === JSON.stringify(expected) || undefined, 3_000, 'the table showing the latest data');
     getStream(url).resume();
     await waitForState(el, 'live');
+  });
+
+  it('refreshes the table from live data in batches, at most every TABLE_REFRESH_MS', async () => {
+    const el = await pnl();
+    await waitForState(el, 'live');
+    // One observer callback per render that changed figures (Lit commits a render synchronously).
+    const refreshes: number[] = [];
+    const observer = new MutationObserver(() => refreshes.push(performance.now()));
+    observer.observe(root(el).querySelector('tbody')!, { subtree: true, characterData: true });
+    await waitFor(() => refreshes.length >= 6 || undefined, 15_000, 'six table refreshes');
+    observer.disconnect();
+    for (let i = 1; i < refreshes.length; i++) expect(refreshes[i]! - refreshes[i - 1]!).to.be.at.least(TABLE_REFRESH_MS - 20);
   });
 
   it('flashes a cell at most once per FLASH_MS and switches the tint off again', async () => {
