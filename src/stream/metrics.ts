@@ -28,7 +28,7 @@ export class RollingSamples {
   /** Nearest-rank percentile, p in [0, 100]; null when empty. */
   percentile(p: number): number | null {
     if (this.count === 0) return null;
-    const sorted = Array.from(this.samples.subarray(0, this.count)).sort((a, b) => a - b);
+    const sorted = this.samples.slice(0, this.count).sort(); // a typed array sorts numerically
     const rank = Math.min(this.count - 1, Math.max(0, Math.ceil((p / 100) * this.count) - 1));
     return sorted[rank]!;
   }
