@@ -167,6 +167,12 @@ const fail = (v: Obj, reason: string) => `${String(v.op).slice(0, 32)}: ${reason
 /** Why a server message is invalid, or null (no allocation on the hot path: every update passes here). */
 function serverMessageError(v: Obj): string | null {
   switch (v.op) {
+    case 'update': { // first: nearly every message is one
+      if (typeof v.topic !== 'string' || !isSeq(v.seq) || !isFiniteNumber(v.time)) return fail(v, 'malformed');
+      const error = validateUpdateData(v.topic, v.data);
+      if (error) return fail(v, error);
+      break;
+    }
     case 'welcome':
       if (v.v !== PROTOCOL_VERSION) return fail(v, 'unsupported protocol version');
       if (typeof v.session !== 'string' || !isFiniteNumber(v.heartbeatMs) || v.heartbeatMs <= 0 || !isFiniteNumber(v.serverTime))
@@ -182,12 +188,6 @@ function serverMessageError(v: Obj): string | null {
     case 'snapshot': {
       if (typeof v.topic !== 'string' || !isEpoch(v.epoch) || !isSeq(v.seq)) return fail(v, 'malformed');
       const error = validateSnapshotData(v.topic, v.data);
-      if (error) return fail(v, error);
-      break;
-    }
-    case 'update': {
-      if (typeof v.topic !== 'string' || !isSeq(v.seq) || !isFiniteNumber(v.time)) return fail(v, 'malformed');
-      const error = validateUpdateData(v.topic, v.data);
       if (error) return fail(v, error);
       break;
     }

@@ -973,6 +973,8 @@ export class MarketStream {
   private onMessage(message: ServerMessage): void {
     if (!this.welcomed && message.op !== 'welcome' && message.op !== 'error') return;
     switch (message.op) {
+      case 'update':
+        return this.onUpdate(message);
       case 'welcome':
         if (!this.welcomed) this.onWelcome(message);
         return;
@@ -980,8 +982,6 @@ export class MarketStream {
         return this.onSubscribed(message);
       case 'snapshot':
         return this.onSnapshot(message);
-      case 'update':
-        return this.onUpdate(message);
       case 'pong': {
         const rtt = perfNow() - message.t;
         if (rtt >= 0 && rtt < 600_000) {
