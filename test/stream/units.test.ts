@@ -4,7 +4,7 @@ import { Backoff, backoffCeiling, backoffDelay, getStream, httpBaseOf, normalise
 import { Liveness } from '../../src/stream/liveness.js';
 import { MetricsTracker, PerSecondCounter, RollingSamples } from '../../src/stream/metrics.js';
 import { seededRandom } from '../../server/feeds/random.js';
-import { parseTopic, parseTopicCached } from '../../src/protocol/index.js';
+import { parseTopic, parseTopicCached, validateBar } from '../../src/protocol/index.js';
 
 /** A fake clock with timers that run only when the test advances time. */
 class FakeClock {
@@ -127,6 +127,17 @@ describe('topic names (memoised parse)', () => {
       for (let i = 0; i < 1500; i++) expect(parseTopicCached(`candles:S${i}:1m`).ok).to.equal(true);
     }
     expect(parseTopicCached('candles:BTC:2m').ok).to.equal(false);
+  });
+});
+
+describe('bar validation', () => {
+  it('accepts a bar of finite numbers and names the first bad field otherwise', () => {
+    const bar = { time: 60, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3, trades: 1 };
+    expect(validateBar(bar)).to.equal(null);
+    expect(validateBar({ ...bar, high: '2' })).to.equal('bar.high must be a finite number');
+    expect(validateBar({ ...bar, close: Infinity, trades: null })).to.equal('bar.close must be a finite number');
+    expect(validateBar({ ...bar, trades: undefined })).to.equal('bar.trades must be a finite number');
+    expect(validateBar([bar])).to.equal('bar must be an object');
   });
 });
 

@@ -318,6 +318,17 @@ export class LivePriceChart extends MarketElement {
     const lib = this._library;
     if (!chart || !lib) return;
     const c = this.colors();
+    const f = this.format;
+    // The chart formats the same few axis prices on every draw: Intl once per price.
+    const labels = new Map<number, string>();
+    const priceFormatter = (price: number) => {
+      let text = labels.get(price);
+      if (text === undefined) {
+        if (labels.size >= 512) labels.clear();
+        labels.set(price, (text = f.price(price)));
+      }
+      return text;
+    };
     chart.applyOptions({
       layout: {
         background: { type: lib.ColorType.Solid, color: c.bg },
@@ -325,7 +336,7 @@ export class LivePriceChart extends MarketElement {
         fontFamily: c.font,
       },
       grid: { vertLines: { color: c.grid }, horzLines: { color: c.grid } },
-      localization: { locale: this.format.locale ?? navigator.language, priceFormatter: (p: number) => this.format.price(p) },
+      localization: { locale: f.locale ?? navigator.language, priceFormatter },
     });
     const series = this._series;
     if (!series) return;
