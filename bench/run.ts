@@ -99,7 +99,7 @@ async function main() {
         distDir: build.distDir,
         maxRate: 1_100_000,
         symbols: 50,
-        budgetMs: quick ? 35_000 : 210_000,
+        budgetMs: quick ? 35_000 : 270_000,
         roundGraceMs: quick ? 10_000 : 45_000,
         log,
         diagnosisRounds: quick ? 0 : 1,
