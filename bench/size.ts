@@ -109,10 +109,10 @@ async function bundleAlone(source: string): Promise<string> {
   return out.outputFiles[0]!.text;
 }
 
-/** Minified output bytes of src/index.ts per source group (Lit, each src/ folder), the chart left out. */
-async function mainBreakdown(): Promise<Record<string, number>> {
-  const out = await build({
-    entryPoints: [join(root, 'src/index.ts')],
+/** One of the kit's source modules bundled and minified by esbuild (with a metafile), lightweight-charts left out. */
+function bundleKitModule(entry: string) {
+  return build({
+    entryPoints: [join(root, entry)],
     bundle: true,
     write: false,
     metafile: true,
@@ -125,6 +125,11 @@ async function mainBreakdown(): Promise<Record<string, number>> {
     tsconfig: join(root, 'tsconfig.json'),
     logLevel: 'silent',
   });
+}
+
+/** Minified output bytes of src/index.ts per source group (Lit, each src/ folder), the chart left out. */
+async function mainBreakdown(): Promise<Record<string, number>> {
+  const out = await bundleKitModule('src/index.ts');
   const groups: Record<string, number> = {};
   for (const output of Object.values(out.metafile!.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
@@ -140,19 +145,7 @@ async function mainBreakdown(): Promise<Record<string, number>> {
 const ELEMENT_TAGS = ['connection-badge', 'ws-metrics-panel', 'pnl-summary', 'live-price-chart'];
 
 async function elementAlone(tag: string): Promise<SizeEntry> {
-  const out = await build({
-    entryPoints: [join(root, `src/elements/${tag}/${tag}.ts`)],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    legalComments: 'none',
-    conditions: ['production'],
-    external: ['lightweight-charts'],
-    tsconfig: join(root, 'tsconfig.json'),
-    logLevel: 'silent',
-  });
+  const out = await bundleKitModule(`src/elements/${tag}/${tag}.ts`);
   return measureCode([`src/elements/${tag}/${tag}.ts (bundled alone by esbuild)`], out.outputFiles[0]!.text);
 }
 
