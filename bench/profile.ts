@@ -9,6 +9,7 @@
  *   --trace=RATE        also trace RATE: self time per event on the renderer's main thread
  *   --js=RATE           also sample the page's JavaScript at RATE: self time per function
  *   --omit=pnl,chart    page K without these elements (also badge, metrics)
+ *   --away=chart        page K with these elements three viewports down, out of view
  *
  * Per rate it prints updates applied/s, fps, p99 latency, how busy the renderer's main
  * thread was (DevTools TaskDuration) and the CPU of every process on the machine that
@@ -33,6 +34,7 @@ const distDir = value('dist') ?? here('../dist');
 const traceRate = value('trace') ? Number(value('trace')) : undefined;
 const jsRate = value('js') ? Number(value('js')) : undefined;
 const omit = value('omit');
+const away = value('away');
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 /** CPU ticks per process group: the feed, and Chromium's processes by --type. */
@@ -153,6 +155,7 @@ async function main() {
     const info = (await feed.call('start', { symbols: 50, account: 'bench' })) as { url: string; symbols: string[]; account: string; interval: string };
     const query = new URLSearchParams({ ws: info.url, symbols: info.symbols.join(','), interval: info.interval, account: info.account, rows: String(info.symbols.length) });
     if (omit) query.set('omit', omit);
+    if (away) query.set('away', away);
     const page = await browser.newPage();
     await page.goto(`${web.origin}/bench/pages/${pageKind}.html?${query}`, { waitUntil: 'load' });
     await page.waitForFunction(() => (globalThis as any).__bench?.ready() === true, { timeout: 20_000, polling: 100 });

@@ -1,6 +1,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/elements/live-price-chart/live-price-chart.js';
 import type { LivePriceChart } from '../../src/elements/live-price-chart/live-price-chart.js';
+import type { ISeriesApi, SeriesType } from 'lightweight-charts';
 import type { Bar, CandleSnapshotData } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
 import { fetchSnapshot, restartServer, serverInfo, silenceServer, waitFor, dropConnectionsFor } from '../support/server.js';
@@ -175,6 +176,30 @@ describe('<live-price-chart>', () => {
     await el.updateComplete;
     expect(el.state).to.equal('error');
     expect(el.error!.message).to.contain('max-bars');
+  });
+
+  it('stops drawing while far out of view, keeps its data live, and draws the latest bars when back', async () => {
+    // Three viewports down: beyond the one-viewport margin within which charts draw.
+    const host = await fixture<HTMLDivElement>(html`<div style="margin-top:${window.innerHeight * 3}px;width:640px;height:360px">
+      <live-price-chart style="height:100%" .src=${url} symbol="BTC-USD" interval="1s"></live-price-chart>
+    </div>`);
+    const el = host.querySelector('live-price-chart')!;
+    await waitForState(el, 'live');
+    // lightweight-charts' own view of the series: what the canvas shows.
+    const drawn = () => (el as unknown as { _series?: ISeriesApi<SeriesType> })._series?.data().at(-1);
+    const first = await waitFor(drawn, 10_000, 'the chart created with its snapshot');
+    const bars = record<{ bar: Bar }>(el, 'lmw-bar');
+    // Two newer 1 s bars reach the element (data, header, events) but not the canvas.
+    await waitFor(() => el.bars.at(-1)!.time >= (first.time as number) + 2, 10_000, 'two newer bars');
+    bars.stop();
+    expect(bars.events.at(-1)!.detail.bar.time).to.be.at.least((first.time as number) + 2);
+    expect(drawn()!.time).to.equal(first.time);
+    // Scrolled into view: one draw brings the canvas to the element's bars, then it follows.
+    host.style.marginTop = '0px';
+    await waitFor(() => drawn()!.time === el.bars.at(-1)!.time, 5_000, 'the latest bar drawn once in view');
+    const series = (el as unknown as { _series: ISeriesApi<SeriesType> })._series;
+    expect(series.data().length).to.equal(el.bars.length);
+    await waitFor(() => (drawn()!.time as number) > (first.time as number) + 3, 10_000, 'live drawing again');
   });
 
   it('shows an error for a bad interval, without subscribing', async () => {

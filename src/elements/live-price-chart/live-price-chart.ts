@@ -44,8 +44,39 @@ export function loadChartLibrary(): Promise<ChartLibrary> {
 }
 
 /**
+ * Whether each chart is near the viewport. One observer for every chart on the page; a
+ * chart more than a screen away from view (scrolled off, inside a `display: none` tab)
+ * stops drawing. Its data, header and events stay live.
+ */
+const VISIBILITY_MARGIN = '100% 0px';
+let visibilityObserver: IntersectionObserver | undefined;
+const visibilityListeners = new WeakMap<Element, (onScreen: boolean) => void>();
+
+function observeVisibility(element: Element, listener: (onScreen: boolean) => void): void {
+  if (typeof IntersectionObserver === 'undefined') return; // no observer: always draw
+  visibilityObserver ??= new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) visibilityListeners.get(entry.target)?.(entry.isIntersecting);
+    },
+    { rootMargin: VISIBILITY_MARGIN },
+  );
+  visibilityListeners.set(element, listener);
+  visibilityObserver.observe(element);
+}
+
+function unobserveVisibility(element: Element): void {
+  visibilityListeners.delete(element);
+  visibilityObserver?.unobserve(element);
+}
+
+/**
  * A live candlestick, line or area chart of one symbol, with a header showing the
  * last price and its change over the bars shown.
+ *
+ * A chart far out of view (more than a viewport away, or in a `display: none` container)
+ * keeps its bars, header and events live but does not draw its canvas; it draws the
+ * latest bars once when it comes near the viewport again. Canvas drawing is most of a
+ * chart's cost, so a page with many charts pays only for those in view.
  *
  * @tagname live-price-chart
  * @summary Live price chart (lightweight-charts, loaded lazily).
@@ -100,6 +131,14 @@ export class LivePriceChart extends MarketElement {
   private _library?: ChartLibrary;
   private _schemeQuery?: MediaQueryList;
   private readonly _onSchemeChange = () => this.applyTheme();
+  /** Near the viewport (see `observeVisibility`); true until the observer says otherwise. */
+  private _onScreen = true;
+  /** Bars changed while off screen: draw them all when back. */
+  private _drawDeferred = false;
+  private readonly _onVisibility = (onScreen: boolean) => {
+    this._onScreen = onScreen;
+    if (onScreen && this._drawDeferred) this.draw(true, [], []);
+  };
 
   /** The bars the chart shows, oldest first (a copy). */
   get bars(): Bar[] {
@@ -137,6 +176,7 @@ export class LivePriceChart extends MarketElement {
     super.connectedCallback();
     this._schemeQuery = window.matchMedia?.('(prefers-color-scheme: dark)');
     this._schemeQuery?.addEventListener('change', this._onSchemeChange);
+    observeVisibility(this, this._onVisibility);
     // Start fetching the chart code now, in parallel with the first snapshot.
     loadChartLibrary().catch(() => {});
   }
@@ -144,6 +184,8 @@ export class LivePriceChart extends MarketElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this._schemeQuery?.removeEventListener('change', this._onSchemeChange);
+    unobserveVisibility(this);
+    this._onScreen = true;
     this.destroyChart();
   }
 
@@ -208,6 +250,11 @@ export class LivePriceChart extends MarketElement {
   private draw(redraw: boolean, historical: Bar[], live: Bar[]): void {
     const series = this._series;
     if (!series) return; // createChart draws everything once it exists
+    if (!this._onScreen) {
+      this._drawDeferred = true;
+      return;
+    }
+    this._drawDeferred = false;
     if (!redraw) {
       try {
         for (const bar of historical) series.update(this.toPoint(bar), true);
@@ -296,6 +343,7 @@ export class LivePriceChart extends MarketElement {
     const seconds = isInterval(this.interval) ? INTERVAL_SECONDS[this.interval] : 60;
     chart.applyOptions({ timeScale: { timeVisible: seconds < 86_400, secondsVisible: seconds < 60 } });
     this._series.setData(this._bars.map((bar) => this.toPoint(bar)));
+    this._drawDeferred = false;
   }
 
   private colors() {
