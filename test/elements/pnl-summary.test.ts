@@ -162,6 +162,28 @@ describe('<pnl-summary>', () => {
     for (let i = 1; i < refreshes.length; i++) expect(refreshes[i]! - refreshes[i - 1]!).to.be.at.least(TABLE_REFRESH_MS - 20);
   });
 
+  it('skips rendering its table far out of view while the rows stay current in the DOM', async () => {
+    // Three viewports down: the browser skips the table's style, layout and paint there.
+    const host = await fixture<HTMLDivElement>(
+      html`<div style="margin-top:${window.innerHeight * 3}px"><pnl-summary .src=${url} account="demo"></pnl-summary></div>`,
+    );
+    const el = host.querySelector('pnl-summary')!;
+    const wrap = () => root(el).querySelector<HTMLElement>('.table-wrap');
+    const states: boolean[] = [];
+    await waitFor(wrap, 10_000, 'the table');
+    wrap()!.addEventListener('contentvisibilityautostatechange', (e) => states.push((e as Event & { skipped: boolean }).skipped));
+    await waitForState(el, 'live');
+    await waitFor(() => states.at(-1) === true, 5_000, 'the table skipped out of view');
+    // The rows keep following the data while skipped (DOM and accessibility tree, not pixels).
+    const before = root(el).querySelector('tbody')!.textContent;
+    await waitFor(() => root(el).querySelector('tbody')!.textContent !== before, 10_000, 'a row refreshed while skipped');
+    expect(states.at(-1)).to.equal(true);
+    await expectMatchesServer(el);
+    host.style.marginTop = '0px';
+    await waitFor(() => states.at(-1) === false, 5_000, 'the table rendered again in view');
+    expect(wrap()!.getBoundingClientRect().height).to.be.greaterThan(0);
+  });
+
   it('flashes a cell at most once per FLASH_MS and switches the tint off again', async () => {
     const el = await pnl();
     await waitForState(el, 'live');

@@ -53,6 +53,10 @@ export const pnlStyles = css`
   }
   .table-wrap {
     contain: content;
+    /* Out of view the browser skips the table's style, layout and paint; the rows stay in
+       the DOM and the accessibility tree, up to date. */
+    content-visibility: auto;
+    contain-intrinsic-size: auto 480px;
   }
   table {
     width: 100%;

@@ -85,6 +85,8 @@ interface RowView {
  * Profit and loss of one account: totals and a sortable positions table that
  * flashes the cells that change. Each row re-renders from live data at most every
  * 250 ms, the rows due together at most every 100 ms (see docs/elements.md, "Render cadence").
+ * Out of view the browser skips rendering the table (`content-visibility: auto`); its rows
+ * stay current in the DOM and the accessibility tree.
  *
  * @tagname pnl-summary
  * @summary Live portfolio P&L.
