@@ -178,15 +178,19 @@ describe('<live-price-chart>', () => {
     expect(el.error!.message).to.contain('max-bars');
   });
 
-  it('stops drawing while far out of view, keeps its data live, and draws the latest bars when back', async () => {
-    // Three viewports down: beyond the one-viewport margin within which charts draw.
-    const host = await fixture<HTMLDivElement>(html`<div style="margin-top:${window.innerHeight * 3}px;width:640px;height:360px">
+  /**
+   * Mounts a chart in a host styled `hidden`, checks that newer bars reach its data and
+   * events but not lightweight-charts' series (what the canvas shows), then `reveal`s it and
+   * checks one draw brings the series to the element's bars and live drawing resumes.
+   */
+  async function expectNoDrawingUntilRevealed(hidden: string, reveal: (host: HTMLDivElement) => void) {
+    const host = await fixture<HTMLDivElement>(html`<div style="${hidden};width:640px;height:360px">
       <live-price-chart style="height:100%" .src=${url} symbol="BTC-USD" interval="1s"></live-price-chart>
     </div>`);
     const el = host.querySelector('live-price-chart')!;
     await waitForState(el, 'live');
-    // lightweight-charts' own view of the series: what the canvas shows.
-    const drawn = () => (el as unknown as { _series?: ISeriesApi<SeriesType> })._series?.data().at(-1);
+    const series = () => (el as unknown as { _series?: ISeriesApi<SeriesType> })._series;
+    const drawn = () => series()?.data().at(-1);
     const first = await waitFor(drawn, 10_000, 'the chart created with its snapshot');
     const bars = record<{ bar: Bar }>(el, 'lmw-bar');
     // Two newer 1 s bars reach the element (data, header, events) but not the canvas.
@@ -194,12 +198,19 @@ describe('<live-price-chart>', () => {
     bars.stop();
     expect(bars.events.at(-1)!.detail.bar.time).to.be.at.least((first.time as number) + 2);
     expect(drawn()!.time).to.equal(first.time);
-    // Scrolled into view: one draw brings the canvas to the element's bars, then it follows.
-    host.style.marginTop = '0px';
+    reveal(host);
     await waitFor(() => drawn()!.time === el.bars.at(-1)!.time, 5_000, 'the latest bar drawn once in view');
-    const series = (el as unknown as { _series: ISeriesApi<SeriesType> })._series;
-    expect(series.data().length).to.equal(el.bars.length);
+    expect(series()!.data().length).to.equal(el.bars.length);
     await waitFor(() => (drawn()!.time as number) > (first.time as number) + 3, 10_000, 'live drawing again');
+  }
+
+  it('stops drawing while far out of view, keeps its data live, and draws the latest bars when back', async () => {
+    // Three viewports down: beyond the one-viewport margin within which charts draw.
+    await expectNoDrawingUntilRevealed(`margin-top:${window.innerHeight * 3}px`, (host) => (host.style.marginTop = '0px'));
+  });
+
+  it('stops drawing inside a display:none container (a hidden tab) and draws when shown', async () => {
+    await expectNoDrawingUntilRevealed('display:none', (host) => (host.style.display = 'block'));
   });
 
   it('shows an error for a bad interval, without subscribing', async () => {
