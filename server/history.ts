@@ -2,29 +2,44 @@
  * The last N updates of one topic, kept as the exact JSON text that was sent, so a
  * resuming client gets byte-for-byte what it missed. Seqs in the buffer are
  * contiguous, so the slot of a seq is found by arithmetic.
+ *
+ * An update published while nobody followed the topic was never sent, so it is kept
+ * as its parts (`UnsentUpdate`) and written out only if a resume asks for it: most
+ * of a server's topics (every interval of every symbol) have no subscriber most of
+ * the time, and serialising and retaining their text was most of the cost of a trade.
  */
+export interface UnsentUpdate {
+  time: number;
+  /** Never changed after publishing, so writing it later gives the text it had then. */
+  data: unknown;
+}
+
 export class UpdateHistory {
-  private readonly slots: string[] = [];
+  private readonly slots: (string | UnsentUpdate)[] = [];
   /** Index in `slots` of the oldest kept update. */
   private head = 0;
   /** Seq of the oldest kept update (meaningful when `size > 0`). */
   private oldest = 0;
 
-  constructor(readonly capacity: number) {}
+  constructor(
+    readonly capacity: number,
+    /** The text of an update, the same as it would have been sent. */
+    private readonly write: (seq: number, time: number, data: unknown) => string,
+  ) {}
 
   get size(): number {
     return this.slots.length;
   }
 
   /** Appends the update with `seq`, which must be the last seq + 1. */
-  push(seq: number, json: string): void {
+  push(seq: number, update: string | UnsentUpdate): void {
     if (this.capacity <= 0) return;
     if (this.slots.length === 0) this.oldest = seq;
     if (this.slots.length < this.capacity) {
-      this.slots.push(json);
+      this.slots.push(update);
       return;
     }
-    this.slots[this.head] = json;
+    this.slots[this.head] = update;
     this.head = (this.head + 1) % this.capacity;
     this.oldest += 1;
   }
@@ -39,7 +54,10 @@ export class UpdateHistory {
     if (this.slots.length === 0 || afterSeq < this.oldest - 1) return undefined;
     const out: string[] = [];
     for (let seq = afterSeq + 1; seq <= currentSeq; seq++) {
-      out.push(this.slots[(this.head + (seq - this.oldest)) % this.slots.length]!);
+      const index = (this.head + (seq - this.oldest)) % this.slots.length;
+      let update = this.slots[index]!;
+      if (typeof update !== 'string') this.slots[index] = update = this.write(seq, update.time, update.data);
+      out.push(update);
     }
     return out;
   }

@@ -44,27 +44,35 @@ abstract class BaseTopic<S, U> {
     readonly state: S,
     historySize: number,
   ) {
-    this.history = new UpdateHistory(historySize);
+    this.history = new UpdateHistory(historySize, (seq, time, data) => this.updateJson(seq, time, data as U));
   }
 
   protected abstract apply(data: U): void;
 
+  /** The text of one update message (what `JSON.stringify` of it gives). */
+  protected updateJson(seq: number, time: number, data: U): string {
+    return JSON.stringify({ op: 'update', topic: this.name, seq, time, data });
+  }
+
   /**
-   * Records one update: new seq, serialised once, applied to the state, kept in
-   * history, queued for every subscriber (the same message object for all of them,
-   * so it is also encoded once).
+   * Records one update: new seq, applied to the state, kept in history, and when the
+   * topic has subscribers serialised once and queued for all of them (the same
+   * message object, so it is also encoded once). `data` must not change afterwards:
+   * the state and the history keep it.
    */
   publish(data: U, time = Date.now()): void {
     const seq = this.seq + 1;
-    const json = JSON.stringify({ op: 'update', topic: this.name, seq, time, data });
     this.apply(data);
     this.seq = seq;
-    this.history.push(seq, json);
-    if (this.withholdNext) {
-      this.withholdNext = false;
+    const withheld = this.withholdNext;
+    this.withholdNext = false;
+    if (withheld || this.subscribers.size === 0) {
+      // Not sent now: the text is written only if a resume asks for this update.
+      this.history.push(seq, { time, data });
       return;
     }
-    if (this.subscribers.size === 0) return;
+    const json = this.updateJson(seq, time, data);
+    this.history.push(seq, json);
     const message = new OutMessage(json);
     for (const subscriber of this.subscribers) subscriber.enqueue(message);
   }
@@ -92,6 +100,14 @@ export class CandleTopic extends BaseTopic<CandleSnapshotData, Bar> {
   }
   protected apply(bar: Bar): void {
     applyCandleUpdate(this.state, bar, this.maxBars);
+  }
+  private readonly updatePrefix = `{"op":"update","topic":${JSON.stringify(this.name)},"seq":`;
+  /** Written out by hand (a candle update is the hot path): the same text as `JSON.stringify`. */
+  protected override updateJson(seq: number, time: number, bar: Bar): string {
+    const { open, high, low, close, volume, trades } = bar;
+    // JSON writes a non-finite number as null; the template would not, so leave those to it.
+    if (!Number.isFinite(open + high + low + close + volume + trades + time + bar.time)) return super.updateJson(seq, time, bar);
+    return `${this.updatePrefix}${seq},"time":${time},"data":{"time":${bar.time},"open":${open},"high":${high},"low":${low},"close":${close},"volume":${volume},"trades":${trades}}}`;
   }
   /** Puts a bar into the state without an update: only for the initial history (seq 0). */
   seed(bar: Bar): void {

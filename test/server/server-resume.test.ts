@@ -5,8 +5,10 @@ import {
   applyTopicUpdate,
   cloneData,
   sumPositions,
+  type Bar,
   type PortfolioSnapshotData,
 } from '../../src/protocol/index.js';
+import { TopicRegistry } from '../../server/topics.js';
 import { delay, getJson, serverFor, TestClient, waitUntil, type Message } from './support.js';
 
 const trade = (symbol: string, price: number, time: number, size = 1) => ({ symbol, price, size, time });
@@ -117,6 +119,52 @@ describe('resume', () => {
     );
     assert.throws(() => server.controls.injectGap('candles:NOPE:1m'), /unknown topic/);
     client.close();
+  });
+});
+
+describe('update text', () => {
+  test('a candle update is the text of JSON.stringify, for awkward numbers too; non-finite ones fall back to it', () => {
+    const registry = new TopicRegistry({ history: 10 });
+    const topic = registry.candleSeries('AAA')[0]!;
+    const sent: string[] = [];
+    topic.subscribers.add({ enqueue: (message) => sent.push(message.json) });
+    const bars: Bar[] = [
+      { time: 1, open: 100.125, high: 0.1 + 0.2, low: 5e-7, close: 123456789.123456, volume: 1e21, trades: 1 },
+      { time: 2, open: -0, high: 2 ** 53, low: 1e-7, close: 7, volume: 0.000001, trades: 2 },
+      { time: 3, open: 1, high: 1, low: 1, close: 1, volume: Infinity, trades: 3 },
+      { time: 4, open: 1, high: 1, low: 1, close: Number.NaN, volume: 1, trades: 4 },
+    ];
+    bars.forEach((bar, i) => topic.publish(bar, 1_700_000_000_000 + i));
+    assert.deepEqual(
+      sent,
+      bars.map((data, i) => JSON.stringify({ op: 'update', topic: topic.name, seq: i + 1, time: 1_700_000_000_000 + i, data })),
+    );
+    assert.match(sent[2]!, /"volume":null/);
+  });
+
+  test('replayed updates are the bytes a live subscriber got, and the ones published while nobody followed are canonical JSON', async (t) => {
+    const server = await serverFor(t, { feed: 'none' });
+    server.publishTrades([trade('AAA', 100, T0 - 1000)]); // seq 1: the topic exists
+    const live = await TestClient.connect(server);
+    await live.sub('candles:AAA:1s');
+    await live.next((m) => m.op === 'snapshot');
+    const prices = [100.125, 0.1 + 0.2, 5e-7, 123456789.5, 3];
+    prices.forEach((price, i) => server.publishTrades([trade('AAA', price, T0 + i * 1000, 0.1 + i / 3)])); // seq 2..6, sent live
+    await waitUntil(() => live.all((m) => m.op === 'update').length === 5, 5000, 'five live updates');
+    live.close();
+    prices.forEach((price, i) => server.publishTrades([trade('AAA', price * 2, T0 + (5 + i) * 1000, 1 / 3)])); // seq 7..11, nobody follows
+
+    const resumed = await TestClient.connect(server);
+    assert.equal((await resumed.sub('candles:AAA:1s', { epoch: server.epoch, seq: 1 })).recovered, true);
+    await waitUntil(() => resumed.all((m) => m.op === 'update').length === 10, 5000, 'ten replayed updates');
+    // Every frame is exactly what JSON.stringify writes for what it carries.
+    for (const frame of [...live.frames, ...resumed.frames]) assert.equal(JSON.stringify(JSON.parse(frame)), frame);
+    const replayed = resumed.all((m) => m.op === 'update');
+    assert.deepEqual(replayed.slice(0, 5), live.all((m) => m.op === 'update'));
+    assert.deepEqual(replayed.map((m) => m.seq), [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const snapshot = (await getJson(`${server.httpUrl}/api/snapshot?topic=candles:AAA:1s`)).body;
+    assert.deepEqual(replayed.slice(5).map((m) => m.data), snapshot.data.bars.slice(-5));
+    resumed.close();
   });
 });
 
