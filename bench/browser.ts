@@ -97,6 +97,15 @@ export function rateGrid(maxRate: number): number[] {
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+/** The bench pages, the built kit (page K) and lightweight-charts (pages N and B) over HTTP. */
+export function startBenchWeb(distDir?: string): Promise<StaticServer> {
+  return startStaticServer({
+    '/bench/pages/': here('./pages'),
+    ...(distDir ? { '/dist/': distDir } : {}),
+    '/vendor/lightweight-charts.mjs': here('../node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.mjs'),
+  });
+}
+
 export async function launchBrowser(): Promise<Browser> {
   return puppeteer.launch({
     executablePath: chromiumPath(),
@@ -277,11 +286,7 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
   pages.push('N', 'B');
 
   const feed = spawnChild('feed-server.ts');
-  const web = await startStaticServer({
-    '/bench/pages/': here('./pages'),
-    ...(distDir ? { '/dist/': distDir } : {}),
-    '/vendor/lightweight-charts.mjs': here('../node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.mjs'),
-  });
+  const web = await startBenchWeb(distDir);
   let browser: Browser | undefined;
   const steps: StepResult[] = [];
   const rounds: Record<PageKind, number>[] = [];

@@ -20,9 +20,8 @@ import type { Page } from 'puppeteer-core';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser } from './browser.js';
+import { launchBrowser, startBenchWeb } from './browser.js';
 import { sleep, spawnChild } from './lib/proc.js';
-import { startStaticServer } from './lib/static-server.js';
 
 const args = process.argv.slice(2);
 const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
@@ -145,11 +144,7 @@ async function profileJs(page: Page, feed: ReturnType<typeof spawnChild>, rate: 
 async function main() {
   if (pageKind === 'k' && !existsSync(join(distDir, 'live-market-widgets.js'))) throw new Error(`no built kit in ${distDir}: run npm run build, or pass --dist=DIR`);
   const feed = spawnChild('feed-server.ts');
-  const web = await startStaticServer({
-    '/bench/pages/': here('./pages'),
-    '/dist/': distDir,
-    '/vendor/lightweight-charts.mjs': here('../node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.mjs'),
-  });
+  const web = await startBenchWeb(distDir);
   const browser = await launchBrowser();
   try {
     const info = (await feed.call('start', { symbols: 50, account: 'bench' })) as { url: string; symbols: string[]; account: string; interval: string };
