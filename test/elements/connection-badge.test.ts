@@ -85,16 +85,32 @@ describe('<connection-badge>', () => {
   });
 
   it('offers "Reconnect now" while down, which connects at once', async () => {
-    const el = await badge();
-    await waitForState(el, 'open');
-    await refuseUpgrades(1_500);
-    await dropAllConnections();
-    await waitFor(() => button(el, 'Reconnect now'), 5_000, 'the reconnect-now button');
-    await new Promise((resolve) => setTimeout(resolve, 1_600)); // upgrades allowed again
-    button(el, 'Reconnect now')!.click();
-    await waitForState(el, 'open', 4_000); // well before a backed-off retry would be due
-    await el.updateComplete;
-    expect(button(el, 'Reconnect now')).to.equal(undefined);
+    // A stream of its own whose retries wait their whole backoff window (no jitter towards
+    // 0), so no retry of its own can win the race with the button (that made this flaky).
+    const src = `${url}?reconnect-now`;
+    const stream = getStream(src, { random: () => 0.999 });
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <connection-badge .src=${src}></connection-badge>
+      <pnl-summary .src=${src} account="demo"></pnl-summary>
+    </div>`);
+    const el = host.querySelector('connection-badge')!;
+    try {
+      await waitForState(el, 'open');
+      await refuseUpgrades(30_000);
+      await dropAllConnections();
+      // After three refused attempts the next retry is about 4 s away (500 ms x 2^3).
+      await waitFor(() => stream.metrics.attempt >= 3, 10_000, 'three refused attempts');
+      await el.updateComplete;
+      const reconnect = await waitFor(() => button(el, 'Reconnect now'), 2_000, 'the reconnect-now button');
+      await refuseUpgrades(0); // upgrades allowed again from now
+      reconnect.click();
+      await waitForState(el, 'open', 3_000); // before the backed-off retry is due
+      await el.updateComplete;
+      expect(button(el, 'Reconnect now')).to.equal(undefined);
+    } finally {
+      await refuseUpgrades(0);
+      stream.close();
+    }
   });
 
   it('pauses and resumes the stream with its button', async () => {
