@@ -39,12 +39,30 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** Every close code the server uses; docs/protocol.md explains each. */
+/**
+ * Every WebSocket close code either side sends or reports, in one table; docs/protocol.md
+ * explains each. 1xxx are RFC 6455 codes; 4xxx are this protocol's own.
+ */
 export const CloseCode = {
+  /** A normal close: the client closed its stream, or went idle. */
+  Normal: 1000,
   /** Server shutting down (or restarting). Reconnect with backoff. */
   GoingAway: 1001,
+  /** A frame broke the WebSocket protocol (reported by `ws`). */
+  ProtocolError: 1002,
+  /** A text frame was not valid UTF-8 (reported by `ws`). */
+  InvalidPayload: 1007,
   /** A client frame was larger than the limit. */
   MessageTooBig: 1009,
+  /** The server hit an unexpected error serving this connection. */
+  InternalError: 1011,
+  /** An operator dropped the connection (dev controls); reconnect and resume. */
+  Dropped: 4000,
+  /**
+   * Sent by the client when it gives up on a socket by itself: no `welcome` within the connect
+   * timeout, or no frame for two heartbeat intervals. The client reconnects and resumes.
+   */
+  ClientTimeout: 4008,
   /** No `hello` within 5 s, or the first frame was not a valid `hello`. */
   BadHello: 4400,
   /** Missing, invalid or expired token. */
@@ -53,8 +71,6 @@ export const CloseCode = {
   SlowConsumer: 4408,
   /** The client kept sending frames past its rate limit. */
   RateLimited: 4429,
-  /** An operator dropped the connection (dev controls); reconnect and resume. */
-  Dropped: 4000,
 } as const;
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
