@@ -255,7 +255,7 @@ export class MarketStream {
 
     let record = this.topics.get(topic);
     if (!record) {
-      record = new TopicRecord(topic);
+      record = new TopicRecord(topic, parsed.topic.kind);
       // The server keeps refusing our token: a new topic is refused too, until a `welcome`.
       if (this.authError) record.error = { ...this.authError, topic };
       this.topics.set(topic, record);
