@@ -12,7 +12,9 @@ import {
   type PortfolioUpdateData,
   type Position,
 } from './messages.js';
-import { parseTopicCached } from './topics.js';
+import { parseTopicCached, type ParsedTopic } from './topics.js';
+
+export type TopicKind = ParsedTopic['kind'];
 
 /** Index of the bar with `time`, or `-(insertionPoint + 1)` when absent. */
 export function findBar(bars: readonly Bar[], time: number): number {
@@ -71,12 +73,17 @@ export function applyPortfolioUpdate(state: PortfolioSnapshotData, update: Portf
   return state;
 }
 
+/** The one dispatch from a topic's kind to its applier. Mutates and returns `state`. */
+export function applyUpdateOfKind(kind: TopicKind, state: unknown, data: unknown, maxBars = DEFAULT_MAX_BARS): unknown {
+  if (kind === 'candles') return applyCandleUpdate(state as CandleSnapshotData, data as Bar, maxBars);
+  return applyPortfolioUpdate(state as PortfolioSnapshotData, data as PortfolioUpdateData);
+}
+
 /** Applies an update to any topic's state, chosen by the topic name. Mutates and returns `state`. */
 export function applyTopicUpdate(topic: string, state: unknown, data: unknown, maxBars = DEFAULT_MAX_BARS): unknown {
   const parsed = parseTopicCached(topic);
   if (!parsed.ok) throw new Error(`cannot apply an update to ${topic}: ${parsed.reason}`);
-  if (parsed.topic.kind === 'candles') return applyCandleUpdate(state as CandleSnapshotData, data as Bar, maxBars);
-  return applyPortfolioUpdate(state as PortfolioSnapshotData, data as PortfolioUpdateData);
+  return applyUpdateOfKind(parsed.topic.kind, state, data, maxBars);
 }
 
 /** A deep copy cheap enough for plain JSON data (snapshots are plain JSON). */

@@ -7,6 +7,7 @@
  */
 import {
   PROTOCOL_VERSION,
+  CloseCode,
   cloneData,
   parseServerFrame,
   parseTopic,
@@ -27,7 +28,7 @@ import { MetricsTracker } from './metrics.js';
 import { Poller } from './polling.js';
 import { streamRegistry } from './registry.js';
 import { MIN_REFRESH_RETRY_MS, REFRESH_LEAD_MS, jwtExpiryMs, redactSecrets, refreshDelayMs } from './token.js';
-import { owe, TopicRecord, type Subscriber } from './topic-store.js';
+import { owe, TopicRecord, type Subscriber } from './topic-record.js';
 import type {
   ConnectionState,
   StreamDebug,
@@ -254,7 +255,7 @@ export class MarketStream {
 
     let record = this.topics.get(topic);
     if (!record) {
-      record = new TopicRecord(topic);
+      record = new TopicRecord(topic, parsed.topic.kind);
       // The server keeps refusing our token: a new topic is refused too, until a `welcome`.
       if (this.authError) record.error = { ...this.authError, topic };
       this.topics.set(topic, record);
@@ -342,7 +343,7 @@ export class MarketStream {
     if (this.disposed) return;
     this.disposed = true;
     this.clearTimers();
-    this.closeSocket(1000, 'client closed');
+    this.closeSocket(CloseCode.Normal, 'client closed');
     this.poller.stop();
     this.frames.dispose();
     for (const record of this.topics.values()) {
@@ -531,7 +532,7 @@ export class MarketStream {
       this.connectTimer = undefined;
       if (generation !== this.socketGeneration || this.welcomed) return;
       this.guard(() => {
-        this.closeSocket(4000, 'connect timeout');
+        this.closeSocket(CloseCode.ClientTimeout, 'connect timeout');
         this.connecting = false;
         this.connectFailed();
       });
@@ -700,7 +701,7 @@ export class MarketStream {
   private onDead(): void {
     if (!this.welcomed) return;
     this.emit('error', { code: 'connection_dead', message: 'no frame from the server for two heartbeat intervals; reconnecting' });
-    this.closeSocket(4000, 'heartbeat timeout');
+    this.closeSocket(CloseCode.ClientTimeout, 'heartbeat timeout');
     this.connectionLost();
   }
 
@@ -732,7 +733,7 @@ export class MarketStream {
     if (socket) {
       socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
       try {
-        if (socket.readyState <= WS_OPEN) socket.close(code ?? 1000, reason);
+        if (socket.readyState <= WS_OPEN) socket.close(code ?? CloseCode.Normal, reason);
       } catch {
         /* already closing */
       }
@@ -744,7 +745,7 @@ export class MarketStream {
     this.pollAuthBackoff.reset();
     this.authFailures = 0;
     this.authError = undefined;
-    this.closeSocket(1000, 'idle');
+    this.closeSocket(CloseCode.Normal, 'idle');
     this.poller.stop();
     this.failures = 0;
     this.backoff.reset();
@@ -1194,7 +1195,7 @@ export class MarketStream {
     try {
       fn();
     } catch (error) {
-      this.emit('error', { code: 'internal', message: `stream internal error: ${describe(error)}` });
+      this.emit('error', { code: 'internal_error', message: `stream internal error: ${describe(error)}` });
     }
   }
 }

@@ -6,6 +6,7 @@
  * is reported once per round and the next round waits `unauthorizedDelayMs()`.
  */
 import { validateSnapshotData, type TopicSnapshot } from '../protocol/index.js';
+import { STREAM_ERROR_CODES, type StreamErrorCode } from './errors.js';
 import type { StreamError } from './types.js';
 
 export interface PollerOptions {
@@ -150,18 +151,23 @@ function checkSnapshot(topic: string, body: unknown): string | null {
 }
 
 /** The server answers `{error: code, message}`; a nested `{error: {code, message}}` is read too. */
-function errorBody(body: unknown): { code?: string; message?: string } {
+function errorBody(body: unknown): { code?: StreamErrorCode; message?: string } {
   if (typeof body !== 'object' || body === null) return {};
   const b = body as Record<string, unknown>;
   const nested = typeof b.error === 'object' && b.error !== null ? (b.error as Record<string, unknown>) : undefined;
   const code = typeof b.error === 'string' ? b.error : typeof b.code === 'string' ? b.code : nested?.code;
   const message = typeof b.message === 'string' ? b.message : nested?.message;
   return {
-    ...(typeof code === 'string' ? { code: code.slice(0, 64) } : {}),
+    // A code outside the union falls back to the status's default (StreamError.code is typed).
+    ...(isStreamErrorCode(code) ? { code } : {}),
     ...(typeof message === 'string' ? { message: message.slice(0, 300) } : {}),
   };
 }
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message.slice(0, 200) : 'network error';
+}
+
+function isStreamErrorCode(code: unknown): code is StreamErrorCode {
+  return typeof code === 'string' && (STREAM_ERROR_CODES as readonly string[]).includes(code);
 }

@@ -1,5 +1,6 @@
 /** Public types of the shared stream controller (no DOM). */
 import type { UpdateMessage } from '../protocol/index.js';
+import type { StreamErrorCode } from './errors.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'polling' | 'paused' | 'closed';
 export type StreamMode = 'realtime' | 'polling' | 'paused';
@@ -73,7 +74,7 @@ export interface SubscriptionHandle {
 }
 
 export interface StreamError {
-  code: string;
+  code: StreamErrorCode;
   message: string;
   topic?: string;
 }

@@ -4,7 +4,7 @@
  * rules live here: an update is applied only when its seq is exactly last+1 in the
  * current epoch; older ones are duplicates, newer ones are gaps.
  */
-import { applyCandleUpdate, applyPortfolioUpdate, cloneData, type Bar, type CandleSnapshotData, type PortfolioSnapshotData, type PortfolioUpdateData, type UpdateMessage } from '../protocol/index.js';
+import { applyUpdateOfKind, cloneData, type TopicKind, type UpdateMessage } from '../protocol/index.js';
 import type { StreamError, TopicEventKind, TopicListener, TopicState } from './types.js';
 
 /** More updates than this waiting for one listener (e.g. a long hidden tab) become one full state. */
@@ -42,10 +42,11 @@ export class TopicRecord {
   /** Messages received for this topic (snapshots, updates, polled snapshots). */
   messages = 0;
 
-  constructor(readonly topic: string) {}
-
-  /** The kind, read from the (already validated) name once, not parsed on every update. */
-  private readonly candles = this.topic.startsWith('candles:');
+  /** `kind` comes from the name subscribe() already parsed, so no update parses it again. */
+  constructor(
+    readonly topic: string,
+    private readonly kind: TopicKind,
+  ) {}
 
   /** True when updates from the wire may be applied. */
   get live(): boolean {
@@ -68,9 +69,7 @@ export class TopicRecord {
     if (!this.live || !state) return 'ignored';
     if (update.seq <= state.seq) return 'duplicate';
     if (update.seq !== state.seq + 1) return 'gap';
-    state.data = this.candles
-      ? applyCandleUpdate(state.data as CandleSnapshotData, update.data as Bar, maxBars)
-      : applyPortfolioUpdate(state.data as PortfolioSnapshotData, update.data as PortfolioUpdateData);
+    state.data = applyUpdateOfKind(this.kind, state.data, update.data, maxBars);
     state.seq = update.seq;
     return 'applied';
   }
@@ -106,3 +105,4 @@ export function owe(subscriber: Subscriber, kind: TopicEventKind, update?: Updat
   subscriber.pendingUpdates = [];
   return true;
 }
+
