@@ -14,3 +14,4 @@ export type { BadgeVariant } from './elements/connection-badge/connection-badge.
 export { WsMetricsPanel, SPARKLINE_SECONDS } from './elements/ws-metrics-panel/ws-metrics-panel.js';
 export { PnlSummary } from './elements/pnl-summary/pnl-summary.js';
 export type { PnlEventDetail, PositionColumn } from './elements/pnl-summary/pnl-summary.js';
+export type { LmwEventDetailMap, LmwEventMap } from './events/index.js';
