@@ -3,17 +3,10 @@
  * the rules for when a flood turns into a close.
  */
 
-/** Defaults (docs/reliability.md lists every limit and its flag). */
-export const DEFAULT_CLIENT_RATE = 20;
-export const DEFAULT_MAX_SUBSCRIPTIONS = 100;
-/** Frames beyond the subscriptions that the default burst leaves room for (hello, pings, unsubs). */
-export const RESUBSCRIBE_HEADROOM = 20;
-/** Default burst: max subscriptions + headroom (120), so a full resubscribe after a reconnect is never rate limited. */
-export const DEFAULT_CLIENT_BURST = DEFAULT_MAX_SUBSCRIPTIONS + RESUBSCRIBE_HEADROOM;
-export const DEFAULT_MAX_CONNECTIONS = 10_000;
-/** 0 = no per-IP limit (the browser tests and the bench run thousands of sockets from 127.0.0.1). */
-export const DEFAULT_MAX_CONNECTIONS_PER_IP = 0;
-export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+import { OPTIONS } from './options.js';
+
+/** Option defaults live in server/options.ts; this one is re-exported for the limit tests. */
+export const DEFAULT_MAX_SUBSCRIPTIONS = OPTIONS.maxSubscriptions.default;
 
 /** A flood that drops this many frames, or lasts this long, closes the connection (4429). */
 export const FLOOD_CLOSE_DROPPED = 100;

@@ -62,6 +62,8 @@ describe('cli', () => {
     assert.deepEqual(parseArgs(['--replay', 'f.jsonl', '--speed', '10'], '/r'), {
       port: 8080, host: '127.0.0.1', feed: 'replay', replayFile: 'f.jsonl', speed: 10,
     });
+    // Usage errors are TypeErrors with the flag's name, from the options schema.
+    assert.throws(() => parseArgs(['--port', '70000'], '/r'), (e: unknown) => e instanceof TypeError && /^--port must be an integer from 0 to 65535/.test(e.message));
     assert.equal(parseArgs(['--feed', 'none'], '/r') !== 'help' && (parseArgs(['--feed', 'none'], '/r') as { feed?: string }).feed, 'none');
     for (const args of [['--feed', 'x'], ['--rate', '-1'], ['--speed', '2'], ['--nope'], ['--port'], ['stray'], ['--demo=1'], ['--symbols', ',']]) {
       assert.throws(() => parseArgs(args, '/r'), Error, args.join(' '));
