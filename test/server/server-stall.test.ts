@@ -16,7 +16,9 @@ async function helloOnly(url: string): Promise<TestClient> {
 describe('dev control: stall handshakes', () => {
   test('a stalled hello gets nothing (no welcome, no 4400, no pings) and is cut when the window ends; others are served', async (t) => {
     // Hello timeout and heartbeat far shorter than the stall: neither may act on a stalled session.
-    const server = await serverFor(t, { feed: 'none', devControls: true, heartbeatMs: 50, helloTimeoutMs: 150 });
+    // (100 ms, not less: the connection opened before the stall must answer its pings in time on a
+    // loaded machine.)
+    const server = await serverFor(t, { feed: 'none', devControls: true, heartbeatMs: 100, helloTimeoutMs: 150 });
     const before = await TestClient.connect(server);
     const started = Date.now();
     assert.deepEqual((await getJson(`${server.httpUrl}/admin/stall?ms=700`, { method: 'POST' })).body, { stalling: 700 });
