@@ -7,11 +7,12 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { fileURLToPath } from 'node:url';
 import { referenceServerPlugin } from './test/support/reference-server-plugin.mjs';
 import { countsReporter } from './test/support/counts-reporter.mjs';
+import { BROWSER_TEST_GLOBS } from './test/suites.mjs';
 import { chromiumPath, chromiumArgs } from './scripts/chromium.mjs';
 
 /** @type {import('@web/test-runner').TestRunnerConfig} */
 export default {
-  files: ['test/**/*.test.ts', '!test/server/**'],
+  files: BROWSER_TEST_GLOBS, // every test/**/*.test.ts outside the node suite's folders
   nodeResolve: { exportConditions: ['production'] },
   // One file at a time: server commands (drop, restart, refuse) act on the one shared server.
   concurrency: 1,

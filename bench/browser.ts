@@ -1,6 +1,6 @@
 /**
- * Part 1: browser ingest in headless Chromium. Pages K (the kit), N (per-message) and B
- * (coalesced per frame, no framework) take candle updates for 50 symbols from the bench
+ * Part 1: browser ingest in headless Chromium. The pages kit (K), per-message (N) and
+ * per-frame (B: coalesced per frame, no framework) take candle updates for 50 symbols from the bench
  * feed at rising total rates; each page's highest rate held at >= 55 fps with p99
  * latency <= 50 ms is found by a ladder search, in rounds that interleave the pages.
  */
@@ -14,7 +14,11 @@ import { sleep, spawnChild, type Child } from './lib/proc.js';
 import { startStaticServer, type StaticServer } from './lib/static-server.js';
 import { median, round } from './lib/stats.js';
 
-export type PageKind = 'K' | 'N' | 'B';
+/**
+ * A bench page, named as its file in bench/pages/. Reports and docs use the letters of the
+ * ratios K/N and K/B: K = kit, N = per-message, B = per-frame.
+ */
+export type PageKind = 'kit' | 'per-message' | 'per-frame';
 
 export interface StepResult {
   page: PageKind;
@@ -97,7 +101,7 @@ export function rateGrid(maxRate: number): number[] {
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-/** The bench pages, the built kit (page K) and lightweight-charts (pages N and B) over HTTP. */
+/** The bench pages, the built kit (page kit) and lightweight-charts (the other pages) over HTTP. */
 export function startBenchWeb(distDir?: string): Promise<StaticServer> {
   return startStaticServer({
     '/bench/pages/': here('./pages'),
@@ -144,7 +148,7 @@ interface Ctx {
 function pageUrl(ctx: Ctx, kind: PageKind): string {
   const q = new URLSearchParams({ ws: ctx.feedUrl, symbols: ctx.symbols.join(','), interval: ctx.interval, account: ctx.account, rows: String(ctx.rows) });
   if (ctx.omit) q.set('omit', ctx.omit);
-  return `${ctx.web.origin}/bench/pages/${kind.toLowerCase()}.html?${q}`;
+  return `${ctx.web.origin}/bench/pages/${kind}.html?${q}`;
 }
 
 async function openPage(ctx: Ctx, kind: PageKind): Promise<Page> {
@@ -281,9 +285,9 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
   const skipped: Record<string, string> = {};
   const pages: PageKind[] = [];
   const distDir = opts.distDir;
-  if (distDir && existsSync(join(distDir, 'live-market-widgets.js'))) pages.push('K');
-  else skipped.K = `no built kit at ${distDir ?? '(none)'}/live-market-widgets.js`;
-  pages.push('N', 'B');
+  if (distDir && existsSync(join(distDir, 'live-market-widgets.js'))) pages.push('kit');
+  else skipped.kit = `no built kit at ${distDir ?? '(none)'}/live-market-widgets.js`;
+  pages.push('per-message', 'per-frame');
 
   const feed = spawnChild('feed-server.ts');
   const web = await startBenchWeb(distDir);
@@ -323,7 +327,7 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
       rounds.push(held);
       opts.log(`  round ${r}: highest rate held ${order.map((k) => `${k} ${held[k]}`).join(', ')}`);
     }
-    if (opts.diagnosisRounds && pages.includes('K')) {
+    if (opts.diagnosisRounds && pages.includes('kit')) {
       const variants: [string, Partial<Ctx>][] = [
         ['prefers-reduced-motion (no cell flashing)', { reducedMotion: true }],
         ['without <pnl-summary>', { omit: 'pnl' }],
@@ -332,9 +336,9 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
       for (const [name, change] of variants) {
         const held: number[] = [];
         for (let r = 1; r <= opts.diagnosisRounds; r++) {
-          const start = Math.max(0, Math.round(median(bestIndex.K ?? [0])));
+          const start = Math.max(0, Math.round(median(bestIndex.kit ?? [0])));
           const before = steps.length;
-          const best = await ladder({ ...ctx, ...change }, 'K', 200 + r, grid, start, 3, performance.now() + 35_000, steps);
+          const best = await ladder({ ...ctx, ...change }, 'kit', 200 + r, grid, start, 3, performance.now() + 35_000, steps);
           for (const step of steps.slice(before)) (step as StepResult & { variant?: string }).variant = name;
           held.push(best >= 0 ? grid[best]! : 0);
         }
@@ -342,7 +346,7 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
         opts.log(`  K ${name}: highest rate held ${held.join(', ')}`);
       }
     }
-    if (opts.realServer && pages.includes('K')) {
+    if (opts.realServer && pages.includes('kit')) {
       realServer = await runRealServer(browser, web, info.symbols, opts, opts.realServer, steps);
     }
   } finally {
@@ -354,8 +358,8 @@ export async function runBrowserPart(opts: BrowserOptions): Promise<BrowserResul
 
   // A page that held no rate at all has ratio 0 against a baseline that held one.
   const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
-  const kOverN = rounds.map((r) => ratio(r.K, r.N));
-  const kOverB = rounds.map((r) => ratio(r.K, r.B));
+  const kOverN = rounds.map((r) => ratio(r.kit, r['per-message']));
+  const kOverB = rounds.map((r) => ratio(r.kit, r['per-frame']));
   const summary: BrowserResult['summary'] = {};
   for (const kind of pages) {
     const maxima = rounds.map((r) => r[kind] ?? 0);
@@ -422,16 +426,16 @@ async function runRealServer(
     let start = grid.findIndex((g) => g >= 10_000);
     for (let r = 1; r <= real.rounds && performance.now() < deadline; r++) {
       const before = steps.length;
-      const best = await ladder(ctx, 'K', 100 + r, grid, start, r === 1 ? 3 : 1, deadline, steps);
+      const best = await ladder(ctx, 'kit', 100 + r, grid, start, r === 1 ? 3 : 1, deadline, steps);
       for (const step of steps.slice(before)) (step as StepResult & { feed?: string }).feed = 'reference server';
       held.push(best >= 0 ? grid[best]! : 0);
       start = Math.max(0, best - 1);
     }
-    const page = await openPage(ctx, 'K');
+    const page = await openPage(ctx, 'kit');
     const described = (await page.evaluate(() => (globalThis as any).__bench.describe())) as { pnlRows: number };
     await page.close();
     const maxRateHeld = median(held);
-    const atMax = steps.filter((s) => s.page === 'K' && s.round > 100 && s.held && s.rate === maxRateHeld).at(-1);
+    const atMax = steps.filter((s) => s.page === 'kit' && s.round > 100 && s.held && s.rate === maxRateHeld).at(-1);
     const summary =
       `highest rate held per round ${held.join(', ')} updates/s, P&L rows ${described.pnlRows}` +
       (atMax ? `; at it fps ${atMax.fps}, p50/p99 ${atMax.latencyP50Ms}/${atMax.latencyP99Ms} ms, server CPU ${Math.round(atMax.feedCpuShare * 100)} % of a core` : '');

@@ -2,14 +2,7 @@
  * `npm run bench:profile`: where the time goes when one bench page takes a given rate.
  * Not a measurement of record (that is `npm run bench`): a diagnosis of one page at
  * a time, with the whole machine in view, to tell a page's own cost from the rest.
- *
- *   --page=k|n|b        the page (default k; k needs a built kit, see --dist)
- *   --rates=60000,...   total updates/s to hold, each for --window seconds (default 5)
- *   --dist=DIR          the built kit (default dist/, from `npm run build`)
- *   --trace=RATE        also trace RATE: self time per event on the renderer's main thread
- *   --js=RATE           also sample the page's JavaScript at RATE: self time per function
- *   --omit=pnl,chart    page K without these elements (also badge, metrics)
- *   --away=chart        page K with these elements three viewports down, out of view
+ * Options: see USAGE (`npm run bench:profile -- --help`).
  *
  * Per rate it prints updates applied/s, fps, p99 latency, how busy the renderer's main
  * thread was (DevTools TaskDuration) and the CPU of every process on the machine that
@@ -20,13 +13,33 @@ import type { Page } from 'puppeteer-core';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, startBenchWeb } from './browser.js';
+import { launchBrowser, startBenchWeb, type PageKind } from './browser.js';
 import { sleep, spawnChild } from './lib/proc.js';
 
+const USAGE = `npm run bench:profile -- [options]
+  --page=PAGE         kit | per-message | per-frame: a page of bench/pages/ (default kit;
+                      kit needs a built kit, see --dist)
+  --rates=60000,...   total updates/s to hold, each for --window seconds (default 60000,103000)
+  --window=SECONDS    how long each rate is measured (default 5)
+  --dist=DIR          the built kit (default dist/, from \`npm run build\`)
+  --trace=RATE        also trace RATE: self time per event on the renderer's main thread
+  --js=RATE           also sample the page's JavaScript at RATE: self time per function
+  --omit=pnl,chart    page kit without these elements (also badge, metrics)
+  --away=chart        page kit with these elements three viewports down, out of view`;
+const PAGES: readonly PageKind[] = ['kit', 'per-message', 'per-frame'];
+
 const args = process.argv.slice(2);
+if (args.includes('--help')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const pageKind = (value('page') ?? 'k').toLowerCase();
+const pageKind = (value('page') ?? 'kit') as PageKind;
+if (!PAGES.includes(pageKind)) {
+  console.error(`--page must be one of ${PAGES.join(', ')}\n\n${USAGE}`);
+  process.exit(2);
+}
 const rates = (value('rates') ?? '60000,103000').split(',').map(Number);
 const windowMs = Number(value('window') ?? 5) * 1000;
 const distDir = value('dist') ?? here('../dist');
@@ -77,7 +90,7 @@ async function measureRate(page: Page, feed: ReturnType<typeof spawnChild>, rate
   const cpu = groups.map((g) => `${g} ${percent(cpu1[g]! - (cpu0[g] ?? 0))}%`).join(', ');
   const total = groups.reduce((sum, g) => sum + percent(cpu1[g]! - (cpu0[g] ?? 0)), 0);
   console.log(
-    `${pageKind.toUpperCase()} ${String(rate).padStart(7)}/s: applied ${Math.round(read.appliedPerSecond)}/s, fps ${read.fps.toFixed(1)}, ` +
+    `${pageKind} ${String(rate).padStart(7)}/s: applied ${Math.round(read.appliedPerSecond)}/s, fps ${read.fps.toFixed(1)}, ` +
       `p99 ${read.latencyP99Ms} ms, main thread ${Math.round(((main1 - main0) / seconds) * 100)}% | CPU ${cpu} | machine ${total}%`,
   );
 }
@@ -142,7 +155,7 @@ async function profileJs(page: Page, feed: ReturnType<typeof spawnChild>, rate: 
 }
 
 async function main() {
-  if (pageKind === 'k' && !existsSync(join(distDir, 'live-market-widgets.js'))) throw new Error(`no built kit in ${distDir}: run npm run build, or pass --dist=DIR`);
+  if (pageKind === 'kit' && !existsSync(join(distDir, 'live-market-widgets.js'))) throw new Error(`no built kit in ${distDir}: run npm run build, or pass --dist=DIR`);
   const feed = spawnChild('feed-server.ts');
   const web = await startBenchWeb(distDir);
   const browser = await launchBrowser();

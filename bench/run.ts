@@ -170,7 +170,7 @@ function report(r: {
       const s = r.browser!.summary[kind];
       const a = s?.atMax;
       return [
-        { K: 'K kit', N: 'N per-message', B: 'B coalesced' }[kind],
+        { kit: 'K kit', 'per-message': 'N per-message', 'per-frame': 'B per-frame' }[kind],
         fmtRate(s?.maxRateHeld ?? 0),
         a ? fmtRate(a.appliedPerSecond) : '-',
         a ? a.fps.toFixed(1) : '-',

@@ -1,20 +1,25 @@
 #!/usr/bin/env node
-// `npm test`: the browser suite (wtr in Chromium) and the server suite (node:test),
-// then one plain line `N passed, N failed` for both together. Exits non-zero on any failure.
+// `npm test`: the browser suite (wtr in Chromium) and the node suite (node:test), then one
+// plain line `N passed, N failed` for both together. Exits non-zero on any failure.
+// Which files each runner takes is in test/suites.mjs. Each runner writes its counts as JSON
+// (wtr: test/support/counts-reporter.mjs, node: test/support/node-reporter.mjs) to .test-counts/.
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findChromium } from './chromium.mjs';
+import { nodeTestFiles } from '../test/suites.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const countsFile = join(root, '.test-counts', 'browser.json');
-const only = process.argv[2]; // optional: "browser" or "server"
+const countsDir = join(root, '.test-counts');
+const browserCountsFile = join(countsDir, 'browser.json');
+const nodeCountsFile = join(countsDir, 'node.json');
+const only = process.argv[2]; // optional: "browser" or "server" (the node suite)
 
 function run(command, args, { filter } = {}) {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: root,
-      env: { ...process.env, LMW_COUNTS_FILE: countsFile },
+      env: { ...process.env, LMW_COUNTS_FILE: browserCountsFile },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let buffer = '';
@@ -39,6 +44,16 @@ function run(command, args, { filter } = {}) {
   });
 }
 
+/** A runner's counts from its JSON file; a runner that died before writing them counts as one failure. */
+function readCounts(file) {
+  try {
+    const { passed, failed, skipped } = JSON.parse(readFileSync(file, 'utf8'));
+    return { passed, failed, skipped };
+  } catch {
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+}
+
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
 
@@ -52,12 +67,14 @@ if (only !== 'server') {
     totals.failed += 1;
     exitCode = 1;
   } else {
-    rmSync(countsFile, { force: true });
-    // The embed test loads dist/live-market-widgets.js through a plain script tag: build it fresh.
-    const build = await run('npm', ['run', '-s', 'build'], { filter: () => false });
+    rmSync(browserCountsFile, { force: true });
+    // Only test/embed uses a build: dist/live-market-widgets.js (and its chart chunk) through a
+    // plain script tag. So only the bundle is built (vite's default mode, which empties dist/
+    // first): after `npm test`, dist/ holds the bundle alone; `npm run build` makes the rest.
+    const build = await run('node', ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { filter: () => false });
     if (build.code !== 0) {
       console.error(build.lines.slice(-30).join('\n'));
-      console.error('npm run build failed; the browser suite runs anyway (the embed test will fail)');
+      console.error('vite build failed; the browser suite runs anyway (the embed test will fail)');
       totals.failed += 1;
       exitCode = 1;
     }
@@ -65,12 +82,7 @@ if (only !== 'server') {
     const result = await run('node', ['--import', 'tsx', 'node_modules/@web/test-runner/dist/bin.js'], {
       filter: (line) => !/\d+ passed, \d+ failed/.test(line),
     });
-    let browser;
-    try {
-      browser = JSON.parse(readFileSync(countsFile, 'utf8'));
-    } catch {
-      browser = { passed: 0, failed: 1, skipped: 0 }; // the runner died before reporting
-    }
+    const browser = readCounts(browserCountsFile);
     if (result.code !== 0 && browser.failed === 0) browser.failed = 1;
     console.log(`[browser suite] ${browser.passed} ok / ${browser.failed} not ok / ${browser.skipped} skipped`);
     totals.passed += browser.passed;
@@ -81,24 +93,21 @@ if (only !== 'server') {
 }
 
 if (only !== 'browser') {
-  const { readdirSync } = await import('node:fs');
-  const files = readdirSync(join(root, 'test/server'))
-    .filter((f) => f.endsWith('.test.ts'))
-    .map((f) => join('test/server', f));
-  const counts = { pass: 0, fail: 0, skipped: 0, cancelled: 0 };
-  const summary = /^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/;
-  const result = await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-    filter: (line) => {
-      const match = summary.exec(line);
-      if (match && match[1] in counts) counts[match[1]] = Number(match[2]);
-      return !match;
-    },
-  });
-  if (result.code !== 0 && counts.fail + counts.cancelled === 0) counts.fail = 1;
-  console.log(`[server suite] ${counts.pass} ok / ${counts.fail + counts.cancelled} not ok / ${counts.skipped} skipped`);
-  totals.passed += counts.pass;
-  totals.failed += counts.fail + counts.cancelled;
-  totals.skipped += counts.skipped;
+  rmSync(nodeCountsFile, { force: true });
+  mkdirSync(countsDir, { recursive: true });
+  const reporters = [
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=./test/support/node-reporter.mjs',
+    `--test-reporter-destination=${nodeCountsFile}`,
+  ];
+  const result = await run('node', ['--import', 'tsx', '--test', ...reporters, ...nodeTestFiles(root)]);
+  const nodeSuite = readCounts(nodeCountsFile);
+  if (result.code !== 0 && nodeSuite.failed === 0) nodeSuite.failed = 1;
+  console.log(`[server suite] ${nodeSuite.passed} ok / ${nodeSuite.failed} not ok / ${nodeSuite.skipped} skipped`);
+  totals.passed += nodeSuite.passed;
+  totals.failed += nodeSuite.failed;
+  totals.skipped += nodeSuite.skipped;
   if (result.code !== 0) exitCode = 1;
 }
 
