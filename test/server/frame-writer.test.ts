@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../../src/protocol/index.js';
-import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, framesOf, MAX_BATCH_CHARS, OutFrame, OutMessage } from '../../server/outbox.js';
+import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, framesOf, MAX_BATCH_CHARS, OutFrame, OutMessage } from '../../server/frame-writer.js';
 import { metricValue, serverFor, TestClient, waitUntil } from './support.js';
 
 /** ws's own framing (exported by ws as `Sender`, not in its type definitions). */

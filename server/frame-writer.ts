@@ -1,9 +1,13 @@
 /**
- * Outgoing messages and frames, shared between clients. A message is serialised once
- * (its JSON text) and encoded once (UTF-8, then one complete WebSocket frame) however
- * many clients get it; the frame of a turn with several messages is built once for
- * every client whose queue holds the same messages in the same order.
+ * Outgoing messages and frames, shared between clients, and the one place that writes
+ * them. A message is serialised once (its JSON text) and encoded once (UTF-8, then one
+ * complete WebSocket frame) however many clients get it; the frame of a turn with
+ * several messages is built once for every client whose queue holds the same messages
+ * in the same order. `FrameWriter` puts a session's frames on its socket, and holds the
+ * one assumption this makes about `ws` (test/server/frame-writer.test.ts keeps it honest).
  */
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
 import type { ServerMetrics } from './metrics.js';
 
 /** Largest frame built from one turn's queue (characters); a bigger turn is sent as several frames. */
@@ -131,4 +135,48 @@ function sameMessages(a: readonly OutMessage[], b: readonly OutMessage[]): boole
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Writes one session's frames, and says when its client no longer reads.
+ *
+ * Without extensions a frame is written to the socket `ws` took over, whole and as `ws`
+ * would write it: one buffer built once for every client instead of framing per client
+ * in `ws.send`. This assumes `ws`'s sender writes each frame to that socket at once, in
+ * call order: so our frames, written synchronously into the same stream, stay in order
+ * with its pings, pongs and close frame. That holds only without permessage-deflate:
+ * with it `ws` compresses asynchronously and queues its frames, and a frame written
+ * beside them could overtake them, so then frames go through `ws.send`.
+ */
+export class FrameWriter {
+  /** The upgraded socket when frames are written to it directly; undefined when they go through `ws.send`. */
+  private readonly socket: Duplex | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    /** The socket `ws` took over in the upgrade (what `ws` writes to). */
+    socket: Duplex | undefined,
+    /** Send-buffer high-water mark: past it the client is a slow consumer; 0 = off. */
+    private readonly highWater: number,
+  ) {
+    this.socket = socket && ws.extensions === '' ? socket : undefined;
+  }
+
+  /**
+   * Writes a frame and counts it in `turn`, or returns false without writing when the
+   * send buffer is past the high-water mark (the caller drops the client). The caller
+   * checked that the socket is open.
+   */
+  write(frame: OutFrame, turn: FlushTurn): boolean {
+    if (this.highWater > 0 && this.bufferedAmount > this.highWater) return false;
+    if (this.socket) this.socket.write(frame.wire);
+    else this.ws.send(frame.payload, { binary: false });
+    turn.sent(frame);
+    return true;
+  }
+
+  /** Bytes written and not yet taken by the kernel (what `ws.bufferedAmount` reports). */
+  get bufferedAmount(): number {
+    return this.socket ? this.socket.writableLength : this.ws.bufferedAmount;
+  }
 }
