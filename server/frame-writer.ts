@@ -6,7 +6,7 @@
  * in the same order. `FrameWriter` puts a session's frames on its socket, and holds the
  * one assumption this makes about `ws` (test/server/frame-writer.test.ts keeps it honest).
  */
-import type { Duplex } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ServerMetrics } from './metrics.js';
 
@@ -140,26 +140,24 @@ function sameMessages(a: readonly OutMessage[], b: readonly OutMessage[]): boole
 /**
  * Writes one session's frames, and says when its client no longer reads.
  *
- * Without extensions a frame is written to the socket `ws` took over, whole and as `ws`
- * would write it: one buffer built once for every client instead of framing per client
- * in `ws.send`. This assumes `ws`'s sender writes each frame to that socket at once, in
- * call order: so our frames, written synchronously into the same stream, stay in order
- * with its pings, pongs and close frame. That holds only without permessage-deflate:
- * with it `ws` compresses asynchronously and queues its frames, and a frame written
- * beside them could overtake them, so then frames go through `ws.send`.
+ * A frame is written to the socket `ws` took over in the upgrade, whole and as `ws`
+ * would frame it (`textFrameHeader`): one buffer built once for every client instead of
+ * framing per client in `ws.send`. This rests on one assumption about `ws`: without
+ * extensions its sender writes each frame (pings, pongs, the close frame) to that socket
+ * at once, in call order, so our frames, written synchronously into the same stream,
+ * stay whole and in order with its own. With permessage-deflate it compresses
+ * asynchronously and queues frames, which ours could overtake: the server never
+ * negotiates it (app.ts), and the constructor refuses a socket that did.
  */
 export class FrameWriter {
-  /** The upgraded socket when frames are written to it directly; undefined when they go through `ws.send`. */
-  private readonly socket: Duplex | undefined;
-
   constructor(
-    private readonly ws: WebSocket,
+    ws: WebSocket,
     /** The socket `ws` took over in the upgrade (what `ws` writes to). */
-    socket: Duplex | undefined,
+    private readonly socket: Writable,
     /** Send-buffer high-water mark: past it the client is a slow consumer; 0 = off. */
     private readonly highWater: number,
   ) {
-    this.socket = socket && ws.extensions === '' ? socket : undefined;
+    if (ws.extensions !== '') throw new TypeError(`FrameWriter needs a WebSocket without extensions, got "${ws.extensions}"`);
   }
 
   /**
@@ -168,15 +166,9 @@ export class FrameWriter {
    * checked that the socket is open.
    */
   write(frame: OutFrame, turn: FlushTurn): boolean {
-    if (this.highWater > 0 && this.bufferedAmount > this.highWater) return false;
-    if (this.socket) this.socket.write(frame.wire);
-    else this.ws.send(frame.payload, { binary: false });
+    if (this.highWater > 0 && this.socket.writableLength > this.highWater) return false;
+    this.socket.write(frame.wire);
     turn.sent(frame);
     return true;
-  }
-
-  /** Bytes written and not yet taken by the kernel (what `ws.bufferedAmount` reports). */
-  get bufferedAmount(): number {
-    return this.socket ? this.socket.writableLength : this.ws.bufferedAmount;
   }
 }

@@ -98,9 +98,9 @@ export class Session implements Subscriber {
     readonly ws: WebSocket,
     private readonly ctx: SessionContext,
     /** Client address (for the per-IP connection limit). */
-    readonly address = 'unknown',
+    readonly address: string,
     /** The socket `ws` took over in the upgrade (what `ws` writes to). */
-    socket?: Duplex,
+    socket: Duplex,
   ) {
     this.writer = new FrameWriter(ws, socket, ctx.limits.maxBufferedBytes);
     this.limiter = new FrameRateLimiter(ctx.limits.clientRate, ctx.limits.clientBurst, Date.now());
