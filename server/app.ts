@@ -10,6 +10,7 @@ import { HELLO_TIMEOUT_MS, STREAM_PATH, validateTrade, type Trade } from '../src
 import { CandleAggregator } from './aggregator.js';
 import { TokenVerifier } from './auth.js';
 import { DevControlState, type DevControls } from './dev-controls.js';
+import type { LocalEngine } from './engine/engine.js';
 import { MemoryEngine } from './engine/memory-engine.js';
 import { FlushLoop } from './flush-loop.js';
 import { loadTradesFile, ReplayFeed } from './feeds/replay.js';
@@ -54,7 +55,7 @@ function urlHost(host: string): string {
 }
 
 /** Feeds: the simulator (with the demo portfolio), a replay, or none; every trade goes through `ingest`. */
-async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: InternalServerOptions, engine: MemoryEngine) {
+async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: InternalServerOptions, engine: LocalEngine) {
   const aggregator = new CandleAggregator(engine);
   let book: PortfolioBook | undefined;
   /** Every trade, whatever its source, goes through here. */

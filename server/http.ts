@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateTrade, type Trade } from '../src/protocol/index.js';
 import { bearerToken, grantAllows, normalizeOrigin, sameSecret, type Grant, type TokenVerifier } from './auth.js';
 import type { ServerMetrics } from './metrics.js';
+import type { DevControls } from './dev-controls.js';
 import type { Engine } from './engine/engine.js';
 import { serveStatic } from './static.js';
 import { checkTopicName, unknownTopicMessage } from './topic-names.js';
@@ -16,20 +17,12 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Longest dev-control duration accepted (`ms`), so a typo cannot wedge a server for days. */
 export const MAX_CONTROL_MS = 10 * 60 * 1000;
 
-export interface HttpControls {
-  dropAll(): number;
-  refuseUpgrades(ms: number): void;
-  silence(ms: number): void;
-  injectGap(topic: string): void;
-  stallHandshakes(ms: number): void;
-}
-
 export interface HttpContext {
   engine: Engine;
   metrics: ServerMetrics;
   publishToken: string | undefined;
   /** Set only when dev controls are enabled. */
-  controls: HttpControls | undefined;
+  controls: DevControls | undefined;
   /** When set, /admin/* needs `Authorization: Bearer <adminToken>`. */
   adminToken?: string | undefined;
   staticRoot: string | undefined;
@@ -216,7 +209,7 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
     sendJson(res, 200, { accepted: trades.length });
   };
 
-  const admin = async (controls: HttpControls, path: string, query: URLSearchParams, res: ServerResponse): Promise<void> => {
+  const admin = async (controls: DevControls, path: string, query: URLSearchParams, res: ServerResponse): Promise<void> => {
     switch (path) {
       case '/admin/drop':
         sendJson(res, 200, { dropped: controls.dropAll() });

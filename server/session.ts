@@ -67,7 +67,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Where a session is: waiting for the client's `hello` (and its token check), open
  * (welcome sent, ops served), closing (close frame sent, nothing more queued or read),
- * closed (the socket is gone).
+ * closed (the socket is gone). It only moves forward: awaiting-hello -> open (`open`),
+ * any -> closing (`close`), any -> closed (the socket's close event). Two conditions
+ * stay flags because they hold in any phase: `silenced` (a dev control's fault) and
+ * `waiting` (frames are held in the inbox while a token check or engine read runs).
  */
 export type SessionPhase = 'awaiting-hello' | 'open' | 'closing' | 'closed';
 

@@ -4,10 +4,16 @@
  * sessions that follow a topic. Sessions, REST and dev controls use only `Engine`,
  * so another engine (Redis, issue 14) can be added without touching them.
  *
- * Reads may answer later (`Awaitable`): a shared engine has to ask its store. The
- * memory engine answers at once, and callers keep its answers synchronous (they
- * branch on `instanceof Promise`, never await a plain value), so a publish still
- * fans out in the same turn with no promise on the hot path.
+ * Answers may come later (`Awaitable`): a shared engine has to ask its store. The
+ * memory engine answers at once, and sessions keep its answers synchronous (they
+ * branch on `instanceof Promise`, never await a plain value), so a sub is answered
+ * in one step and a publish fans out in the same turn with no promise on the hot
+ * path (the fan-out bench stays as it was). Live delivery is a plain call of
+ * `Subscriber.enqueue` with one shared message per update, for the same reason.
+ *
+ * `follow` takes the resume point itself, rather than sessions reading history and
+ * then following: over pub/sub an engine must subscribe first, buffer, read and merge
+ * by seq (../shared/design/scale-out-redis.md), and that belongs in the engine.
  */
 import type { Bar, Interval, PortfolioSnapshotData, PortfolioUpdateData } from '../../src/protocol/index.js';
 import type { OutMessage } from '../frame-writer.js';
