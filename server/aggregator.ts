@@ -6,7 +6,7 @@
  * order: the first to arrive opens, the last to arrive closes).
  */
 import { findBar, INTERVAL_SECONDS, type Bar, type Trade } from '../src/protocol/index.js';
-import type { CandleTopic, TopicRegistry } from './topics.js';
+import type { CandleSeriesTopic, LocalEngine } from './engine/engine.js';
 
 /** Trade-time span of a bar: when its open and its close happened (epoch ms). */
 interface BarSpan {
@@ -19,9 +19,9 @@ export function bucketStart(timeMs: number, intervalSec: number): number {
 }
 
 export class CandleAggregator {
-  private readonly spans = new Map<CandleTopic, Map<number, BarSpan>>();
+  private readonly spans = new Map<CandleSeriesTopic, Map<number, BarSpan>>();
 
-  constructor(private readonly registry: TopicRegistry) {}
+  constructor(private readonly engine: LocalEngine) {}
 
   /**
    * Folds `trades` into the bars. With `publish`, each changed bar goes out as one
@@ -29,9 +29,9 @@ export class CandleAggregator {
    * without, the bars are written into the initial state (start-up history only).
    */
   ingest(trades: readonly Trade[], publish = true): void {
-    const changed = new Map<CandleTopic, Map<number, Bar>>();
+    const changed = new Map<CandleSeriesTopic, Map<number, Bar>>();
     for (const trade of trades) {
-      for (const topic of this.registry.candleSeries(trade.symbol)) {
+      for (const topic of this.engine.candleSeries(trade.symbol)) {
         let pending = changed.get(topic);
         if (!pending) changed.set(topic, (pending = new Map()));
         const bar = this.fold(topic, pending, trade);
@@ -41,15 +41,15 @@ export class CandleAggregator {
     for (const [topic, bars] of changed) {
       const ordered = [...bars.values()].sort((a, b) => a.time - b.time);
       for (const bar of ordered) {
-        if (publish) topic.publish(bar);
-        else topic.seed(bar);
+        if (publish) this.engine.publish(topic.name, bar);
+        else this.engine.seed(topic.name, bar);
       }
       this.prune(topic);
     }
   }
 
   /** The new state of the trade's bar, or undefined when the bar is older than the series keeps. */
-  private fold(topic: CandleTopic, pending: Map<number, Bar>, trade: Trade): Bar | undefined {
+  private fold(topic: CandleSeriesTopic, pending: Map<number, Bar>, trade: Trade): Bar | undefined {
     const time = bucketStart(trade.time, INTERVAL_SECONDS[topic.interval]);
     let current = pending.get(time);
     if (!current) {
@@ -93,7 +93,7 @@ export class CandleAggregator {
   }
 
   /** Forgets the spans of bars the series no longer keeps, so memory stays bounded. */
-  private prune(topic: CandleTopic): void {
+  private prune(topic: CandleSeriesTopic): void {
     const spans = this.spans.get(topic);
     const oldest = topic.state.bars[0];
     if (!spans || !oldest || spans.size <= topic.maxBars + 64) return;

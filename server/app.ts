@@ -1,6 +1,6 @@
 /**
- * The reference market server: wiring of topics, feeds, sessions, REST and dev
- * controls. `startMarketServer` is used by the CLI, the browser test runner and
+ * The reference market server: wiring of the engine (topics and their history),
+ * feeds, sessions, REST and dev controls. `startMarketServer` is used by the CLI, the browser test runner and
  * the server tests alike.
  */
 import { createServer } from 'node:http';
@@ -9,8 +9,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { HELLO_TIMEOUT_MS, STREAM_PATH, validateTrade, type Trade } from '../src/protocol/index.js';
 import { CandleAggregator } from './aggregator.js';
 import { TokenVerifier } from './auth.js';
-import { Session, type SessionContext, type SessionLimits } from './connection.js';
 import { DevControlState, type DevControls } from './dev-controls.js';
+import type { LocalEngine } from './engine/engine.js';
+import { MemoryEngine } from './engine/memory-engine.js';
 import { FlushLoop } from './flush-loop.js';
 import { loadTradesFile, ReplayFeed } from './feeds/replay.js';
 import { MarketSimulator } from './feeds/simulator.js';
@@ -18,9 +19,9 @@ import { createHttpHandler } from './http.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveOptions, type MarketServerOptions } from './options.js';
 import { PortfolioBook } from './portfolio.js';
+import { Session, type SessionContext, type SessionLimits } from './session.js';
 import { SessionSet } from './session-set.js';
 import { closeSessions, Lifecycle } from './shutdown.js';
-import { TopicRegistry } from './topics.js';
 import { upgradeGate } from './upgrade-gate.js';
 
 export type { DevControls } from './dev-controls.js';
@@ -54,8 +55,8 @@ function urlHost(host: string): string {
 }
 
 /** Feeds: the simulator (with the demo portfolio), a replay, or none; every trade goes through `ingest`. */
-async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: InternalServerOptions, registry: TopicRegistry) {
-  const aggregator = new CandleAggregator(registry);
+async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: InternalServerOptions, engine: LocalEngine) {
+  const aggregator = new CandleAggregator(engine);
   let book: PortfolioBook | undefined;
   /** Every trade, whatever its source, goes through here. */
   const ingest = (trades: Trade[], publish: boolean) => {
@@ -77,7 +78,7 @@ async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: Intern
       },
     );
     simulator.backfill();
-    book = new PortfolioBook(registry, DEMO_ACCOUNT, 'USD', simulator.initialHoldings());
+    book = new PortfolioBook(engine, DEMO_ACCOUNT, 'USD', simulator.initialHoldings());
   } else if (o.feed === 'replay') {
     const trades = await loadTradesFile(o.replayFile!);
     replay = new ReplayFeed(trades, (batch) => ingest(batch, true), {
@@ -133,20 +134,20 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     maxBufferedBytes: o.maxBufferedBytes,
   };
 
-  const registry = new TopicRegistry({ history: o.history });
-  const feeds = await startFeeds(o, internal, registry);
+  const engine = new MemoryEngine({ history: o.history });
+  const feeds = await startFeeds(o, internal, engine);
 
   const sessions = new SessionSet();
   const metrics = new ServerMetrics({
     addresses: () => sessions.addresses,
     connections: () => sessions.size,
     subscriptions: () => sessions.subscriptions(),
-    topics: () => registry.topics.size,
+    topics: () => engine.topicCount,
   });
   const flushLoop = new FlushLoop(metrics);
-  const dev = new DevControlState(sessions, registry);
+  const dev = new DevControlState(sessions, engine);
   const sessionContext: SessionContext = {
-    registry,
+    engine,
     metrics,
     heartbeatMs: o.heartbeatMs,
     helloTimeoutMs,
@@ -167,7 +168,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
 
   const httpServer = createServer(
     createHttpHandler({
-      registry,
+      engine,
       metrics,
       publishToken: o.publishToken,
       controls: o.devControls ? dev.controls : undefined,
@@ -231,7 +232,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     url: `ws://${hostForUrl}:${port}${STREAM_PATH}`,
     httpUrl: `http://${hostForUrl}:${port}`,
     get epoch() {
-      return registry.epoch;
+      return engine.epoch;
     },
     controls: dev.controls,
     publishTrades: feeds.publishTrades,

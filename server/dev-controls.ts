@@ -1,8 +1,8 @@
 /** Operator controls for testing clients: drop, refuse, silence, gap, stall (POST /admin/* and tests). */
 import { CloseCode } from '../src/protocol/index.js';
-import type { Session } from './connection.js';
+import type { Engine } from './engine/engine.js';
+import type { Session } from './session.js';
 import type { SessionSet } from './session-set.js';
-import type { TopicRegistry } from './topics.js';
 
 export interface DevControls {
   dropAll(): number;
@@ -27,7 +27,7 @@ export class DevControlState {
 
   constructor(
     private readonly sessions: SessionSet,
-    private readonly registry: TopicRegistry,
+    private readonly engine: Engine,
   ) {}
 
   /** True while `refuseUpgrades` is in force. */
@@ -87,9 +87,7 @@ export class DevControlState {
       this.silenceTimers.add(timer);
     },
     injectGap: (name) => {
-      const topic = this.registry.get(name);
-      if (!topic) throw new Error(`injectGap: unknown topic ${name}`);
-      topic.withholdNext = true;
+      if (!this.engine.withholdNext(name)) throw new Error(`injectGap: unknown topic ${name}`);
     },
     stallHandshakes: (ms) => {
       if (!(ms > 0)) {

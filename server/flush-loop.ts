@@ -3,9 +3,9 @@
  * setImmediate turn flushes them all, so queues shared by many sessions build their
  * frames once (FlushTurn).
  */
-import type { Session } from './connection.js';
+import type { Session } from './session.js';
 import type { ServerMetrics } from './metrics.js';
-import { FlushTurn } from './outbox.js';
+import { FlushTurn } from './frame-writer.js';
 
 export class FlushLoop {
   private dirty: Session[] = [];

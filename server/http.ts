@@ -4,31 +4,25 @@
  * (`code` repeats `error`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseTopic, validateTrade, type Trade } from '../src/protocol/index.js';
+import { validateTrade, type Trade } from '../src/protocol/index.js';
 import { bearerToken, grantAllows, normalizeOrigin, sameSecret, type Grant, type TokenVerifier } from './auth.js';
 import type { ServerMetrics } from './metrics.js';
+import type { DevControls } from './dev-controls.js';
+import type { Engine } from './engine/engine.js';
 import { serveStatic } from './static.js';
-import type { TopicRegistry } from './topics.js';
+import { checkTopicName, unknownTopicMessage } from './topic-names.js';
 
 /** Largest `POST /api/trades` body accepted. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Longest dev-control duration accepted (`ms`), so a typo cannot wedge a server for days. */
 export const MAX_CONTROL_MS = 10 * 60 * 1000;
 
-export interface HttpControls {
-  dropAll(): number;
-  refuseUpgrades(ms: number): void;
-  silence(ms: number): void;
-  injectGap(topic: string): void;
-  stallHandshakes(ms: number): void;
-}
-
 export interface HttpContext {
-  registry: TopicRegistry;
+  engine: Engine;
   metrics: ServerMetrics;
   publishToken: string | undefined;
   /** Set only when dev controls are enabled. */
-  controls: HttpControls | undefined;
+  controls: DevControls | undefined;
   /** When set, /admin/* needs `Authorization: Bearer <adminToken>`. */
   adminToken?: string | undefined;
   staticRoot: string | undefined;
@@ -137,14 +131,13 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
       const grant = ctx.auth ? await snapshotGrant(ctx.auth, req, cors) : undefined;
       const name = url.searchParams.get('topic');
       if (!name) throw new HttpError(400, 'bad_request', 'missing ?topic=', cors);
-      const parsed = parseTopic(name);
-      if (!parsed.ok) throw new HttpError(400, 'bad_request', `bad topic: ${parsed.reason}`, cors);
+      const checked = checkTopicName(name);
+      if (!checked.ok) throw new HttpError(400, checked.code, checked.message, cors);
       // Checked before the lookup, so a token cannot probe which topics exist.
       if (grant && !grantAllows(grant, name)) throw new HttpError(403, 'forbidden', 'your token does not grant this topic', cors);
-      const resolved = ctx.registry.resolve(name);
-      if (!resolved.ok) throw new HttpError(resolved.code === 'bad_request' ? 400 : 404, resolved.code, resolved.message, cors);
-      const topic = resolved.topic;
-      sendJson(res, 200, { topic: topic.name, epoch: ctx.registry.epoch, seq: topic.seq, data: topic.state }, cors);
+      if (!(await ctx.engine.has(name))) throw new HttpError(404, 'unknown_topic', unknownTopicMessage(checked.topic), cors);
+      const { epoch, seq, data } = await ctx.engine.snapshot(name);
+      sendJson(res, 200, { topic: name, epoch, seq, data }, cors);
       return;
     }
     if (path === '/api/trades') {
@@ -153,7 +146,7 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
       return;
     }
     if (path === '/healthz' && isGet) {
-      sendJson(res, 200, { status: 'ok', epoch: ctx.registry.epoch, connections: ctx.connections(), topics: ctx.registry.topics.size });
+      sendJson(res, 200, { status: 'ok', epoch: ctx.engine.epoch, connections: ctx.connections(), topics: ctx.engine.topicCount });
       return;
     }
     if (path === '/metrics' && isGet) {
@@ -165,7 +158,7 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
       if (ctx.adminToken !== undefined && !hasBearer(req, ctx.adminToken))
         throw new HttpError(401, 'unauthorized', 'missing or wrong admin bearer token', { 'WWW-Authenticate': 'Bearer' });
       if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST', { Allow: 'POST' });
-      admin(ctx.controls, path, url.searchParams, res);
+      await admin(ctx.controls, path, url.searchParams, res);
       return;
     }
     if (isGet && ctx.staticRoot && (await serveStatic(ctx.staticRoot, path, req, res))) return;
@@ -216,7 +209,7 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
     sendJson(res, 200, { accepted: trades.length });
   };
 
-  const admin = (controls: HttpControls, path: string, query: URLSearchParams, res: ServerResponse): void => {
+  const admin = async (controls: DevControls, path: string, query: URLSearchParams, res: ServerResponse): Promise<void> => {
     switch (path) {
       case '/admin/drop':
         sendJson(res, 200, { dropped: controls.dropAll() });
@@ -241,8 +234,9 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
       }
       case '/admin/gap': {
         const name = query.get('topic') ?? '';
-        const resolved = ctx.registry.resolve(name);
-        if (!resolved.ok) throw new HttpError(resolved.code === 'bad_request' ? 400 : 404, resolved.code, resolved.message);
+        const checked = checkTopicName(name);
+        if (!checked.ok) throw new HttpError(400, checked.code, checked.message);
+        if (!(await ctx.engine.has(name))) throw new HttpError(404, 'unknown_topic', unknownTopicMessage(checked.topic));
         controls.injectGap(name);
         sendJson(res, 200, { gap: name });
         return;

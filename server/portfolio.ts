@@ -13,7 +13,7 @@ import {
   type Position,
   type Trade,
 } from '../src/protocol/index.js';
-import type { PortfolioTopic, TopicRegistry } from './topics.js';
+import type { LocalEngine } from './engine/engine.js';
 
 interface Holding {
   qty: number;
@@ -37,30 +37,28 @@ const micro = (value: number) => Math.round(value * 1e6) / 1e6;
 const lots = (value: number) => Math.round(value * 1e8) / 1e8;
 
 export class PortfolioBook {
-  readonly topic: PortfolioTopic;
+  /** The book's topic, `portfolio:<account>`. */
+  readonly topic: string;
   private readonly holdings = new Map<string, Holding>();
   private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
 
-  constructor(registry: TopicRegistry, account: string, currency: string, initial: readonly InitialHolding[]) {
+  constructor(
+    private readonly engine: LocalEngine,
+    account: string,
+    currency: string,
+    initial: readonly InitialHolding[],
+  ) {
     for (const h of initial) {
       this.holdings.set(h.symbol, { qty: h.qty, avgPrice: micro(h.avgPrice), realizedPnl: 0, lastPrice: h.lastPrice, markTime: 0 });
     }
     const positions = [...this.holdings.keys()].map((symbol) => this.row(symbol));
     const state: PortfolioSnapshotData = { account, currency, positions, totals: sumPositions(positions) };
-    this.topic = registry.addPortfolio(account, state);
+    this.topic = engine.addPortfolio(account, state);
   }
 
   has(symbol: string): boolean {
     return this.holdings.has(symbol);
-  }
-
-  heldSymbols(): string[] {
-    return [...this.holdings.keys()];
-  }
-
-  lastPrice(symbol: string): number | undefined {
-    return this.holdings.get(symbol)?.lastPrice;
   }
 
   /** Marks held symbols to the newest trade (by trade time). */
@@ -115,9 +113,10 @@ export class PortfolioBook {
     this.dirty.clear();
     this.removed.clear();
     // Totals are the sums of the rows the client will hold, in the order it holds them.
-    const after = applyPortfolioUpdate(cloneData(this.topic.state), { positions, removed, totals: this.topic.state.totals });
+    const state = this.engine.snapshot(this.topic).data as PortfolioSnapshotData;
+    const after = applyPortfolioUpdate(cloneData(state), { positions, removed, totals: state.totals });
     const update: PortfolioUpdateData = { positions, removed, totals: sumPositions(after.positions) };
-    this.topic.publish(update, time);
+    this.engine.publish(this.topic, update, time);
   }
 
   private row(symbol: string): Position {

@@ -1,5 +1,5 @@
 /** The open sessions and how many each client address holds (for the per-IP limit and metrics). */
-import type { Session } from './connection.js';
+import type { Session } from './session.js';
 
 export class SessionSet {
   readonly all = new Set<Session>();

@@ -1,17 +1,19 @@
 /**
  * Protocol v1 frames as the reference server writes them, for the bench feed and the
- * bare `ws` baseline. The hot paths build the JSON text by hand (each message is
- * serialised once, then shared by every client); `selfCheck` proves the text equals
- * `JSON.stringify` of the same message, key order included.
+ * bare `ws` baseline. The candle update text is the reference server's own
+ * (server/engine/update-text.ts); each message is serialised once, then shared by every
+ * client; `selfCheck` proves the text equals `JSON.stringify` of the same message.
  */
 import type { Bar, UpdateMessage } from '../../src/protocol/index.js';
+import { candleUpdatePrefix, candleUpdateText as writeCandleUpdate } from '../../server/engine/update-text.js';
 
-/** Text of `{"op":"update","topic","seq","time","data":bar}`, byte-identical to JSON.stringify. */
+const prefixes = new Map<string, string>();
+
+/** Text of `{"op":"update","topic","seq","time","data":bar}`: the reference server's own writer. */
 export function candleUpdateText(topic: string, seq: number, time: number, bar: Bar): string {
-  return (
-    `{"op":"update","topic":"${topic}","seq":${seq},"time":${time},"data":{"time":${bar.time},"open":${bar.open},` +
-    `"high":${bar.high},"low":${bar.low},"close":${bar.close},"volume":${bar.volume},"trades":${bar.trades}}}`
-  );
+  let prefix = prefixes.get(topic);
+  if (prefix === undefined) prefixes.set(topic, (prefix = candleUpdatePrefix(topic)));
+  return writeCandleUpdate(prefix, seq, time, bar);
 }
 
 /** One server frame: a batch (JSON array) of already serialised messages. */

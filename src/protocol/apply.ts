@@ -12,7 +12,7 @@ import {
   type PortfolioUpdateData,
   type Position,
 } from './messages.js';
-import { parseTopicCached, type ParsedTopic } from './topics.js';
+import type { ParsedTopic } from './topics.js';
 
 export type TopicKind = ParsedTopic['kind'];
 
@@ -77,13 +77,6 @@ export function applyPortfolioUpdate(state: PortfolioSnapshotData, update: Portf
 export function applyUpdateOfKind(kind: TopicKind, state: unknown, data: unknown, maxBars = DEFAULT_MAX_BARS): unknown {
   if (kind === 'candles') return applyCandleUpdate(state as CandleSnapshotData, data as Bar, maxBars);
   return applyPortfolioUpdate(state as PortfolioSnapshotData, data as PortfolioUpdateData);
-}
-
-/** Applies an update to any topic's state, chosen by the topic name. Mutates and returns `state`. */
-export function applyTopicUpdate(topic: string, state: unknown, data: unknown, maxBars = DEFAULT_MAX_BARS): unknown {
-  const parsed = parseTopicCached(topic);
-  if (!parsed.ok) throw new Error(`cannot apply an update to ${topic}: ${parsed.reason}`);
-  return applyUpdateOfKind(parsed.topic.kind, state, data, maxBars);
 }
 
 /** A deep copy cheap enough for plain JSON data (snapshots are plain JSON). */

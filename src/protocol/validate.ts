@@ -9,7 +9,6 @@ import {
   type ClientMessage,
   type ErrorCode,
   type ServerMessage,
-  type Trade,
   ERROR_CODES,
 } from './messages.js';
 import { parseTopicCached, SYMBOL_PATTERN } from './topics.js';
@@ -245,9 +244,5 @@ export function validateTrade(v: unknown): string | null {
   if (!isFiniteNumber(v.size) || v.size < 0) return 'trade.size must be a non-negative number';
   if (!isFiniteNumber(v.time) || v.time < 0 || v.time > 8.64e15) return 'trade.time must be epoch milliseconds';
   return null;
-}
-
-export function isTrade(v: unknown): v is Trade {
-  return validateTrade(v) === null;
 }
 

@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../../src/protocol/index.js';
-import { MAX_BATCH_CHARS, MAX_ERROR_MESSAGE_LENGTH } from '../../server/connection.js';
+import { MAX_BATCH_CHARS } from '../../server/frame-writer.js';
+import { MAX_ERROR_MESSAGE_LENGTH } from '../../server/session.js';
 import { DEFAULT_MAX_SUBSCRIPTIONS, FLOOD_CLOSE_DROPPED, FrameRateLimiter } from '../../server/limits.js';
 import { delay, getJson, metricValue, serverFor, TestClient, waitUntil, type Message } from './support.js';
 

@@ -3,25 +3,27 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPortfolioUpdate, cloneData, sumPositions, type PortfolioSnapshotData } from '../../src/protocol/index.js';
+import type { Subscriber } from '../../server/engine/engine.js';
+import { MemoryEngine } from '../../server/engine/memory-engine.js';
 import { PortfolioBook } from '../../server/portfolio.js';
-import { TopicRegistry, type Subscriber } from '../../server/topics.js';
 import { serverFor, TestClient, waitUntil } from './support.js';
 
 function bookWithRecorder() {
-  const registry = new TopicRegistry({ history: 100 });
-  const book = new PortfolioBook(registry, 'acct', 'USD', [
+  const engine = new MemoryEngine({ history: 100 });
+  const book = new PortfolioBook(engine, 'acct', 'USD', [
     { symbol: 'AAA', qty: 10, avgPrice: 100, lastPrice: 100 },
     { symbol: 'BBB', qty: 5, avgPrice: 20, lastPrice: 21 },
   ]);
   const updates: any[] = [];
   const recorder: Subscriber = { enqueue: (message) => updates.push(JSON.parse(message.json)) };
-  book.topic.subscribers.add(recorder);
-  return { book, updates, initial: cloneData(book.topic.state) };
+  engine.follow(book.topic, recorder);
+  const initial = cloneData(engine.snapshot(book.topic).data as PortfolioSnapshotData);
+  return { book, engine, updates, initial };
 }
 
 describe('portfolio book', () => {
   test('marks, buys, partial and full sells: rows, removed, avg price and realized P&L', () => {
-    const { book, updates, initial } = bookWithRecorder();
+    const { book, engine, updates, initial } = bookWithRecorder();
     assert.deepEqual(initial.totals, sumPositions(initial.positions));
     assert.equal(initial.positions[0]!.marketValue, 1000);
 
@@ -63,7 +65,7 @@ describe('portfolio book', () => {
       applyPortfolioUpdate(state, u.data);
       assert.deepEqual(state.totals, sumPositions(state.positions), `after update ${u.seq}`);
     });
-    assert.deepEqual(state, book.topic.state);
+    assert.deepEqual(state, engine.snapshot(book.topic).data);
     assert.deepEqual(state.positions.map((p) => p.symbol), ['AAA', 'CCC']);
   });
 });

@@ -2,17 +2,25 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  applyTopicUpdate,
+  applyUpdateOfKind,
   cloneData,
+  parseTopic,
   sumPositions,
   type Bar,
   type PortfolioSnapshotData,
 } from '../../src/protocol/index.js';
-import { TopicRegistry } from '../../server/topics.js';
+import { MemoryEngine } from '../../server/engine/memory-engine.js';
 import { delay, getJson, serverFor, TestClient, waitUntil, type Message } from './support.js';
 
 const trade = (symbol: string, price: number, time: number, size = 1) => ({ symbol, price, size, time });
 const T0 = Date.UTC(2030, 0, 1);
+
+/** Applies an update to a topic's state by the kind its name gives. */
+function applyToTopic(topic: string, state: unknown, data: unknown): void {
+  const parsed = parseTopic(topic);
+  if (!parsed.ok) throw new Error(`bad topic ${topic}`);
+  applyUpdateOfKind(parsed.topic.kind, state, data);
+}
 
 /** Publishes n trades of AAA one second apart (one update per trade on candles:AAA:1s). */
 function publishSeconds(server: { publishTrades: (t: ReturnType<typeof trade>[]) => void }, from: number, n: number): void {
@@ -44,7 +52,7 @@ describe('resume', () => {
     assert.equal(second.all((m) => m.op === 'snapshot').length, 0, 'no snapshot when recovered');
     // The recovered state equals the server's.
     const state = cloneData(snapshot.data);
-    for (const u of updates) applyTopicUpdate(u.topic, state, u.data);
+    for (const u of updates) applyToTopic(u.topic, state, u.data);
     const rest = await getJson(`${server.httpUrl}/api/snapshot?topic=candles:AAA:1s`);
     assert.equal(rest.body.seq, 11);
     assert.deepEqual(state, rest.body.data);
@@ -124,17 +132,17 @@ describe('resume', () => {
 
 describe('update text', () => {
   test('a candle update is the text of JSON.stringify, for awkward numbers too; non-finite ones fall back to it', () => {
-    const registry = new TopicRegistry({ history: 10 });
-    const topic = registry.candleSeries('AAA')[0]!;
+    const engine = new MemoryEngine({ history: 10 });
+    const topic = engine.candleSeries('AAA')[0]!;
     const sent: string[] = [];
-    topic.subscribers.add({ enqueue: (message) => sent.push(message.json) });
+    engine.follow(topic.name, { enqueue: (message) => sent.push(message.json) });
     const bars: Bar[] = [
       { time: 1, open: 100.125, high: 0.1 + 0.2, low: 5e-7, close: 123456789.123456, volume: 1e21, trades: 1 },
       { time: 2, open: -0, high: 2 ** 53, low: 1e-7, close: 7, volume: 0.000001, trades: 2 },
       { time: 3, open: 1, high: 1, low: 1, close: 1, volume: Infinity, trades: 3 },
       { time: 4, open: 1, high: 1, low: 1, close: Number.NaN, volume: 1, trades: 4 },
     ];
-    bars.forEach((bar, i) => topic.publish(bar, 1_700_000_000_000 + i));
+    bars.forEach((bar, i) => engine.publish(topic.name, bar, 1_700_000_000_000 + i));
     assert.deepEqual(
       sent,
       bars.map((data, i) => JSON.stringify({ op: 'update', topic: topic.name, seq: i + 1, time: 1_700_000_000_000 + i, data })),
@@ -182,7 +190,7 @@ describe('snapshot + updates == later snapshot', () => {
       else if (m.op === 'update') {
         const s = states.get(m.topic)!;
         assert.equal(m.seq, s.seq + 1, `${m.topic} gapless`);
-        applyTopicUpdate(m.topic, s.data, m.data);
+        applyToTopic(m.topic, s.data, m.data);
         s.seq = m.seq;
         if (m.topic.startsWith('portfolio')) {
           const data = s.data as PortfolioSnapshotData;
@@ -199,7 +207,7 @@ describe('snapshot + updates == later snapshot', () => {
         const find = () => client.messages.find((x) => x.op === 'update' && x.topic === topic && x.seq === s.seq + 1);
         await waitUntil(() => find() !== undefined, 5000, `${topic} update ${s.seq + 1}`);
         const m = find()!;
-        applyTopicUpdate(topic, s.data, m.data);
+        applyToTopic(topic, s.data, m.data);
         s.seq = m.seq;
       }
       // The REST answer is the state at rest.body.seq; the stream's state at that seq must equal it.

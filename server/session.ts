@@ -1,10 +1,11 @@
 /**
  * One client session: the hello handshake (with token auth when enabled), the ops,
- * error frames, per-connection limits and the outgoing queue. Everything queued
- * during one turn of the event loop goes out as one frame (a JSON array when there
- * is more than one message), built once for every client with the same queue from
- * messages serialised once (server/outbox.ts); a very large turn is cut into several
- * frames so the send buffer can be checked between them.
+ * error frames, per-connection limits and the outgoing queue. Topics are reached only
+ * through the engine (server/engine/engine.ts). Everything queued during one turn of
+ * the event loop goes out as one frame (a JSON array when there is more than one
+ * message), built once for every client with the same queue from messages serialised
+ * once and written by the session's FrameWriter (server/frame-writer.ts); a very large
+ * turn is cut into several frames so the send buffer can be checked between them.
  */
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
@@ -13,7 +14,6 @@ import {
   CloseCode,
   MAX_TOPIC_LENGTH,
   parseClientFrame,
-  parseTopic,
   PROTOCOL_VERSION,
   type ErrorCode,
   type HelloMessage,
@@ -23,10 +23,11 @@ import {
   type UnsubMessage,
 } from '../src/protocol/index.js';
 import { grantAllows, type Grant, type TokenVerifier } from './auth.js';
+import type { Awaitable, Engine, FollowStart, Subscriber } from './engine/engine.js';
+import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, FrameWriter, OutMessage } from './frame-writer.js';
 import { FrameRateLimiter } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
-import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, MAX_BATCH_CHARS, OutMessage, type OutFrame } from './outbox.js';
-import type { Subscriber, Topic, TopicRegistry } from './topics.js';
+import { checkTopicName, unknownTopicMessage } from './topic-names.js';
 
 export interface SessionLimits {
   /** Client frames per second (token bucket refill); 0 = no rate limit. */
@@ -40,7 +41,7 @@ export interface SessionLimits {
 }
 
 export interface SessionContext {
-  readonly registry: TopicRegistry;
+  readonly engine: Engine;
   readonly metrics: ServerMetrics;
   readonly heartbeatMs: number;
   readonly helloTimeoutMs: number;
@@ -56,52 +57,55 @@ export interface SessionContext {
 const reasonText = (reason: string) => (Buffer.byteLength(reason) <= 123 ? reason : reason.slice(0, 100));
 /** Longest text of an error message (they may quote a little of what the client sent). */
 export const MAX_ERROR_MESSAGE_LENGTH = 200;
-export { MAX_BATCH_CHARS };
 /** Most messages one session may have queued within one turn; more is treated as a slow consumer. */
 export const MAX_PENDING_MESSAGES = 100_000;
-/** Frames kept while a token is being verified (they are handled in order afterwards). */
+/** Frames kept while a token is verified or the engine answers (they are handled in order afterwards). */
 export const MAX_INBOX_FRAMES = 256;
 /** Longest wait for setTimeout (about 24.8 days); later expiries re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Where a session is: waiting for the client's `hello` (and its token check), open
+ * (welcome sent, ops served), closing (close frame sent, nothing more queued or read),
+ * closed (the socket is gone). It only moves forward: awaiting-hello -> open (`open`),
+ * any -> closing (`close`), any -> closed (the socket's close event). Two conditions
+ * stay flags because they hold in any phase: `silenced` (a dev control's fault) and
+ * `waiting` (frames are held in the inbox while a token check or engine read runs).
+ */
+export type SessionPhase = 'awaiting-hello' | 'open' | 'closing' | 'closed';
+
 export class Session implements Subscriber {
   readonly id = randomUUID();
-  readonly topics = new Set<Topic>();
+  /** Names of the topics this session follows. */
+  readonly topics = new Set<string>();
   /** Last time the client showed a sign of life (a frame or a pong). */
   lastSeen = Date.now();
-  /** Dev control: the server neither sends nor reads on this socket any more. */
+  /** Dev control, in any phase: the server neither sends nor reads on this socket any more. */
   silenced = false;
-  private phase: 'hello' | 'open' | 'closed' = 'hello';
+  private phase: SessionPhase = 'awaiting-hello';
   private pending: OutMessage[] = [];
-  /** Fingerprint of `pending` (server/outbox.ts), so equal queues share their frames. */
+  /** Fingerprint of `pending` (server/frame-writer.ts), so equal queues share their frames. */
   private fingerprint = EMPTY_FINGERPRINT;
-  /**
-   * The upgraded socket, when frames may be written to it directly (see `sendFrame`);
-   * undefined when they go through `ws.send`.
-   */
-  private readonly socket: Duplex | undefined;
-  private closing = false;
+  private readonly writer: FrameWriter;
   private helloTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly limiter: FrameRateLimiter;
   /** What the session's token grants (auth on only). */
   private grant: Grant | undefined;
-  /** A token is being verified: frames wait in the inbox, in order. */
-  private busy = false;
+  /** A token check or an engine read is under way: frames wait in the inbox, in order. */
+  private waiting = false;
   private inbox: Array<[RawData, boolean]> = [];
 
   constructor(
     readonly ws: WebSocket,
     private readonly ctx: SessionContext,
     /** Client address (for the per-IP connection limit). */
-    readonly address = 'unknown',
+    readonly address: string,
     /** The socket `ws` took over in the upgrade (what `ws` writes to). */
-    socket?: Duplex,
+    socket: Duplex,
   ) {
-    // Only without extensions: with permessage-deflate ws compresses asynchronously and
-    // queues its frames, so a frame written beside it could overtake them.
-    this.socket = socket && ws.extensions === '' ? socket : undefined;
+    this.writer = new FrameWriter(ws, socket, ctx.limits.maxBufferedBytes);
     this.limiter = new FrameRateLimiter(ctx.limits.clientRate, ctx.limits.clientBurst, Date.now());
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('pong', () => {
@@ -110,20 +114,16 @@ export class Session implements Subscriber {
     ws.on('error', (error: Error & { code?: string }) => {
       // ws closes the socket itself (1009 for an oversized frame, 1002/1007 for protocol errors).
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') ctx.metrics.closed(CloseCode.MessageTooBig);
-      else if (error.code === 'WS_ERR_INVALID_UTF8') ctx.metrics.closed(1007);
-      else if (error.code?.startsWith('WS_ERR_')) ctx.metrics.closed(1002);
+      else if (error.code === 'WS_ERR_INVALID_UTF8') ctx.metrics.closed(CloseCode.InvalidPayload);
+      else if (error.code?.startsWith('WS_ERR_')) ctx.metrics.closed(CloseCode.ProtocolError);
     });
     ws.on('close', () => this.onClosed());
     this.helloTimer = setTimeout(() => this.close(CloseCode.BadHello, `no hello within ${ctx.helloTimeoutMs} ms`), ctx.helloTimeoutMs);
   }
 
-  get isOpen(): boolean {
-    return this.phase === 'open';
-  }
-
   /** Queues a message (the same object for every client it goes to) for the end of this turn. */
   enqueue(message: OutMessage): void {
-    if (this.phase === 'closed' || this.closing || this.silenced) return;
+    if (this.gone || this.silenced) return;
     const pending = this.pending;
     if (pending.length >= MAX_PENDING_MESSAGES) {
       this.dropSlowConsumer(`more than ${MAX_PENDING_MESSAGES} messages queued`);
@@ -146,9 +146,9 @@ export class Session implements Subscriber {
   /**
    * Sends what is queued. Frames come from `turn`, which builds each distinct queue's
    * frames once for all the sessions it flushes (a lone message is its own frame,
-   * encoded once), and counts what is sent. Before each frame the send buffer is
-   * checked: a client that does not read is not queued for, it is closed (4408) and
-   * resumes from history when it reconnects.
+   * encoded once), and counts what is sent. Before each frame the writer checks the
+   * send buffer: a client that does not read is not queued for, it is closed (4408)
+   * and resumes from history when it reconnects.
    */
   flush(turn?: FlushTurn): void {
     const pending = this.pending;
@@ -158,39 +158,22 @@ export class Session implements Subscriber {
     if (this.silenced || this.ws.readyState !== WebSocket.OPEN) return;
     // Outside the server's flush of a turn (a close), the session has a turn of its own.
     const into = turn ?? new FlushTurn();
-    if (pending.length === 1) this.sendFrame(pending[0]!.frame, into);
-    else for (const frame of into.framesFor(pending, fingerprint)) if (!this.sendFrame(frame, into)) break;
-    if (!turn) into.report(this.ctx.metrics);
-  }
-
-  /**
-   * Sends one frame, or closes a slow consumer instead (and returns false). Without
-   * extensions the frame is written to the socket whole, as `ws` would write it (the
-   * same bytes, into the same stream, synchronously, so in order with ws's own pings
-   * and close frame): one buffer built once for every client, instead of framing per
-   * client in `ws.send`. The caller checked that the socket is open.
-   */
-  private sendFrame(frame: OutFrame, turn: FlushTurn): boolean {
-    const highWater = this.ctx.limits.maxBufferedBytes;
-    if (highWater > 0 && this.bufferedAmount > highWater) {
-      this.dropSlowConsumer();
-      return false;
+    if (pending.length === 1) {
+      if (!this.writer.write(pending[0]!.frame, into)) this.dropSlowConsumer();
+    } else {
+      for (const frame of into.framesFor(pending, fingerprint))
+        if (!this.writer.write(frame, into)) {
+          this.dropSlowConsumer();
+          break;
+        }
     }
-    if (this.socket) this.socket.write(frame.wire);
-    else this.ws.send(frame.payload, { binary: false });
-    turn.sent(frame);
-    return true;
-  }
-
-  /** Bytes written and not yet taken by the kernel (what `ws.bufferedAmount` reports). */
-  private get bufferedAmount(): number {
-    return this.socket ? this.socket.writableLength : this.ws.bufferedAmount;
+    if (!turn) into.report(this.ctx.metrics);
   }
 
   /** Closes with a protocol close code (after sending what is queued); terminates if the client does not answer. */
   close(code: number, reason: string, flush = true): void {
-    if (this.phase === 'closed' || this.closing) return;
-    this.closing = true;
+    if (this.gone) return;
+    this.phase = 'closing';
     this.inbox = [];
     clearTimeout(this.expiryTimer);
     if (flush) this.flush();
@@ -240,19 +223,19 @@ export class Session implements Subscriber {
    * close frame (if the client reads it within the 2 s kill delay).
    */
   private dropSlowConsumer(why = `send buffer over ${this.ctx.limits.maxBufferedBytes} bytes`): void {
-    if (this.closing || this.phase === 'closed') return;
+    if (this.gone) return;
     this.unsubscribeAll();
     this.clearQueue();
     this.close(CloseCode.SlowConsumer, `slow consumer: ${why}`, false);
   }
 
   private unsubscribeAll(): void {
-    for (const topic of this.topics) topic.subscribers.delete(this);
+    for (const name of this.topics) this.ctx.engine.unfollow(name, this);
     this.topics.clear();
   }
 
   private onFrame(data: RawData, isBinary: boolean): void {
-    if (this.silenced || this.closing || this.phase === 'closed') return;
+    if (this.silenced || this.gone) return;
     const now = Date.now();
     this.lastSeen = now;
     const verdict = this.limiter.take(now);
@@ -263,7 +246,7 @@ export class Session implements Subscriber {
         this.sendError('rate_limited', `over ${this.limiter.rate} frames/s (burst ${this.limiter.burst}): frames are being dropped unread`);
       return;
     }
-    if (this.busy) {
+    if (this.waiting) {
       if (this.inbox.length >= MAX_INBOX_FRAMES) this.close(CloseCode.RateLimited, 'too many frames while the token is verified');
       else this.inbox.push([data, isBinary]);
       return;
@@ -273,12 +256,12 @@ export class Session implements Subscriber {
 
   private handle(data: RawData, isBinary: boolean): void {
     if (isBinary) {
-      if (this.phase === 'hello') this.rejectHello('the first frame must be a hello text frame');
+      if (this.phase === 'awaiting-hello') this.rejectHello('the first frame must be a hello text frame');
       else this.sendError('bad_request', 'binary frames are not supported; send JSON text frames');
       return;
     }
     const result = parseClientFrame(data.toString());
-    if (this.phase === 'hello') {
+    if (this.phase === 'awaiting-hello') {
       if (!result.ok) this.rejectHello(`the first frame must be a valid hello: ${result.message}`);
       else if (result.message.op !== 'hello') this.rejectHello(`the first frame must be a hello, got "${result.message.op}"`);
       else this.onHello(result.message);
@@ -308,22 +291,31 @@ export class Session implements Subscriber {
     }
   }
 
-  /** Runs a token check; frames that arrive meanwhile wait and are handled in order after it. */
-  private verifying(work: () => Promise<void>): void {
-    this.busy = true;
+  /**
+   * Runs asynchronous work (a token check, a read from an engine that answers later);
+   * frames that arrive meanwhile wait and are handled in order after it.
+   */
+  private wait(work: () => Promise<void>, failure: string): void {
+    this.waiting = true;
     work()
-      .catch(() => this.close(1011, 'internal error while checking the token'))
+      .catch(() => this.close(CloseCode.InternalError, failure))
       .finally(() => {
-        this.busy = false;
-        while (!this.busy && this.inbox.length > 0 && !this.closing && this.phase !== 'closed') {
+        this.waiting = false;
+        while (!this.waiting && this.inbox.length > 0 && !this.gone) {
           const [data, isBinary] = this.inbox.shift()!;
           this.handle(data, isBinary);
         }
       });
   }
 
+  /** Goes on with an engine's answer: at once when it is there (the memory engine), else once it comes. */
+  private after<T>(answer: Awaitable<T>, then: (value: T) => void): void {
+    if (answer instanceof Promise) this.wait(() => answer.then(then), 'internal error while reading the topic');
+    else then(answer);
+  }
+
   private get gone(): boolean {
-    return this.closing || this.phase === 'closed';
+    return this.phase === 'closing' || this.phase === 'closed';
   }
 
   private rejectHello(message: string): void {
@@ -338,7 +330,7 @@ export class Session implements Subscriber {
       this.open();
       return;
     }
-    this.verifying(async () => {
+    this.wait(async () => {
       const result = await auth.verify(hello.token);
       if (this.gone) return;
       if (!result.ok) {
@@ -349,10 +341,11 @@ export class Session implements Subscriber {
       this.grant = result.grant;
       this.armExpiry();
       this.open();
-    });
+    }, 'internal error while checking the token');
   }
 
   private open(): void {
+    if (this.phase !== 'awaiting-hello') return;
     this.phase = 'open';
     this.enqueueJson(
       JSON.stringify({
@@ -388,7 +381,7 @@ export class Session implements Subscriber {
   private onRefresh({ token }: RefreshMessage): void {
     const auth = this.ctx.auth;
     if (!auth) return;
-    this.verifying(async () => {
+    this.wait(async () => {
       const result = await auth.verify(token);
       if (this.gone) return;
       if (!result.ok) {
@@ -398,25 +391,25 @@ export class Session implements Subscriber {
       this.grant = result.grant;
       this.armExpiry();
       if (this.gone) return;
-      for (const topic of [...this.topics]) {
-        if (grantAllows(result.grant, topic.name)) continue;
-        topic.subscribers.delete(this);
-        this.topics.delete(topic);
-        this.sendError('forbidden', 'subscription ended: the refreshed token does not grant this topic', undefined, topic.name);
+      for (const name of [...this.topics]) {
+        if (grantAllows(result.grant, name)) continue;
+        this.ctx.engine.unfollow(name, this);
+        this.topics.delete(name);
+        this.sendError('forbidden', 'subscription ended: the refreshed token does not grant this topic', undefined, name);
       }
-    });
+    }, 'internal error while checking the token');
   }
 
   /**
-   * Subscribes and, in the same synchronous step, queues `subscribed` and either the
-   * missed updates or a snapshot: the next live update of the topic can only be
-   * queued after them, so nothing is lost or repeated in between.
+   * Follows the topic and, in the same synchronous step (with the memory engine),
+   * queues `subscribed` and either the missed updates or a snapshot: the engine
+   * delivers the topic's next live update only after them, so nothing is lost or
+   * repeated in between.
    */
   private onSub({ id, topic: name, since }: SubMessage): void {
-    const { registry } = this.ctx;
-    const parsed = parseTopic(name);
-    if (!parsed.ok) {
-      this.sendError('bad_request', `bad topic: ${parsed.reason}`, id, name);
+    const checked = checkTopicName(name);
+    if (!checked.ok) {
+      this.sendError(checked.code, checked.message, id, name);
       return;
     }
     // Checked before the lookup, so a token cannot probe which topics exist.
@@ -424,41 +417,44 @@ export class Session implements Subscriber {
       this.sendError('forbidden', 'your token does not grant this topic', id, name);
       return;
     }
-    const resolved = registry.resolve(name);
-    if (!resolved.ok) {
-      this.sendError(resolved.code, resolved.message, id, name);
+    const { engine } = this.ctx;
+    this.after(engine.has(name), (exists) => {
+      if (this.gone) return;
+      if (!exists) {
+        this.sendError('unknown_topic', unknownTopicMessage(checked.topic), id, name);
+        return;
+      }
+      if (!this.topics.has(name) && this.topics.size >= this.ctx.limits.maxSubscriptions) {
+        this.sendError('too_many_subscriptions', `at most ${this.ctx.limits.maxSubscriptions} topics per connection; unsub one first`, id, name);
+        return;
+      }
+      this.after(engine.follow(name, this, since), (start) => this.started(id, name, start));
+    });
+  }
+
+  /** Queues the start of a followed topic's stream. */
+  private started(id: number, name: string, start: FollowStart): void {
+    const { epoch, seq, recovered } = start;
+    this.enqueueJson(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq, recovered }));
+    if (start.recovered) for (const json of start.missed) this.enqueueJson(json);
+    else this.enqueueJson(start.snapshot);
+    if (this.gone) {
+      // Closed meanwhile, or the queue overflowed (closed as a slow consumer): follow no more.
+      this.ctx.engine.unfollow(name, this);
       return;
     }
-    const topic = resolved.topic;
-    if (!this.topics.has(topic) && this.topics.size >= this.ctx.limits.maxSubscriptions) {
-      this.sendError('too_many_subscriptions', `at most ${this.ctx.limits.maxSubscriptions} topics per connection; unsub one first`, id, name);
-      return;
-    }
-    const epoch = registry.epoch;
-    const missed = since && since.epoch === epoch ? topic.history.after(since.seq, topic.seq) : undefined;
-    if (since && missed) {
-      this.enqueueJson(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq: topic.seq, recovered: true }));
-      for (const json of missed) this.enqueueJson(json);
-    } else {
-      this.enqueueJson(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq: topic.seq, recovered: false }));
-      this.enqueueJson(topic.snapshotJson(epoch));
-    }
-    if (this.gone) return; // the queue overflowed: the session was closed as a slow consumer
-    // A second sub of the same topic only restarts it: the set holds the session once.
-    topic.subscribers.add(this);
-    this.topics.add(topic);
+    // A second sub of the same topic only restarts it: the set holds the name once.
+    this.topics.add(name);
   }
 
   private onUnsub({ id, topic: name }: UnsubMessage): void {
-    const resolved = this.ctx.registry.resolve(name);
-    if (!resolved.ok && resolved.code === 'bad_request') {
-      this.sendError('bad_request', resolved.message, id, name);
+    const checked = checkTopicName(name);
+    if (!checked.ok) {
+      this.sendError(checked.code, checked.message, id, name);
       return;
     }
-    if (resolved.ok) {
-      resolved.topic.subscribers.delete(this);
-      this.topics.delete(resolved.topic);
-    }
+    this.ctx.engine.unfollow(name, this);
+    this.topics.delete(name);
     // Idempotent: unsub of a topic not subscribed (or unknown) is answered the same way.
     this.enqueueJson(JSON.stringify({ op: 'unsubscribed', id, topic: name }));
   }

@@ -1,11 +1,14 @@
-// Outgoing frames: built once per distinct queue in a turn, written whole to the socket with the
-// same bytes ws would frame, in order with ws's own control frames; metrics counted per turn, exactly.
+// Outgoing frames: built once per distinct queue in a turn, written whole to the socket by the
+// FrameWriter with the same bytes ws would frame, in order with ws's own control frames; metrics
+// counted per turn, exactly.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { Writable } from 'node:stream';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../../src/protocol/index.js';
-import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, framesOf, MAX_BATCH_CHARS, OutFrame, OutMessage } from '../../server/outbox.js';
+import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, framesOf, FrameWriter, MAX_BATCH_CHARS, OutFrame, OutMessage } from '../../server/frame-writer.js';
+import { ServerMetrics } from '../../server/metrics.js';
 import { metricValue, serverFor, TestClient, waitUntil } from './support.js';
 
 /** ws's own framing (exported by ws as `Sender`, not in its type definitions). */
@@ -72,6 +75,48 @@ describe('frames', () => {
     const alone = framesOf([big(5), new OutMessage(JSON.stringify({ n: 6, pad: 'y'.repeat(MAX_BATCH_CHARS) })), big(7)]);
     assert.equal(alone.length, 3);
     assert.ok(alone.every((f) => f.messages === 1));
+  });
+});
+
+describe('frame writer', () => {
+  /** A socket that takes every write and never drains (a client that stopped reading). */
+  const stuckSocket = () => {
+    const chunks: Buffer[] = [];
+    const socket = new Writable({ write: (chunk: Buffer) => void chunks.push(chunk) });
+    return { socket, chunks };
+  };
+  const noExtensions = { extensions: '' } as WebSocket;
+
+  test('writes each frame whole to the socket and counts it; past the high-water mark it writes nothing', async () => {
+    const { socket, chunks } = stuckSocket();
+    const writer = new FrameWriter(noExtensions, socket, 100);
+    const turn = new FlushTurn();
+    const small = new OutMessage('{"n":1}').frame;
+    const big = new OutFrame(Buffer.alloc(150, 0x61), 3);
+    assert.equal(writer.write(small, turn), true);
+    assert.equal(writer.write(big, turn), true, 'the buffer was under the mark before this write');
+    assert.equal(writer.write(small, turn), false, 'now it is over: nothing more is written');
+    assert.equal(socket.writableLength, small.wire.length + big.wire.length);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(chunks[0]!.equals(small.wire), 'the first chunk is the whole first frame, header included');
+    const metrics = new ServerMetrics({ addresses: () => 0, connections: () => 0, subscriptions: () => 0, topics: () => 0 });
+    turn.report(metrics);
+    const text = await metrics.text();
+    assert.match(text, /lmw_messages_sent_total 4\b/);
+    assert.match(text, /lmw_frames_sent_total 2\b/);
+    assert.match(text, new RegExp(`lmw_bytes_sent_total ${small.payload.length + 150}\\b`));
+  });
+
+  test('with the high-water mark off (0) it always writes', () => {
+    const { socket } = stuckSocket();
+    const writer = new FrameWriter(noExtensions, socket, 0);
+    const turn = new FlushTurn();
+    for (let i = 0; i < 3; i++) assert.equal(writer.write(new OutFrame(Buffer.alloc(1000), 1), turn), true);
+  });
+
+  test('refuses a WebSocket with extensions: ws queues compressed frames, and ours could overtake them', () => {
+    const { socket } = stuckSocket();
+    assert.throws(() => new FrameWriter({ extensions: 'permessage-deflate' } as WebSocket, socket, 0), TypeError);
   });
 });
 

@@ -1,9 +1,13 @@
 /**
- * Outgoing messages and frames, shared between clients. A message is serialised once
- * (its JSON text) and encoded once (UTF-8, then one complete WebSocket frame) however
- * many clients get it; the frame of a turn with several messages is built once for
- * every client whose queue holds the same messages in the same order.
+ * Outgoing messages and frames, shared between clients, and the one place that writes
+ * them. A message is serialised once (its JSON text) and encoded once (UTF-8, then one
+ * complete WebSocket frame) however many clients get it; the frame of a turn with
+ * several messages is built once for every client whose queue holds the same messages
+ * in the same order. `FrameWriter` puts a session's frames on its socket, and holds the
+ * one assumption this makes about `ws` (test/server/frame-writer.test.ts keeps it honest).
  */
+import type { Writable } from 'node:stream';
+import type { WebSocket } from 'ws';
 import type { ServerMetrics } from './metrics.js';
 
 /** Largest frame built from one turn's queue (characters); a bigger turn is sent as several frames. */
@@ -131,4 +135,40 @@ function sameMessages(a: readonly OutMessage[], b: readonly OutMessage[]): boole
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Writes one session's frames, and says when its client no longer reads.
+ *
+ * A frame is written to the socket `ws` took over in the upgrade, whole and as `ws`
+ * would frame it (`textFrameHeader`): one buffer built once for every client instead of
+ * framing per client in `ws.send`. This rests on one assumption about `ws`: without
+ * extensions its sender writes each frame (pings, pongs, the close frame) to that socket
+ * at once, in call order, so our frames, written synchronously into the same stream,
+ * stay whole and in order with its own. With permessage-deflate it compresses
+ * asynchronously and queues frames, which ours could overtake: the server never
+ * negotiates it (app.ts), and the constructor refuses a socket that did.
+ */
+export class FrameWriter {
+  constructor(
+    ws: WebSocket,
+    /** The socket `ws` took over in the upgrade (what `ws` writes to). */
+    private readonly socket: Writable,
+    /** Send-buffer high-water mark: past it the client is a slow consumer; 0 = off. */
+    private readonly highWater: number,
+  ) {
+    if (ws.extensions !== '') throw new TypeError(`FrameWriter needs a WebSocket without extensions, got "${ws.extensions}"`);
+  }
+
+  /**
+   * Writes a frame and counts it in `turn`, or returns false without writing when the
+   * send buffer is past the high-water mark (the caller drops the client). The caller
+   * checked that the socket is open.
+   */
+  write(frame: OutFrame, turn: FlushTurn): boolean {
+    if (this.highWater > 0 && this.socket.writableLength > this.highWater) return false;
+    this.socket.write(frame.wire);
+    turn.sent(frame);
+    return true;
+  }
 }

@@ -61,9 +61,4 @@ export class UpdateHistory {
     }
     return out;
   }
-
-  clear(): void {
-    this.slots.length = 0;
-    this.head = 0;
-  }
 }

@@ -1,0 +1,116 @@
+/**
+ * The in-memory engine: every topic in this process (server/engine/topic.ts), its
+ * history a ring of the last N updates (server/engine/history.ts), one epoch per
+ * start. Every answer is synchronous, so a publish fans out in the same turn.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  candlesTopic,
+  DEFAULT_MAX_BARS,
+  INTERVALS,
+  portfolioTopic,
+  type Bar,
+  type PortfolioSnapshotData,
+  type PortfolioUpdateData,
+} from '../../src/protocol/index.js';
+import type { FollowStart, LocalEngine, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
+import { CandleTopic, PortfolioTopic, type Topic } from './topic.js';
+
+export function newEpoch(): string {
+  return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+}
+
+export interface MemoryEngineOptions {
+  /** Updates kept per topic for resume. */
+  history: number;
+  maxBars?: number;
+}
+
+export class MemoryEngine implements LocalEngine {
+  readonly epoch = newEpoch();
+  readonly maxBars: number;
+  private readonly topics = new Map<string, Topic>();
+  private readonly series = new Map<string, CandleTopic[]>();
+
+  constructor(private readonly options: MemoryEngineOptions) {
+    this.maxBars = options.maxBars ?? DEFAULT_MAX_BARS;
+  }
+
+  get topicCount(): number {
+    return this.topics.size;
+  }
+
+  has(name: string): boolean {
+    return this.topics.has(name);
+  }
+
+  publish(name: string, change: TopicChange, time?: number): number {
+    const topic = this.topic(name);
+    // The kind is the topic's: a candle topic is only ever given bars, a portfolio its updates.
+    return topic.kind === 'candles' ? topic.publish(change as Bar, time) : topic.publish(change as PortfolioUpdateData, time);
+  }
+
+  updatesSince(name: string, since: Since): UpdatesSince {
+    const topic = this.topic(name);
+    if (since.epoch !== this.epoch) return { ok: false, gone: 'other-epoch' };
+    if (since.seq > topic.seq) return { ok: false, gone: 'ahead' };
+    const updates = topic.history.after(since.seq, topic.seq);
+    return updates ? { ok: true, updates } : { ok: false, gone: 'too-old' };
+  }
+
+  snapshot(name: string): Snapshot {
+    const topic = this.topic(name);
+    return { epoch: this.epoch, seq: topic.seq, data: topic.state };
+  }
+
+  follow(name: string, subscriber: Subscriber, since?: Since): FollowStart {
+    const topic = this.topic(name);
+    const { epoch } = this;
+    const read = since ? this.updatesSince(name, since) : undefined;
+    // A Set: a second follow of the same topic leaves one delivery.
+    topic.subscribers.add(subscriber);
+    if (read?.ok) return { recovered: true, epoch, seq: topic.seq, missed: read.updates };
+    return { recovered: false, epoch, seq: topic.seq, snapshot: topic.snapshotJson(epoch) };
+  }
+
+  unfollow(name: string, subscriber: Subscriber): void {
+    this.topics.get(name)?.subscribers.delete(subscriber);
+  }
+
+  withholdNext(name: string): boolean {
+    const topic = this.topics.get(name);
+    if (!topic) return false;
+    topic.withholdNext = true;
+    return true;
+  }
+
+  candleSeries(symbol: string): readonly CandleTopic[] {
+    let topics = this.series.get(symbol);
+    if (!topics) {
+      topics = INTERVALS.map(
+        (interval) => new CandleTopic(candlesTopic(symbol, interval), symbol, interval, this.options.history, this.maxBars),
+      );
+      for (const topic of topics) this.topics.set(topic.name, topic);
+      this.series.set(symbol, topics);
+    }
+    return topics;
+  }
+
+  seed(name: string, bar: Bar): void {
+    const topic = this.topic(name);
+    if (topic.kind !== 'candles') throw new Error(`seed: ${name} is not a candle topic`);
+    topic.seed(bar);
+  }
+
+  addPortfolio(account: string, state: PortfolioSnapshotData): string {
+    const topic = new PortfolioTopic(portfolioTopic(account), state, this.options.history);
+    this.topics.set(topic.name, topic);
+    return topic.name;
+  }
+
+  private topic(name: string): Topic {
+    const topic = this.topics.get(name);
+    if (!topic) throw new Error(`no such topic: ${name}`);
+    return topic;
+  }
+}
