@@ -8,11 +8,7 @@
  */
 import {
   DEFAULT_MAX_BARS,
-  parseServerFrame,
   parseTopic,
-  type ErrorMessage,
-  type ServerMessage,
-  type TopicSnapshot,
   type WelcomeMessage,
 } from '../protocol/index.js';
 import { Auth } from './auth.js';
@@ -20,9 +16,10 @@ import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_CAP_MS } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { Delivery } from './delivery.js';
+import { Inbound } from './inbound.js';
 import { StreamEmitter, describe } from './emitter.js';
 import { MetricsTracker } from './metrics.js';
-import { Poller } from './polling.js';
+import { PollingFallback } from './polling-fallback.js';
 import { streamRegistry } from './registry.js';
 import { Subscriptions } from './subscriptions.js';
 import type { Subscriber } from './topic-record.js';
@@ -63,8 +60,6 @@ export const pausedStorageKey = (url: string) => `live-market-widgets:paused:${u
 type ResolvedOptions = Required<Omit<StreamOptions, 'token' | 'random' | 'transport' | 'clock'>> &
   Pick<StreamOptions, 'token' | 'random' | 'transport' | 'clock'>;
 
-const perfNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
 export class MarketStream {
   /** The normalised `ws(s)://` URL. */
   readonly url: string;
@@ -76,15 +71,12 @@ export class MarketStream {
   private readonly metricsTracker: MetricsTracker;
   private readonly delivery: Delivery;
   private readonly auth: Auth;
-  private readonly poller: Poller;
+  private readonly fallback: PollingFallback;
   private readonly connection: Connection;
   private readonly subs: Subscriptions;
-  private polls = 0;
+  private readonly inbound: Inbound;
   /** The state last told to `statechange` listeners. */
   private published: ConnectionState;
-  private rateTicker: ReturnType<typeof setInterval> | undefined;
-  /** A polling failure was reported in this outage (once per outage, not per topic per period). */
-  private pollFailureReported = false;
 
   /** Use getStream(): it returns the page's one stream for a URL. */
   constructor(normalisedUrl: string, options: StreamOptions = {}) {
@@ -101,24 +93,21 @@ export class MarketStream {
       sendRefresh: (token) => this.connection.send({ op: 'refresh', token }),
       error: (error) => this.events.error(error),
     });
-    this.poller = new Poller({
+    this.fallback = new PollingFallback({
+      ...o,
       httpBase: this.httpUrl,
-      intervalMs: o.pollIntervalMs,
-      topics: () => this.subs.held(),
-      onSnapshot: (topic, snapshot) => guard(() => this.onPolledSnapshot(topic, snapshot)),
-      onError: (error) => guard(() => this.onPollError(error)),
-      ...(o.token !== undefined ? { token: () => this.auth.forPolling() } : {}),
-      onUnauthorized: (reason) =>
-        guard(() => {
-          if (!this.connection.isOpen) this.refused(reason); // a 401 round counts like a 4401 close
-        }),
-      unauthorizedDelayMs: () => this.auth.pollRetryDelayMs(o.pollIntervalMs),
-      fetch: (input, init) => {
-        this.polls++;
-        return fetch(input, init);
-      },
+      auth: this.auth,
+      delivery: this.delivery,
+      metrics: this.metricsTracker,
+      held: () => this.subs.held(),
+      topic: (name) => this.subs.topics.get(name),
+      count: (record) => this.subs.count(record),
+      socketOpen: () => this.connection.isOpen,
+      refused: (reason) => this.refused(reason),
+      error: (error) => this.events.error(error),
+      guard,
     });
-    const connectionOptions = { ...o, url: normalisedUrl, transport: o.transport ?? openWebSocket, clock, fallback: this.poller };
+    const connectionOptions = { ...o, url: normalisedUrl, transport: o.transport ?? openWebSocket, clock, fallback: this.fallback };
     this.connection = new Connection({ ...connectionOptions, metrics: this.metricsTracker }, this.connectionHost());
     this.subs = new Subscriptions({
       ...o,
@@ -126,10 +115,11 @@ export class MarketStream {
       connection: this.connection,
       delivery: this.delivery,
       metrics: this.metricsTracker,
-      pollNow: (topic) => this.poller.pollNow(topic),
-      badFrame: (reason) => this.badFrame(reason),
+      pollNow: (topic) => this.fallback.pollNow(topic),
+      badFrame: (reason) => this.inbound.badFrame(reason),
       guard,
     });
+    this.inbound = new Inbound(this.connection, this.subs, this.metricsTracker, this.auth, (error) => this.events.error(error));
     if (o.persist) this.delivery.paused = readPersistedPause(this.url);
     this.metricsTracker.mode = this.delivery.paused ? 'paused' : 'realtime';
     this.published = this.state;
@@ -158,7 +148,7 @@ export class MarketStream {
     return {
       sentOps: { ...this.connection.sent },
       socketsOpened: this.connection.linksOpened,
-      polls: this.polls,
+      polls: this.fallback.polls,
       topics: Object.fromEntries([...this.subs.topics.values()].map((r) => [r.topic, r.subscribers.size])),
       listeners: { statechange: listeners.statechange.size, metrics: listeners.metrics.size, error: listeners.error.size },
       socket: this.connection.hasLink,
@@ -241,9 +231,8 @@ export class MarketStream {
   /** Releases everything: socket, timers, listeners. State `closed`; removed from the registry. */
   close(): void {
     if (this.connection.phase.name === 'disposed') return;
-    this.stopRateTicker();
     this.auth.dispose();
-    this.poller.stop();
+    this.fallback.stop();
     this.delivery.dispose();
     this.subs.dispose();
     const registry = streamRegistry();
@@ -253,133 +242,12 @@ export class MarketStream {
     this.events.clear();
   }
 
-  // ---- frames (the hot path: one frame, its messages, each applied and notified) ---
-
-  private onFrame(data: unknown): void {
-    const tracker = this.metricsTracker;
-    tracker.lastMessageAt = Date.now();
-    if (typeof data !== 'string') {
-      this.badFrame('binary frame (protocol v1 uses JSON text frames)');
-      tracker.changed();
-      return;
-    }
-    tracker.bytes.add(data.length);
-    const { messages, errors } = parseServerFrame(data);
-    for (const reason of errors) this.badFrame(reason);
-    tracker.messages.add(messages.length); // once per frame, not per message
-    const connection = this.connection;
-    const generation = connection.generation;
-    for (const message of messages) {
-      if (generation !== connection.generation) break; // a message closed the socket
-      this.onMessage(message);
-    }
-    tracker.changed();
-  }
-
-  private onMessage(message: ServerMessage): void {
-    if (!this.connection.isOpen && message.op !== 'welcome' && message.op !== 'error') return;
-    switch (message.op) {
-      case 'update':
-        return this.subs.onUpdate(message);
-      case 'welcome':
-        return this.connection.welcome(message);
-      case 'subscribed':
-        return this.subs.onSubscribed(message);
-      case 'snapshot':
-        return this.subs.onSnapshot(message);
-      case 'pong': {
-        const rtt = perfNow() - message.t;
-        if (rtt >= 0 && rtt < 600_000) {
-          this.metricsTracker.latencyMs = rtt;
-          this.metricsTracker.rtt.add(rtt);
-        }
-        return;
-      }
-      case 'unsubscribed':
-        return this.subs.onUnsubscribed(message.id, message.topic);
-      case 'error':
-        return this.onServerError(message);
-    }
-  }
-
-  private onServerError(message: ErrorMessage): void {
-    if (message.code === 'rate_limited' && message.id === undefined) this.subs.onRateLimited();
-    const record = message.id !== undefined ? this.subs.pending(message.id) : undefined;
-    const text = this.auth.redact(message.message).slice(0, 300);
-    if (!record && message.code === 'unauthorized') {
-      // The hello was refused: the 4401 close that follows is what counts (see refused()).
-      if (!this.connection.isOpen) return this.auth.helloRefused(text);
-      // A `refresh` was refused: the session goes on until the old token expires (then 4401 and a reconnect).
-      return this.events.error({ code: 'refresh_rejected', message: `token refresh refused: ${text}` });
-    }
-    const error: StreamError = {
-      code: message.code,
-      message: text,
-      ...(record ? { topic: record.topic } : message.topic ? { topic: message.topic } : {}),
-    };
-    // A refreshed token no longer grants a topic we hold: the server ended that subscription.
-    const ended = message.id === undefined && message.code === 'forbidden' && message.topic ? this.subs.topics.get(message.topic) : undefined;
-    if (ended && ended.wire !== 'none') return this.subs.end(ended, error);
-    if (record && record.subId === message.id) return this.subs.end(record, error);
-    this.events.error(error);
-  }
-
-  private badFrame(reason: string): void {
-    this.metricsTracker.badFrames++;
-    this.events.error({ code: 'bad_frame', message: `bad frame from the server: ${reason}` });
-  }
-
   /** A refused token (4401 close or 401 poll): once per streak, every listener hears `unauthorized`. */
   private refused(reason: string): void {
     const error = this.auth.refused(reason);
     if (!error) return;
     this.events.error(error);
-    for (const record of this.subs.topics.values()) {
-      if (record.subscribers.size === 0) continue;
-      record.error = { ...error, topic: record.topic };
-      for (const subscriber of record.subscribers) if (subscriber.active) this.delivery.callErrorHandler(subscriber, record.error);
-    }
-  }
-
-  // ---- polling -------------------------------------------------------------------
-
-  private onPolledSnapshot(topic: string, snapshot: TopicSnapshot): void {
-    if (this.connection.isOpen) return; // the socket is back in charge
-    const record = this.subs.topics.get(topic);
-    if (!record || record.subscribers.size === 0) return;
-    this.pollFailureReported = false;
-    this.auth.accepted(); // the server took our token: a refusal streak is over
-    const tracker = this.metricsTracker;
-    tracker.messages.add(1);
-    tracker.lastMessageAt = Date.now();
-    const current = record.state;
-    if (current && current.epoch === snapshot.epoch && snapshot.seq <= current.seq) {
-      tracker.changed();
-      return; // nothing new
-    }
-    const continuous = current !== undefined && current.epoch === snapshot.epoch;
-    let kind = record.replace(snapshot.epoch, snapshot.seq, snapshot.data);
-    // A newer state of the same epoch continues what listeners had; another epoch does not.
-    if (continuous) kind = 'snapshot';
-    else if (kind === 'reset') tracker.resyncs++;
-    this.subs.count(record);
-    tracker.changed();
-    this.delivery.notify(record, kind);
-  }
-
-  private onPollError(polled: StreamError): void {
-    if (this.connection.isOpen) return;
-    const error = { ...polled, message: this.auth.redact(polled.message) };
-    const record = error.topic ? this.subs.topics.get(error.topic) : undefined;
-    if (record) {
-      // Refused again (e.g. forbidden) round after round: tell the listeners once.
-      if (record.error?.code === error.code && record.error.message === error.message) return;
-      this.delivery.topicError(record, error);
-      return;
-    }
-    if (this.pollFailureReported) return; // once per outage, not once per topic per period
-    this.pollFailureReported = true;
-    this.events.error(error);
+    this.subs.refuseAll(error);
   }
 
   // ---- state ---------------------------------------------------------------------
@@ -391,11 +259,11 @@ export class MarketStream {
       holdsTopics: () => this.subs.topics.size > 0,
       helloToken: () => this.auth.resolve(),
       linkOpened: (token) => this.auth.usedForHello(token),
-      frame: (data) => this.onFrame(data),
+      frame: (data) => this.inbound.onFrame(data),
       welcomed: (welcome: WelcomeMessage, generation) => {
-        this.pollFailureReported = false;
+        this.fallback.socketBack();
         this.auth.welcomed(welcome.serverTime, generation);
-        this.startRateTicker();
+        this.metricsTracker.startTicker();
       },
       resume: () => this.subs.resume(),
       linkEnded: () => {
@@ -405,7 +273,7 @@ export class MarketStream {
       refused: (reason) => this.refused(reason),
       idle: () => {
         this.subs.cancelIdleClose();
-        this.stopRateTicker();
+        this.metricsTracker.stopTicker();
         this.auth.accepted(); // a refusal streak ends with the need for a connection
       },
       stateChanged: () => this.publish(),
@@ -428,17 +296,6 @@ export class MarketStream {
     if (state === previous) return;
     this.published = state;
     this.events.emit('statechange', { state, previous });
-  }
-
-  /** Rates decay with time even without traffic: refresh the metrics once a second. */
-  private startRateTicker(): void {
-    if (this.rateTicker !== undefined) return;
-    this.rateTicker = setInterval(() => this.metricsTracker.changed(), 1_000);
-  }
-
-  private stopRateTicker(): void {
-    if (this.rateTicker !== undefined) clearInterval(this.rateTicker);
-    this.rateTicker = undefined;
   }
 
   private persistPause(): void {

@@ -47,7 +47,13 @@ export class Subscriptions {
   private rateRetryTimer: unknown;
   private idleTimer: unknown;
 
-  constructor(private readonly o: SubscriptionsOptions) {}
+  private readonly delivery: Delivery;
+  private readonly metrics: MetricsTracker;
+
+  constructor(private readonly o: SubscriptionsOptions) {
+    this.delivery = o.delivery;
+    this.metrics = o.metrics;
+  }
 
   /** Some topic has listeners (a connection is wanted). */
   wanted(): boolean {
@@ -94,7 +100,7 @@ export class Subscriptions {
     if (!subscriber.active) return;
     subscriber.active = false;
     record.subscribers.delete(subscriber);
-    this.o.delivery.forget(subscriber);
+    this.delivery.forget(subscriber);
     if (record.subscribers.size > 0 || this.topics.get(record.topic) !== record) return;
     // Linger, so a re-render that drops and takes the topic again does not churn the wire.
     record.lingerTimer = this.o.clock.setTimer(() => this.o.guard(() => this.drop(record)), this.o.lingerMs);
@@ -106,7 +112,16 @@ export class Subscriptions {
     record.wire = 'none';
     record.subId = undefined;
     record.resyncing = false;
-    this.o.delivery.topicError(record, error);
+    this.delivery.topicError(record, error);
+  }
+
+  /** The server keeps refusing our token: every topic with listeners is refused until a `welcome`. */
+  refuseAll(error: StreamError): void {
+    for (const record of this.topics.values()) {
+      if (record.subscribers.size === 0) continue;
+      const refusal = (record.error = { ...error, topic: record.topic });
+      for (const subscriber of record.subscribers) if (subscriber.active) this.delivery.callErrorHandler(subscriber, refusal);
+    }
   }
 
   /** `welcome`: resume every topic with listeners (with `since`); lingering ones are dropped. */
@@ -176,9 +191,9 @@ export class Subscriptions {
         return;
       }
       // The missed updates follow (and are applied in order by onUpdate).
-      if (record.resyncing || message.seq > state.seq) this.o.metrics.gapsRecovered++;
+      if (record.resyncing || message.seq > state.seq) this.metrics.gapsRecovered++;
       record.resyncing = false;
-      this.o.metrics.changed();
+      this.metrics.changed();
     } else {
       record.awaitingSnapshot = true;
     }
@@ -189,8 +204,8 @@ export class Subscriptions {
     if (!record || record.wire !== 'subscribed' || !record.awaitingSnapshot) return;
     const kind = record.replace(message.epoch, message.seq, message.data);
     this.count(record);
-    if (kind === 'reset') this.o.metrics.resyncs++;
-    this.o.delivery.notify(record, kind);
+    if (kind === 'reset') this.metrics.resyncs++;
+    this.delivery.notify(record, kind);
   }
 
   /** The hot path: apply in order, drop duplicates, resync on a gap. */
@@ -201,12 +216,12 @@ export class Subscriptions {
     if (outcome === 'ignored') return;
     this.count(record);
     if (outcome === 'duplicate') {
-      this.o.metrics.duplicatesDropped++;
+      this.metrics.duplicatesDropped++;
     } else if (outcome === 'gap') {
-      if (!record.resyncing) this.o.metrics.gapsDetected++;
+      if (!record.resyncing) this.metrics.gapsDetected++;
       this.resync(record);
     } else {
-      this.o.delivery.notify(record, 'update', message);
+      this.delivery.notify(record, 'update', message);
     }
   }
 
@@ -217,7 +232,7 @@ export class Subscriptions {
   /** Counts a message (snapshot, update, polled snapshot) for its topic. */
   count(record: TopicRecord): void {
     record.messages++;
-    this.o.metrics.topicMessages.set(record.topic, record.messages);
+    this.metrics.topicMessages.set(record.topic, record.messages);
   }
 
   /**
@@ -313,8 +328,8 @@ export class Subscriptions {
     if (record.subId !== undefined) this.pendingSubs.delete(record.subId);
     this.rateRetries.delete(record.topic);
     this.topics.delete(record.topic);
-    this.o.metrics.topicMessages.delete(record.topic);
-    this.o.metrics.changed();
+    this.metrics.topicMessages.delete(record.topic);
+    this.metrics.changed();
     if (this.topics.size === 0) this.scheduleIdleClose();
   }
 
