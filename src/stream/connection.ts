@@ -79,7 +79,7 @@ export interface ConnectionOptions {
 const perfNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 export class Connection {
-  phase: Phase = { name: 'idle' };
+  private phase: Phase = { name: 'idle' };
   /** Bumped whenever a link is started or abandoned; events of older links are ignored. */
   generation = 0;
   /** Client frames sent, by op. */
@@ -120,6 +120,10 @@ export class Connection {
     if (name === 'closed' || name === 'disposed') return 'closed';
     if (this.options.fallback.active) return 'polling';
     return this.everOpened || this.failures > 0 ? 'reconnecting' : 'connecting';
+  }
+
+  get phaseName(): PhaseName {
+    return this.phase.name;
   }
 
   /** Welcomed: subscriptions may go on the wire. */

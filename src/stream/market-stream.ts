@@ -83,7 +83,13 @@ export class MarketStream {
     this.url = normalisedUrl;
     this.httpUrl = httpBaseOf(normalisedUrl);
     const o = (this.options = { ...STREAM_DEFAULTS, ...stripUndefined(options) } as ResolvedOptions);
-    const clock: Clock = { ...systemClock, ...o.clock, ...(o.random ? { random: o.random } : {}) };
+    const given = o.clock ?? {};
+    const clock: Clock = {
+      now: given.now ?? systemClock.now,
+      setTimer: given.setTimer ?? systemClock.setTimer,
+      clearTimer: given.clearTimer ?? systemClock.clearTimer,
+      random: o.random ?? given.random ?? systemClock.random,
+    };
     const backoff = { baseMs: o.backoffBaseMs, capMs: o.backoffMaxMs };
     const guard = (fn: () => void) => this.events.guard(fn);
     this.metricsTracker = new MetricsTracker((metrics) => this.events.emit('metrics', metrics));
@@ -179,7 +185,7 @@ export class MarketStream {
       this.delivery.refuseLater(subscriber, error);
       return { topic, unsubscribe: () => void (subscriber.active = false) };
     };
-    if (this.connection.phase.name === 'disposed') return inert({ code: 'closed', message: 'this stream was closed', topic });
+    if (this.connection.phaseName === 'disposed') return inert({ code: 'closed', message: 'this stream was closed', topic });
     const parsed = parseTopic(topic);
     if (!parsed.ok) return inert({ code: 'bad_request', message: `bad topic: ${parsed.reason}`, topic: String(topic).slice(0, 128) });
 
@@ -202,7 +208,7 @@ export class MarketStream {
 
   /** Freezes what listeners see; the stream keeps its data current underneath. */
   pause(): void {
-    if (this.delivery.paused || this.connection.phase.name === 'disposed') return;
+    if (this.delivery.paused || this.connection.phaseName === 'disposed') return;
     this.delivery.pause(this.subs.topics.values());
     this.persistPause();
     this.publish();
@@ -213,7 +219,7 @@ export class MarketStream {
    * topic lost continuity while paused, else as `snapshot`.
    */
   resume(): void {
-    if (!this.delivery.paused || this.connection.phase.name === 'disposed') return;
+    if (!this.delivery.paused || this.connection.phaseName === 'disposed') return;
     this.delivery.paused = false;
     this.persistPause();
     this.publish();
@@ -230,7 +236,7 @@ export class MarketStream {
 
   /** Releases everything: socket, timers, listeners. State `closed`; removed from the registry. */
   close(): void {
-    if (this.connection.phase.name === 'disposed') return;
+    if (this.connection.phaseName === 'disposed') return;
     this.auth.dispose();
     this.fallback.stop();
     this.delivery.dispose();

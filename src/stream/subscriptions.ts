@@ -338,7 +338,7 @@ export class Subscriptions {
     this.idleTimer = this.o.clock.setTimer(() => {
       this.idleTimer = undefined;
       this.o.guard(() => {
-        if (this.topics.size === 0 && this.o.connection.phase.name !== 'disposed') this.o.connection.goIdle();
+        if (this.topics.size === 0 && this.o.connection.phaseName !== 'disposed') this.o.connection.goIdle();
       });
     }, this.o.idleCloseMs);
   }

@@ -41,7 +41,7 @@ export interface StreamOptions {
    * see src/stream/transport.ts for the contract.
    */
   transport?: TransportFactory;
-  /** Internal seam for tests: timers, time and jitter (each member defaults to the page's own). */
+  /** Internal seam for tests: timers, time and jitter (each member defaults to the page's own; members are called unbound). */
   clock?: Partial<Clock>;
 }
 
