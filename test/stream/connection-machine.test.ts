@@ -269,6 +269,34 @@ describe('connection state machine (fake transport, fake clock)', () => {
     expect(h.transport.links).to.have.length(1);
   });
 
+  it('a retry due while only lingering topics are held makes no attempt; the next subscribe connects at once', async () => {
+    const h = fakeStream({ lingerMs: 60_000, backoffBaseMs: 1_000 });
+    const { handle, link } = await openWithSnapshot(h);
+    link.drop(1006);
+    handle.unsubscribe(); // lingers
+    h.clock.advance(1_000);
+    await settle();
+    expect(h.transport.links).to.have.length(1);
+    expect(h.stream.state).to.equal('reconnecting');
+    expect(h.clock.pending).to.have.length(1); // only the linger: no retry left
+    listen(h.stream);
+    await settle();
+    expect(h.transport.links).to.have.length(2);
+  });
+
+  it('the page becoming visible cuts a backoff wait short and gives an open link a grace ping', async () => {
+    const h = fakeStream({ backoffBaseMs: 30_000 });
+    h.clock.randomValue = 0.9;
+    await openWithSnapshot(h);
+    const pings = h.transport.last.ops('ping').length;
+    document.dispatchEvent(new Event('visibilitychange'));
+    expect(h.transport.last.ops('ping')).to.have.length(pings + 1);
+    h.transport.last.drop(1006);
+    document.dispatchEvent(new Event('visibilitychange'));
+    await settle();
+    expect(h.transport.links).to.have.length(2);
+  });
+
   it('close(): closed for good, link closed with 1000, later subscribes refused with `closed`', async () => {
     const h = fakeStream();
     const { link } = await openWithSnapshot(h);
