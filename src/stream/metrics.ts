@@ -118,6 +118,7 @@ export class MetricsTracker {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastEmitAt = -Infinity;
   private disposed = false;
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly emit: (metrics: StreamMetrics) => void,
@@ -164,7 +165,18 @@ export class MetricsTracker {
     return this.current;
   }
 
+  /** Rates decay with time even without traffic: refresh the metrics once a second while connected. */
+  startTicker(): void {
+    if (this.ticker === undefined) this.ticker = setInterval(() => this.changed(), 1_000);
+  }
+
+  stopTicker(): void {
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
   dispose(): void {
+    this.stopTicker();
     this.disposed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;

@@ -36,7 +36,7 @@ export class TopicRecord {
   awaitingSnapshot = false;
   /** A resync (after a gap) is in flight. */
   resyncing = false;
-  lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  lingerTimer: unknown;
   /** The server rejected the topic (unknown_topic, forbidden, ...). */
   error: StreamError | undefined;
   /** Messages received for this topic (snapshots, updates, polled snapshots). */

@@ -1,6 +1,8 @@
 /** Public types of the shared stream controller (no DOM). */
 import type { UpdateMessage } from '../protocol/index.js';
+import type { Clock } from './clock.js';
 import type { StreamErrorCode } from './errors.js';
+import type { TransportFactory } from './transport.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'polling' | 'paused' | 'closed';
 export type StreamMode = 'realtime' | 'polling' | 'paused';
@@ -33,6 +35,14 @@ export interface StreamOptions {
   maxBars?: number;
   /** Random source for the backoff jitter, uniform in [0, 1). Default Math.random. */
   random?: () => number;
+  /**
+   * Internal seam: opens the link the stream talks over. Default: a WebSocket in this tab.
+   * Lets the same stream core run over another carrier (e.g. a port to a shared worker);
+   * see src/stream/transport.ts for the contract.
+   */
+  transport?: TransportFactory;
+  /** Internal seam for tests: timers, time and jitter (each member defaults to the page's own; members are called unbound). */
+  clock?: Partial<Clock>;
 }
 
 /** A topic's current state: the last snapshot plus every update applied since, in order. */
