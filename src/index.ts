@@ -1,9 +1,12 @@
 /**
  * live-market-widgets: importing this module registers the four elements
  * (`<live-price-chart>`, `<connection-badge>`, `<ws-metrics-panel>`, `<pnl-summary>`)
- * and exports the shared stream for integrators who want the data without them.
+ * and exports the shared stream and the Lit controllers for integrators who want the data
+ * without them.
  */
 export * from './stream/index.js';
+export type { StreamErrorCode } from './stream/errors.js';
+export * from './controllers/index.js';
 export { MarketElement, SRC_META_NAME, CONNECTION_LABELS } from './elements/base/market-element.js';
 export type { ElementError, StateChangeDetail, Theme, ViewState } from './elements/base/market-element.js';
 export { defineElement } from './elements/base/define.js';

@@ -21,3 +21,8 @@ declare global {
   interface GlobalEventHandlersEventMap extends LmwEventMap {}
   interface HTMLElementEventMap extends LmwEventMap {}
 }
+
+/** Creates an `lmw-*` event: a `CustomEvent` that bubbles out of shadow roots. */
+export function lmwEvent<K extends keyof LmwEventDetailMap>(type: K, detail: LmwEventDetailMap[K]): LmwEventMap[K] {
+  return new CustomEvent(type, { detail, bubbles: true, composed: true }) as LmwEventMap[K];
+}

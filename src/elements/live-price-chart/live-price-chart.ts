@@ -14,7 +14,7 @@ import {
   type CandleSnapshotData,
   type UpdateMessage,
 } from '../../protocol/index.js';
-import type { TopicEvent } from '../../stream/types.js';
+import type { TopicEvent } from '../../stream/index.js';
 import { MarketElement, errorText, type TopicChoice } from '../base/market-element.js';
 import { defineElement } from '../base/define.js';
 import { themeStyles } from '../base/theme.styles.js';
@@ -238,7 +238,7 @@ export class LivePriceChart extends MarketElement {
     }
     const latest = updates.at(-1)?.data;
     this.draw(redraw, historical, [...live.values()]);
-    if (latest) this.emit<BarEventDetail>('lmw-bar', { bar: { ...latest } });
+    if (latest) this.emit('lmw-bar', { bar: { ...latest } });
   }
 
   private replaceBars(bars: readonly Bar[]): void {
