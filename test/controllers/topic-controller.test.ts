@@ -50,6 +50,7 @@ describe('TopicController', function () {
     expect(el.data.state?.topic).to.equal(TOPIC); // kept while away
     const events = el.events.length;
     parent.append(el);
+    expect(el.data.state?.topic).to.equal(TOPIC); // not cleared by the reconnect of the same target
     await waitFor(() => el.events.length > events, 10_000, 'subscribed again');
     expect(stream.debug.sentOps.sub).to.equal(2);
     expect(el.data.state?.topic).to.equal(TOPIC);
