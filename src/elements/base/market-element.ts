@@ -76,7 +76,14 @@ export abstract class MarketElement extends LitElement {
 
   /** Subscribes the topic of `topicChoice()` (nothing when it gives none). */
   protected readonly topicController = new TopicController(this, {
-    onEvent: (event) => this.guarded(() => this.receive(event)),
+    // The update path: no closure per event.
+    onEvent: (event) => {
+      try {
+        this.receive(event);
+      } catch (error) {
+        this.crash(error);
+      }
+    },
     onError: ({ code, message }) => this.guarded(() => this.setError({ code, message })),
   });
 
