@@ -3,27 +3,14 @@ import { property } from 'lit/decorators/property.js';
 import { ConnectionController } from '../../controllers/connection-controller.js';
 import type { MetricsController } from '../../controllers/metrics-controller.js';
 import { TopicController } from '../../controllers/topic-controller.js';
-import { lmwEvent, type LmwEventDetailMap } from '../../events/index.js';
-import type { StreamErrorCode } from '../../stream/errors.js';
+import { lmwEvent, type ElementError, type LmwEventDetailMap } from '../../events/index.js';
 import type { ConnectionState, MarketStream, TopicEvent } from '../../stream/index.js';
 import { getFormatters, type Formatters } from './format.js';
 
 /** What an element shows: a skeleton, live data, kept-but-stale data, or an error message. */
 export type ViewState = 'loading' | 'live' | 'stale' | 'error';
 export type Theme = 'light' | 'dark' | 'auto';
-
-/** Detail of `lmw-error`. */
-export interface ElementError {
-  /** `bad_attribute`, `no_source`, `bad_url`, a server code such as `unknown_topic`, or `internal_error`. */
-  code: StreamErrorCode;
-  message: string;
-}
-
-/** Detail of `lmw-state-change`. */
-export interface StateChangeDetail<S extends string = string> {
-  state: S;
-  previous: S;
-}
+export type { ElementError, StateChangeDetail } from '../../events/index.js';
 
 /** Name of the page-wide `<meta>` that gives every element its default data URL. */
 export const SRC_META_NAME = 'live-market-widgets:src';
@@ -71,7 +58,7 @@ export abstract class MarketElement extends LitElement {
 
   /** Follows the connection state of the stream for `resolvedSrc`; its `error` is a bad URL. */
   protected readonly connectionController = new ConnectionController(this, {
-    onStateChange: ({ state }) => this.guarded(() => this.connectionChanged(state, true)),
+    onStateChange: ({ state }) => this.guarded(() => this.connectionEvent(state)),
   });
 
   /** Subscribes the topic of `topicChoice()` (nothing when it gives none). */
@@ -237,7 +224,9 @@ export abstract class MarketElement extends LitElement {
       this.setError({ code: problem.code, message: problem.message });
       return;
     }
-    this.connectionChanged(this.connectionController.state, false);
+    const previous = this._connection;
+    this._connection = this.connectionController.state;
+    if (this._connection !== previous) this.onConnectionChange(this._connection, previous);
     this.refreshState();
   }
 
@@ -249,12 +238,11 @@ export abstract class MarketElement extends LitElement {
     this.metricsController?.setUrl(undefined);
   }
 
-  /** Records the connection state; a statechange event always notifies, a rebind only on a change. */
-  private connectionChanged(next: ConnectionState, fromEvent: boolean): void {
+  /** A `statechange` of the bound stream. */
+  private connectionEvent(next: ConnectionState): void {
     const previous = this._connection;
     this._connection = next;
-    if (fromEvent || next !== previous) this.onConnectionChange(next, previous);
-    if (!fromEvent) return;
+    this.onConnectionChange(next, previous);
     this.refreshState();
     this.requestUpdate();
   }

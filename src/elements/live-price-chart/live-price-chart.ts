@@ -23,10 +23,7 @@ import { chartStyles } from './live-price-chart.styles.js';
 export type ChartType = 'candles' | 'line' | 'area';
 export const CHART_TYPES: readonly ChartType[] = ['candles', 'line', 'area'];
 
-/** Detail of `lmw-bar`. */
-export interface BarEventDetail {
-  bar: Bar;
-}
+export type { BarEventDetail } from '../../events/index.js';
 
 type ChartLibrary = typeof import('./lightweight-charts.js');
 let chartLibrary: Promise<ChartLibrary> | undefined;

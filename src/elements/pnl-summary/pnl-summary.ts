@@ -15,10 +15,7 @@ import { defineElement } from '../base/define.js';
 import { themeStyles } from '../base/theme.styles.js';
 import { pnlStyles } from './pnl-summary.styles.js';
 
-/** Detail of `lmw-pnl`. */
-export interface PnlEventDetail {
-  totals: PortfolioTotals;
-}
+export type { PnlEventDetail } from '../../events/index.js';
 
 export type PositionColumn = keyof Position;
 type NumericColumn = Exclude<PositionColumn, 'symbol'>;

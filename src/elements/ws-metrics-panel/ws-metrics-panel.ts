@@ -66,7 +66,7 @@ export class WsMetricsPanel extends MarketElement {
 
   /** The stream's current metrics (a copy), or null when not bound to a stream. */
   get metrics(): StreamMetrics | null {
-    const m = this.stream?.metrics;
+    const m = this.metricsController.metrics;
     return m ? { ...m, topicMessages: { ...m.topicMessages } } : null;
   }
 
