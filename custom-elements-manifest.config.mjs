@@ -8,7 +8,7 @@ const sortModules = {
 
 export default {
   globs: ['src/**/*.ts'],
-  exclude: ['src/**/*.test.ts', 'src/**/*.styles.ts', 'src/protocol/**', 'src/stream/**'],
+  exclude: ['src/**/*.test.ts', 'src/**/*.styles.ts', 'src/protocol/**', 'src/stream/**', 'src/controllers/**'],
   outdir: '.',
   litelement: true,
   plugins: [sortModules],

@@ -2,8 +2,6 @@
 export * from './types.js';
 export { getStream } from './get-stream.js';
 export { MarketStream, STREAM_DEFAULTS, pausedStorageKey } from './market-stream.js';
-export { TopicController, type TopicControllerOptions } from './topic-controller.js';
-export { ConnectionController, type ConnectionControllerOptions } from './connection-controller.js';
 export { normaliseStreamUrl, httpBaseOf } from './url.js';
 export { backoffDelay, backoffCeiling, Backoff, type BackoffOptions } from './backoff.js';
 export { REGISTRY_KEY } from './registry.js';

@@ -1,7 +1,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/elements/live-price-chart/live-price-chart.js';
 import type { LivePriceChart } from '../../src/elements/live-price-chart/live-price-chart.js';
-import type { ISeriesApi, SeriesType } from 'lightweight-charts';
+import type { IChartApi, ISeriesApi, SeriesType } from 'lightweight-charts';
+import { emulateMedia } from '@web/test-runner-commands';
 import type { Bar, CandleSnapshotData } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
 import { fetchSnapshot, restartServer, serverInfo, silenceServer, waitFor, dropConnectionsFor } from '../support/server.js';
@@ -211,6 +212,48 @@ describe('<live-price-chart>', () => {
 
   it('stops drawing inside a display:none container (a hidden tab) and draws when shown', async () => {
     await expectNoDrawingUntilRevealed('display:none', (host) => (host.style.display = 'block'));
+  });
+
+  it('paints the canvas with resolved rgb colours of the light or dark palette, by theme and by colour scheme', async () => {
+    const el = await chart();
+    const internals = el as unknown as { _chart?: IChartApi; _series?: ISeriesApi<SeriesType> };
+    await waitFor(() => internals._series, 10_000, 'the chart created');
+    const painted = () => {
+      const background = internals._chart!.options().layout.background as { color?: string };
+      const series = internals._series!.options() as { upColor?: string; topColor?: string };
+      return { bg: background.color, text: internals._chart!.options().layout.textColor, up: series.upColor, top: series.topColor };
+    };
+    const LIGHT = { bg: 'rgb(255, 255, 255)', text: 'rgb(85, 98, 116)', up: 'rgb(10, 110, 68)', top: undefined };
+    const DARK = { bg: 'rgb(18, 25, 36)', text: 'rgb(147, 161, 179)', up: 'rgb(60, 207, 134)', top: undefined };
+    try {
+      await emulateMedia({ colorScheme: 'light' });
+      await waitFor(() => painted().bg === LIGHT.bg, 2_000, 'light palette');
+      expect(painted()).to.deep.equal(LIGHT);
+      el.theme = 'dark';
+      await el.updateComplete;
+      expect(painted()).to.deep.equal(DARK);
+      el.theme = 'auto';
+      await el.updateComplete;
+      expect(painted()).to.deep.equal(LIGHT);
+      await emulateMedia({ colorScheme: 'dark' }); // auto follows prefers-color-scheme
+      await waitFor(() => painted().bg === DARK.bg, 2_000, 'dark palette from the colour scheme');
+      expect(painted()).to.deep.equal(DARK);
+      el.theme = 'light';
+      await el.updateComplete;
+      expect(painted()).to.deep.equal(LIGHT);
+      el.chartType = 'area'; // its fill is the accent with alpha, from the resolved colour
+      await el.updateComplete;
+      expect(painted().top).to.equal('rgba(37, 87, 214, 0.35)');
+      el.theme = 'dark';
+      await el.updateComplete;
+      expect(painted().top).to.equal('rgba(110, 162, 255, 0.35)');
+      el.style.setProperty('--lmw-up', '#123456'); // a page's own colour still wins
+      el.chartType = 'candles';
+      await el.updateComplete;
+      expect(painted().up).to.equal('rgb(18, 52, 86)');
+    } finally {
+      await emulateMedia({ colorScheme: 'light' });
+    }
   });
 
   it('shows an error for a bad interval, without subscribing', async () => {

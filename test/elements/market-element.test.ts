@@ -80,7 +80,7 @@ describe('MarketElement base', () => {
   it('shows an error for a src that is not a ws/http URL', async () => {
     const el = await fixture<PnlSummary>(html`<pnl-summary src="ftp://example.com/stream" account="demo"></pnl-summary>`);
     expect(el.state).to.equal('error');
-    expect(el.error!.code).to.equal('bad_src');
+    expect(el.error!.code).to.equal('bad_url');
     expect(el.shadowRoot!.querySelector('[part=error]')!.textContent).to.contain('ftp://example.com/stream');
   });
 

@@ -95,7 +95,7 @@ describe('XSS: markup is shown as text by every element', function () {
         const el = mount(tag, { src, symbol: 'BTC-USD', account: 'demo' });
         await el.updateComplete;
         expect(el.state, tag).to.equal('error');
-        expect(el.error?.code, tag).to.equal('bad_src');
+        expect(el.error?.code, tag).to.equal('bad_url');
         await expectShownAsText(el, payload);
       }
     });

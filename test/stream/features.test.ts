@@ -1,15 +1,7 @@
-/** Pause/resume, metrics, bad frames and the Lit controllers, against the real server. */
-import { expect, fixture, html } from '@open-wc/testing';
-import { LitElement } from 'lit';
+/** Pause/resume, metrics, bad frames and connect options, against the real server (the Lit controllers: test/controllers/). */
+import { expect } from '@open-wc/testing';
 import type { Bar, CandleSnapshotData } from '../../src/protocol/index.js';
-import {
-  ConnectionController,
-  getStream,
-  pausedStorageKey,
-  TopicController,
-  type ConnectionState,
-  type StreamMetrics,
-} from '../../src/stream/index.js';
+import { getStream, pausedStorageKey, type ConnectionState, type StreamMetrics } from '../../src/stream/index.js';
 import { dropAllConnections, fetchSnapshot, refuseUpgrades, waitFor } from '../support/server.js';
 import { closeOpenStreams, freshStream, recorder, serverInfo, sleep, wireTap } from './helpers.js';
 
@@ -268,88 +260,5 @@ describe('connect options', function () {
     expect(stream.state).to.equal('closed'); // no attempts on its own any more
     stream.reconnect();
     await waitFor(() => stream.state === 'open', 5_000, 'open after reconnect()');
-  });
-});
-
-class TopicHost extends LitElement {
-  static override properties = { url: {}, topic: {} };
-  declare url: string | undefined;
-  declare topic: string | undefined;
-  updates = 0;
-  events: string[] = [];
-  errors: string[] = [];
-  readonly data = new TopicController<CandleSnapshotData>(this, {
-    onEvent: (e) => this.events.push(e.kind),
-    onError: (e) => this.errors.push(e.code),
-  });
-  readonly connection = new ConnectionController(this);
-  override willUpdate(): void {
-    this.data.setTarget(this.url, this.topic);
-    this.connection.setUrl(this.url);
-  }
-  override updated(): void {
-    this.updates++;
-  }
-  override render() {
-    return html`<span>${this.data.state?.seq ?? 'loading'}</span>`;
-  }
-}
-customElements.define('lmw-test-topic-host', TopicHost);
-
-describe('Lit controllers', function () {
-  this.timeout(30_000);
-  afterEach(() => closeOpenStreams());
-
-  it('TopicController subscribes while connected, follows target changes, releases on disconnect', async () => {
-    const stream = await freshStream({ lingerMs: 200 });
-    const el = await fixture<TopicHost>(html`<lmw-test-topic-host .url=${stream.url} .topic=${TOPIC}></lmw-test-topic-host>`);
-    await waitFor(() => el.data.state && el.data.state.seq > 0, 10_000, 'state');
-    expect(el.data.stream).to.equal(stream);
-    expect(el.connection.state).to.equal('open');
-    expect(el.events[0]).to.equal('snapshot');
-    await waitFor(() => el.shadowRoot!.querySelector('span')!.textContent === String(el.data.state!.seq), 2_000, 'rendered');
-
-    el.topic = 'candles:AAPL:1s';
-    await waitFor(() => el.data.state?.topic === 'candles:AAPL:1s', 10_000, 'new topic');
-    await waitFor(() => stream.debug.sentOps.unsub === 1, 3_000, 'old topic released');
-
-    el.topic = 'candles:AAPL:7m'; // not an interval
-    await waitFor(() => el.data.error, 2_000, 'error');
-    expect(el.data.error!.code).to.equal('bad_request');
-    expect(el.data.state).to.equal(undefined);
-
-    el.topic = 'candles:AAPL:1s';
-    await waitFor(() => el.data.state, 10_000, 'back');
-    el.remove();
-    await waitFor(() => stream.debug.sentOps.unsub === 2, 3_000, 'released on disconnect');
-  });
-
-  it('TopicController reports a bad URL as an error instead of throwing', async () => {
-    const el = await fixture<TopicHost>(html`<lmw-test-topic-host .url=${'ftp://nope'} .topic=${TOPIC}></lmw-test-topic-host>`);
-    await el.updateComplete;
-    await waitFor(() => el.data.error, 2_000, 'error');
-    expect(el.data.error!.code).to.equal('bad_url');
-    expect(el.connection.state).to.equal('idle');
-  });
-
-  it('ConnectionController follows state changes and metrics', async () => {
-    const stream = await freshStream();
-    const seen: string[] = [];
-    let metricsCalls = 0;
-    const host = await fixture<TopicHost>(html`<lmw-test-topic-host></lmw-test-topic-host>`);
-    const controller = new ConnectionController(host, {
-      onStateChange: ({ state }) => seen.push(state),
-      onMetrics: () => void metricsCalls++,
-    });
-    controller.setUrl(stream.url);
-    expect(controller.stream).to.equal(stream);
-    expect(controller.state).to.equal('idle');
-    stream.subscribe(TOPIC, () => {});
-    await waitFor(() => controller.state === 'open' && metricsCalls > 0, 10_000, 'open');
-    expect(seen).to.deep.equal(['connecting', 'open']);
-    expect(controller.metrics).to.equal(stream.metrics);
-    host.remove(); // listeners go with the host
-    stream.pause();
-    expect(seen).to.deep.equal(['connecting', 'open']);
   });
 });

@@ -1,25 +1,16 @@
 import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators/property.js';
-import { getStream, type MarketStream } from '../../stream/index.js';
-import type { ConnectionState, StreamError, StreamMetrics, SubscriptionHandle, TopicEvent } from '../../stream/types.js';
+import { ConnectionController } from '../../controllers/connection-controller.js';
+import type { MetricsController } from '../../controllers/metrics-controller.js';
+import { TopicController } from '../../controllers/topic-controller.js';
+import { lmwEvent, type ElementError, type LmwEventDetailMap } from '../../events/index.js';
+import type { ConnectionState, MarketStream, TopicEvent } from '../../stream/index.js';
 import { getFormatters, type Formatters } from './format.js';
 
 /** What an element shows: a skeleton, live data, kept-but-stale data, or an error message. */
 export type ViewState = 'loading' | 'live' | 'stale' | 'error';
 export type Theme = 'light' | 'dark' | 'auto';
-
-/** Detail of `lmw-error`. */
-export interface ElementError {
-  /** `bad_attribute`, `no_source`, a server code such as `unknown_topic`, or `internal_error`. */
-  code: string;
-  message: string;
-}
-
-/** Detail of `lmw-state-change`. */
-export interface StateChangeDetail<S extends string = string> {
-  state: S;
-  previous: S;
-}
+export type { ElementError, StateChangeDetail } from '../../events/index.js';
 
 /** Name of the page-wide `<meta>` that gives every element its default data URL. */
 export const SRC_META_NAME = 'live-market-widgets:src';
@@ -39,12 +30,14 @@ export const CONNECTION_LABELS: Readonly<Record<ConnectionState, string>> = {
 };
 
 /**
- * Shared base of the four elements: finds the data URL, binds to the page's one
- * stream for that URL and (optionally) one topic, tracks the view state, fires the
- * common events, and keeps any error inside the element.
+ * Shared base of the four elements: finds the data URL, binds to the page's one stream
+ * for that URL through the Lit controllers (connection state, optionally one topic and
+ * metrics), tracks the view state, fires the common events, and keeps any error inside
+ * the element.
  *
  * Subclasses implement `topicChoice()` (which topic, or an attribute error),
- * `onTopicEvent()` (new data), `hasData` and `renderContent()`.
+ * `onTopicEvent()` (new data), `hasData` and `renderContent()`. An element that shows
+ * the stream's metrics declares a `metricsController`; it follows the same URL.
  *
  * @fires lmw-state-change - The element's `state` changed; detail `{state, previous}`.
  * @fires lmw-error - The element entered its error state; detail `{code, message}`.
@@ -63,22 +56,35 @@ export abstract class MarketElement extends LitElement {
   /** BCP 47 locale for numbers, prices, money and times; defaults to `<html lang>`, then the browser's. */
   @property() locale?: string;
 
-  /** The stream this element is bound to (shared with every element using the same URL). */
-  protected stream?: MarketStream;
-  /** The stream's connection state, kept current. */
-  protected connection: ConnectionState = 'idle';
-  /** Set to listen to the stream's `metrics` events (calls `onMetrics`). */
-  protected wantsMetrics = false;
+  /** Follows the connection state of the stream for `resolvedSrc`; its `error` is a bad URL. */
+  protected readonly connectionController = new ConnectionController(this, {
+    onStateChange: ({ state }) => this.guarded(() => this.connectionEvent(state)),
+  });
+
+  /** Subscribes the topic of `topicChoice()` (nothing when it gives none). */
+  protected readonly topicController = new TopicController(this, {
+    // The update path: no closure per event.
+    onEvent: (event) => {
+      try {
+        this.receive(event);
+      } catch (error) {
+        this.crash(error);
+      }
+    },
+    onError: ({ code, message }) => this.guarded(() => this.setError({ code, message })),
+  });
+
+  /** Declared by elements that show the stream's metrics; bound to the same URL as the others. */
+  protected readonly metricsController?: MetricsController;
 
   /** Undefined until first computed: the first value is the starting point, not a change. */
   private _state?: string;
   private _error?: ElementError;
   private _crashed = false;
+  /** The connection state as this element last saw it (kept while unbound). */
+  private _connection: ConnectionState = 'idle';
+  /** What the controllers are bound to (URL and topic choice); undefined while unbound. */
   private _bindingKey?: string;
-  private _handle?: SubscriptionHandle;
-  private _unlisten: Array<() => void> = [];
-  /** Bumped on every (re)bind, so callbacks from a released binding are ignored. */
-  private _generation = 0;
 
   /**
    * Current state, reflected to the `state` attribute: `loading`, `live`, `stale`
@@ -104,6 +110,16 @@ export abstract class MarketElement extends LitElement {
   /** The locale in use: `locale`, else `<html lang>`, else the browser default (undefined). */
   get resolvedLocale(): string | undefined {
     return this.locale?.trim() || document.documentElement.lang || undefined;
+  }
+
+  /** The stream this element is bound to (shared with every element using the same URL). */
+  protected get stream(): MarketStream | undefined {
+    return this.connectionController.stream;
+  }
+
+  /** The stream's connection state, kept current. */
+  protected get connection(): ConnectionState {
+    return this._connection;
   }
 
   /** Formatters for the resolved locale (cached per locale). */
@@ -132,9 +148,6 @@ export abstract class MarketElement extends LitElement {
   /** The connection state changed. */
   protected onConnectionChange(_state: ConnectionState, _previous: ConnectionState): void {}
 
-  /** The stream's metrics changed (only with `wantsMetrics`). */
-  protected onMetrics(_metrics: StreamMetrics): void {}
-
   /** The element's state from what it knows; the badge overrides this. */
   protected computeState(): string {
     if (this._error) return 'error';
@@ -156,7 +169,7 @@ export abstract class MarketElement extends LitElement {
 
   override disconnectedCallback(): void {
     try {
-      super.disconnectedCallback();
+      super.disconnectedCallback(); // the controllers release here
     } finally {
       this.unbind();
     }
@@ -164,7 +177,7 @@ export abstract class MarketElement extends LitElement {
 
   protected override willUpdate(changed: PropertyValues): void {
     super.willUpdate(changed);
-    if (this.isConnected) this.bindIfChanged();
+    if (this.isConnected) this.bind();
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -184,72 +197,54 @@ export abstract class MarketElement extends LitElement {
 
   // ---- binding -------------------------------------------------------------
 
-  private bindIfChanged(): void {
+  /** The one binding path: points the controllers at (URL, topic) when either changed. */
+  private bind(): void {
     const url = this.resolvedSrc;
     const choice = this.topicChoice();
     const key = JSON.stringify([url ?? null, choice]);
     if (key === this._bindingKey) return;
-    this.unbind();
     this._bindingKey = key;
-    const generation = ++this._generation;
     this._error = undefined;
     this.clearData();
 
-    if (choice && 'error' in choice) {
-      this.setError(choice.error);
+    const refused: ElementError | undefined =
+      choice && 'error' in choice
+        ? choice.error
+        : url
+          ? undefined
+          : { code: 'no_source', message: `No data source: set the src attribute or <meta name="${SRC_META_NAME}">.` };
+    this.connectionController.setUrl(refused ? undefined : url);
+    const badUrl = this.connectionController.error;
+    const streamUrl = refused || badUrl ? undefined : url;
+    this.topicController.setTarget(streamUrl, streamUrl && choice && 'topic' in choice ? choice.topic : undefined);
+    this.metricsController?.setUrl(streamUrl);
+
+    const problem = refused ?? badUrl;
+    if (problem) {
+      this.setError({ code: problem.code, message: problem.message });
       return;
     }
-    if (!url) {
-      this.setError({
-        code: 'no_source',
-        message: `No data source: set the src attribute or <meta name="${SRC_META_NAME}">.`,
-      });
-      return;
-    }
-    let stream: MarketStream;
-    try {
-      stream = getStream(url);
-    } catch (error) {
-      this.setError({ code: 'bad_src', message: `Cannot use data source ${url}: ${errorText(error)}` });
-      return;
-    }
-    this.stream = stream;
-    const previousConnection = this.connection;
-    this.connection = stream.state;
-    this._unlisten.push(
-      stream.on('statechange', (change) =>
-        this.guard(generation, () => {
-          const previous = this.connection;
-          this.connection = change.state;
-          this.onConnectionChange(change.state, previous);
-          this.refreshState();
-          this.requestUpdate();
-        }),
-      ),
-    );
-    if (this.wantsMetrics) {
-      this._unlisten.push(stream.on('metrics', (metrics) => this.guard(generation, () => this.onMetrics(metrics))));
-    }
-    if (choice) {
-      const handle = stream.subscribe(choice.topic, (event) => this.guard(generation, () => this.receive(event)), {
-        coalesce: 'frame',
-        onError: (error: StreamError) => this.guard(generation, () => this.setError({ code: error.code, message: error.message })),
-      });
-      if (generation === this._generation) this._handle = handle;
-      else handle.unsubscribe(); // released while subscribing
-    }
-    if (this.connection !== previousConnection) this.onConnectionChange(this.connection, previousConnection);
+    const previous = this._connection;
+    this._connection = this.connectionController.state;
+    if (this._connection !== previous) this.onConnectionChange(this._connection, previous);
     this.refreshState();
   }
 
+  /** Leaves the stream (on disconnect); the next update binds again from scratch. */
   private unbind(): void {
-    this._generation++;
     this._bindingKey = undefined;
-    const handle = this._handle;
-    this._handle = undefined;
-    handle?.unsubscribe();
-    for (const off of this._unlisten.splice(0)) off();
-    this.stream = undefined;
+    this.connectionController.setUrl(undefined);
+    this.topicController.setTarget(undefined, undefined);
+    this.metricsController?.setUrl(undefined);
+  }
+
+  /** A `statechange` of the bound stream. */
+  private connectionEvent(next: ConnectionState): void {
+    const previous = this._connection;
+    this._connection = next;
+    this.onConnectionChange(next, previous);
+    this.refreshState();
+    this.requestUpdate();
   }
 
   private receive(event: TopicEvent): void {
@@ -259,9 +254,8 @@ export abstract class MarketElement extends LitElement {
     this.requestUpdate();
   }
 
-  /** Runs a stream callback for the current binding only; an exception becomes the error state. */
-  private guard(generation: number, run: () => void): void {
-    if (generation !== this._generation) return;
+  /** Runs a controller callback; an exception becomes the error state. */
+  protected guarded(run: () => void): void {
     try {
       run();
     } catch (error) {
@@ -279,7 +273,7 @@ export abstract class MarketElement extends LitElement {
     this._state = next;
     if (this.hasUpdated) this.setAttribute('state', next);
     this.requestUpdate();
-    if (previous !== undefined) this.emit<StateChangeDetail>('lmw-state-change', { state: next, previous });
+    if (previous !== undefined) this.emit('lmw-state-change', { state: next, previous });
   }
 
   /** Enters the error state and fires `lmw-error` (once per distinct error). */
@@ -288,7 +282,7 @@ export abstract class MarketElement extends LitElement {
     this._error = { code: error.code, message: error.message };
     this.refreshState();
     this.requestUpdate();
-    if (!same) this.emit<ElementError>('lmw-error', { ...this._error });
+    if (!same) this.emit('lmw-error', { ...this._error });
   }
 
   /** Leaves the error state set by `setError` (the next data or rebind also does). */
@@ -310,7 +304,8 @@ export abstract class MarketElement extends LitElement {
     return this._crashed;
   }
 
-  protected emit<T>(type: string, detail: T): void {
+  /** Fires one of the `lmw-*` events (typed by `LmwEventDetailMap`). */
+  protected emit<K extends keyof LmwEventDetailMap>(type: K, detail: LmwEventDetailMap[K]): void {
     this.dispatchEvent(lmwEvent(type, detail));
   }
 
@@ -340,11 +335,6 @@ export abstract class MarketElement extends LitElement {
       <span class="error-message">${error?.message ?? ''}</span>
     </div>`;
   }
-}
-
-/** Our events: CustomEvent, bubbling out of shadow roots. */
-function lmwEvent<T>(type: string, detail: T): CustomEvent<T> {
-  return new CustomEvent<T>(type, { detail, bubbles: true, composed: true });
 }
 
 export function errorText(error: unknown): string {

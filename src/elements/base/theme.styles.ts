@@ -3,23 +3,26 @@ import { css } from 'lit';
 /**
  * Shared host styles. Each public `--lmw-*` property feeds a private `--_*` one,
  * so a page can theme every element from any ancestor (or per element), and the
- * built-in light/dark values apply only where the page sets nothing.
+ * built-in values apply only where the page sets nothing. Each built-in value is
+ * `light-dark(light, dark)`: `color-scheme` picks one (`auto` follows
+ * `prefers-color-scheme`). Canvas code must read a resolved colour, not `--_*`
+ * (whose computed value is the `light-dark(…)` text): see `resolveColor`.
  */
 export const themeStyles = css`
   :host {
-    --_up: var(--lmw-up, #0a6e44);
-    --_down: var(--lmw-down, #b8232f);
-    --_text: var(--lmw-text, #18202c);
-    --_muted: var(--lmw-muted, #556274);
-    --_bg: var(--lmw-bg, #ffffff);
-    --_surface: var(--lmw-surface, #f4f6f9);
-    --_border: var(--lmw-border, #d9dfe7);
-    --_grid: var(--lmw-grid, #edf0f4);
-    --_accent: var(--lmw-accent, #2557d6);
-    --_warn: var(--lmw-warn, #8a5a00);
+    --_up: var(--lmw-up, light-dark(#0a6e44, #3ccf86));
+    --_down: var(--lmw-down, light-dark(#b8232f, #ff6b72));
+    --_text: var(--lmw-text, light-dark(#18202c, #e4eaf2));
+    --_muted: var(--lmw-muted, light-dark(#556274, #93a1b3));
+    --_bg: var(--lmw-bg, light-dark(#ffffff, #121924));
+    --_surface: var(--lmw-surface, light-dark(#f4f6f9, #1a2330));
+    --_border: var(--lmw-border, light-dark(#d9dfe7, #283445));
+    --_grid: var(--lmw-grid, light-dark(#edf0f4, #1d2734));
+    --_accent: var(--lmw-accent, light-dark(#2557d6, #6ea2ff));
+    --_warn: var(--lmw-warn, light-dark(#8a5a00, #f2b84b));
     --_font: var(--lmw-font, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif);
     --_radius: var(--lmw-radius, 10px);
-    color-scheme: light;
+    color-scheme: light dark;
     box-sizing: border-box;
     color: var(--_text);
     background: var(--_bg);
@@ -32,33 +35,11 @@ export const themeStyles = css`
   :host([hidden]) {
     display: none !important;
   }
-  :host([theme='dark']) {
-    --_up: var(--lmw-up, #3ccf86);
-    --_down: var(--lmw-down, #ff6b72);
-    --_text: var(--lmw-text, #e4eaf2);
-    --_muted: var(--lmw-muted, #93a1b3);
-    --_bg: var(--lmw-bg, #121924);
-    --_surface: var(--lmw-surface, #1a2330);
-    --_border: var(--lmw-border, #283445);
-    --_grid: var(--lmw-grid, #1d2734);
-    --_accent: var(--lmw-accent, #6ea2ff);
-    --_warn: var(--lmw-warn, #f2b84b);
-    color-scheme: dark;
+  :host([theme='light']) {
+    color-scheme: light;
   }
-  @media (prefers-color-scheme: dark) {
-    :host(:not([theme='light'])) {
-      --_up: var(--lmw-up, #3ccf86);
-      --_down: var(--lmw-down, #ff6b72);
-      --_text: var(--lmw-text, #e4eaf2);
-      --_muted: var(--lmw-muted, #93a1b3);
-      --_bg: var(--lmw-bg, #121924);
-      --_surface: var(--lmw-surface, #1a2330);
-      --_border: var(--lmw-border, #283445);
-      --_grid: var(--lmw-grid, #1d2734);
-      --_accent: var(--lmw-accent, #6ea2ff);
-      --_warn: var(--lmw-warn, #f2b84b);
-      color-scheme: dark;
-    }
+  :host([theme='dark']) {
+    color-scheme: dark;
   }
   *,
   *::before,

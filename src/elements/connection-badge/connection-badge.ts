@@ -1,7 +1,8 @@
 import { html, nothing } from 'lit';
 import { property } from 'lit/decorators/property.js';
 import { state } from 'lit/decorators/state.js';
-import type { ConnectionState, StreamMetrics } from '../../stream/types.js';
+import { MetricsController } from '../../controllers/metrics-controller.js';
+import type { ConnectionState, StreamMetrics } from '../../stream/index.js';
 import { CONNECTION_LABELS, MarketElement } from '../base/market-element.js';
 import { defineElement } from '../base/define.js';
 import { themeStyles } from '../base/theme.styles.js';
@@ -71,10 +72,10 @@ export class ConnectionBadge extends MarketElement {
   private _ticker?: ReturnType<typeof setInterval>;
   private readonly _detailsId = `lmw-badge-details-${++nextId}`;
 
-  constructor() {
-    super();
-    this.wantsMetrics = true;
-  }
+  /** Keeps the details' figures current. */
+  protected override readonly metricsController = new MetricsController(this, {
+    onMetrics: (metrics) => this.guarded(() => void (this._metrics = metrics)),
+  });
 
   /** The stream's metrics as last seen (attempts, latency, last message time…). */
   get metrics(): StreamMetrics | undefined {
@@ -102,11 +103,6 @@ export class ConnectionBadge extends MarketElement {
     } else if (next === 'paused') {
       this._announcement = 'Live updates paused.';
     }
-  }
-
-  protected override onMetrics(metrics: StreamMetrics): void {
-    this._metrics = metrics;
-    if (this._open) this.requestUpdate();
   }
 
   override disconnectedCallback(): void {

@@ -14,7 +14,7 @@ import {
   type CandleSnapshotData,
   type UpdateMessage,
 } from '../../protocol/index.js';
-import type { TopicEvent } from '../../stream/types.js';
+import type { TopicEvent } from '../../stream/index.js';
 import { MarketElement, errorText, type TopicChoice } from '../base/market-element.js';
 import { defineElement } from '../base/define.js';
 import { themeStyles } from '../base/theme.styles.js';
@@ -23,10 +23,7 @@ import { chartStyles } from './live-price-chart.styles.js';
 export type ChartType = 'candles' | 'line' | 'area';
 export const CHART_TYPES: readonly ChartType[] = ['candles', 'line', 'area'];
 
-/** Detail of `lmw-bar`. */
-export interface BarEventDetail {
-  bar: Bar;
-}
+export type { BarEventDetail } from '../../events/index.js';
 
 type ChartLibrary = typeof import('./lightweight-charts.js');
 let chartLibrary: Promise<ChartLibrary> | undefined;
@@ -238,7 +235,7 @@ export class LivePriceChart extends MarketElement {
     }
     const latest = updates.at(-1)?.data;
     this.draw(redraw, historical, [...live.values()]);
-    if (latest) this.emit<BarEventDetail>('lmw-bar', { bar: { ...latest } });
+    if (latest) this.emit('lmw-bar', { bar: { ...latest } });
   }
 
   private replaceBars(bars: readonly Bar[]): void {
@@ -346,18 +343,33 @@ export class LivePriceChart extends MarketElement {
     this._drawDeferred = false;
   }
 
+  /**
+   * The theme's colours as the canvas needs them: resolved `rgb(…)` values. The `--_*`
+   * properties hold `light-dark(…)` text, which only a real colour property resolves
+   * (against the element's `color-scheme`), so each is read through a probe's `color`.
+   */
   private colors() {
-    const style = getComputedStyle(this);
-    const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
-    return {
-      up: read('--_up', '#0a6e44'),
-      down: read('--_down', '#b8232f'),
-      text: read('--_muted', '#556274'),
-      bg: read('--_bg', '#ffffff'),
-      grid: read('--_grid', '#edf0f4'),
-      accent: read('--_accent', '#2557d6'),
-      font: read('--_font', 'system-ui, sans-serif'),
+    const probe = document.createElement('span');
+    probe.hidden = true;
+    this.renderRoot.appendChild(probe);
+    const style = getComputedStyle(probe);
+    const read = (name: string, fallback: string) => {
+      probe.style.color = `var(${name}, ${fallback})`;
+      return style.color || fallback;
     };
+    try {
+      return {
+        up: read('--_up', '#0a6e44'),
+        down: read('--_down', '#b8232f'),
+        text: read('--_muted', '#556274'),
+        bg: read('--_bg', '#ffffff'),
+        grid: read('--_grid', '#edf0f4'),
+        accent: read('--_accent', '#2557d6'),
+        font: getComputedStyle(this).getPropertyValue('--_font').trim() || 'system-ui, sans-serif',
+      };
+    } finally {
+      probe.remove();
+    }
   }
 
   /** Pushes the CSS theme (and locale) into the canvas, which cannot read CSS itself. */
@@ -464,12 +476,15 @@ function sameBars(ours: readonly Bar[], theirs: readonly Bar[], max: number): bo
   );
 }
 
-/** `#rrggbb` + alpha → `rgba(…)`; other colour syntaxes are returned unchanged. */
+/** `#rrggbb` or `rgb(r, g, b)` + alpha → `rgba(…)`; other colour syntaxes are returned unchanged. */
 function withAlpha(color: string, alpha: number): string {
-  const match = /^#([0-9a-f]{6})$/i.exec(color);
-  if (!match) return color;
-  const n = parseInt(match[1]!, 16);
-  return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+  const hex = /^#([0-9a-f]{6})$/i.exec(color);
+  if (hex) {
+    const n = parseInt(hex[1]!, 16);
+    return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+  }
+  const rgb = /^rgba?\(\s*([\d.]+),\s*([\d.]+),\s*([\d.]+)\s*(?:,\s*[\d.]+\s*)?\)$/i.exec(color);
+  return rgb ? `rgba(${rgb[1]}, ${rgb[2]}, ${rgb[3]}, ${alpha})` : color;
 }
 
 defineElement('live-price-chart', LivePriceChart);

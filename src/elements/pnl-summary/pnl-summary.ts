@@ -9,16 +9,13 @@ import {
   type PortfolioTotals,
   type Position,
 } from '../../protocol/index.js';
-import type { TopicEvent } from '../../stream/types.js';
+import type { TopicEvent } from '../../stream/index.js';
 import { MarketElement, type TopicChoice } from '../base/market-element.js';
 import { defineElement } from '../base/define.js';
 import { themeStyles } from '../base/theme.styles.js';
 import { pnlStyles } from './pnl-summary.styles.js';
 
-/** Detail of `lmw-pnl`. */
-export interface PnlEventDetail {
-  totals: PortfolioTotals;
-}
+export type { PnlEventDetail } from '../../events/index.js';
 
 export type PositionColumn = keyof Position;
 type NumericColumn = Exclude<PositionColumn, 'symbol'>;
@@ -201,7 +198,7 @@ export class PnlSummary extends MarketElement {
     const previous = this._totals;
     const totals = { ...data.totals };
     this._totals = totals;
-    if (!previous || !sameTotals(previous, totals)) this.emit<PnlEventDetail>('lmw-pnl', { totals: { ...totals } });
+    if (!previous || !sameTotals(previous, totals)) this.emit('lmw-pnl', { totals: { ...totals } });
   }
 
   private sortedPositions(): Position[] {

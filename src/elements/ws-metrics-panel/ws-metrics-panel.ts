@@ -1,5 +1,6 @@
 import { html, svg, nothing } from 'lit';
-import type { ConnectionState, StreamMetrics } from '../../stream/types.js';
+import { MetricsController } from '../../controllers/metrics-controller.js';
+import type { ConnectionState, StreamMetrics } from '../../stream/index.js';
 import { MarketElement } from '../base/market-element.js';
 import { defineElement } from '../base/define.js';
 import { formatDuration } from '../base/format.js';
@@ -58,14 +59,14 @@ export class WsMetricsPanel extends MarketElement {
   private _ticker?: ReturnType<typeof setInterval>;
   private readonly _onVisibility = () => this.syncTicker();
 
-  constructor() {
-    super();
-    this.wantsMetrics = true;
-  }
+  /** The panel's figures: new metrics mean traffic was seen and the state may have changed. */
+  protected override readonly metricsController = new MetricsController(this, {
+    onMetrics: (metrics) => this.guarded(() => this.onMetrics(metrics)),
+  });
 
   /** The stream's current metrics (a copy), or null when not bound to a stream. */
   get metrics(): StreamMetrics | null {
-    const m = this.stream?.metrics;
+    const m = this.metricsController.metrics;
     return m ? { ...m, topicMessages: { ...m.topicMessages } } : null;
   }
 
@@ -97,10 +98,9 @@ export class WsMetricsPanel extends MarketElement {
     this.syncTicker();
   }
 
-  protected override onMetrics(metrics: StreamMetrics): void {
+  private onMetrics(metrics: StreamMetrics): void {
     if (metrics.lastMessageAt !== null) this._seen = true;
     this.refreshState();
-    this.requestUpdate();
   }
 
   override connectedCallback(): void {

@@ -1,16 +1,16 @@
 /**
- * Lit ReactiveController binding an element to (url, topic): subscribes while the host is
- * connected, releases when it disconnects, and asks the host to update on every change.
+ * Lit ReactiveController binding a host to one (url, topic): subscribes while the host is
+ * connected, releases when it disconnects, re-binds when `setTarget` changes the target,
+ * and asks the host to update on every event or error.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { getStream } from './get-stream.js';
-import type { MarketStream } from './market-stream.js';
-import type { StreamError, SubscriptionHandle, TopicEvent, TopicState } from './types.js';
+import type { MarketStream, StreamError, SubscriptionHandle, TopicEvent, TopicState } from '../stream/index.js';
+import { streamForUrl } from './stream-for-url.js';
 
 export interface TopicControllerOptions<D = unknown, U = unknown> {
   /** Every event the listener gets (snapshot, update, reset), before requestUpdate. */
   onEvent?: (event: TopicEvent<D, U>) => void;
-  /** Topic or URL errors (unknown_topic, forbidden, bad URL, ...). */
+  /** Topic or URL errors (`unknown_topic`, `forbidden`, `bad_url`, ...), before requestUpdate. */
   onError?: (error: StreamError) => void;
   /** Default `frame`. */
   coalesce?: 'frame' | 'none';
@@ -26,6 +26,7 @@ export class TopicController<D = unknown, U = unknown> implements ReactiveContro
 
   private url: string | undefined;
   private topic: string | undefined;
+  /** The live subscription; callbacks of any other (released) one are ignored. */
   private handle: SubscriptionHandle | undefined;
   private connected = false;
   /** The target `state` belongs to: kept across a disconnect/connect of the same target. */
@@ -70,13 +71,13 @@ export class TopicController<D = unknown, U = unknown> implements ReactiveContro
       this.host.requestUpdate();
       return;
     }
-    try {
-      this.stream = getStream(this.url);
-    } catch (thrown) {
-      this.fail({ code: 'bad_url', message: thrown instanceof Error ? thrown.message : 'invalid stream URL' });
+    const found = streamForUrl(this.url);
+    if ('error' in found) {
+      this.fail(found.error);
       return;
     }
-    const handle = this.stream.subscribe<D, U>(
+    this.stream = found.stream;
+    const handle = found.stream.subscribe<D, U>(
       this.topic,
       (event) => {
         if (this.handle !== handle) return;
