@@ -5,8 +5,8 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { fileURLToPath } from 'node:url';
-import { referenceServerPlugin } from './test/support/reference-server-plugin.mjs';
-import { countsReporter } from './test/support/counts-reporter.mjs';
+import { referenceServerPlugin } from './test/support/browser/reference-server-plugin.mjs';
+import { countsReporter } from './test/support/browser/counts-reporter.mjs';
 import { BROWSER_TEST_GLOBS } from './test/suites.mjs';
 import { chromiumPath, chromiumArgs } from './scripts/chromium.mjs';
 

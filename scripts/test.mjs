@@ -2,7 +2,7 @@
 // `npm test`: the browser suite (wtr in Chromium) and the node suite (node:test), then one
 // plain line `N passed, N failed` for both together. Exits non-zero on any failure.
 // Which files each runner takes is in test/suites.mjs. Each runner writes its counts as JSON
-// (wtr: test/support/counts-reporter.mjs, node: test/support/node-reporter.mjs) to .test-counts/.
+// (wtr: test/support/browser/counts-reporter.mjs, node: test/support/node/reporter.mjs) to .test-counts/.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -98,7 +98,7 @@ if (only !== 'browser') {
   const reporters = [
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
-    '--test-reporter=./test/support/node-reporter.mjs',
+    '--test-reporter=./test/support/node/reporter.mjs',
     `--test-reporter-destination=${nodeCountsFile}`,
   ];
   const result = await run('node', ['--import', 'tsx', '--test', ...reporters, ...nodeTestFiles(root)]);

@@ -1,7 +1,7 @@
 /** ConnectionController against the real server. */
 import { expect, fixture, html } from '@open-wc/testing';
 import { ConnectionController, MetricsController } from '../../src/controllers/index.js';
-import { waitFor } from '../support/server.js';
+import { waitFor } from '../support/browser/server.js';
 import { closeOpenStreams, freshStream } from '../stream/helpers.js';
 import { TOPIC, type BareHost, type TopicHost } from './helpers.js';
 

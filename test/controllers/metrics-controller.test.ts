@@ -2,7 +2,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { MetricsController } from '../../src/controllers/index.js';
 import type { StreamMetrics } from '../../src/stream/index.js';
-import { waitFor } from '../support/server.js';
+import { waitFor } from '../support/browser/server.js';
 import { closeOpenStreams, freshStream, sleep } from '../stream/helpers.js';
 import { TOPIC, type BareHost } from './helpers.js';
 

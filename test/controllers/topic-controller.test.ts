@@ -1,6 +1,6 @@
 /** TopicController against the real server. */
 import { expect, fixture, html } from '@open-wc/testing';
-import { waitFor } from '../support/server.js';
+import { waitFor } from '../support/browser/server.js';
 import { closeOpenStreams, freshStream } from '../stream/helpers.js';
 import { TOPIC, type TopicHost } from './helpers.js';
 

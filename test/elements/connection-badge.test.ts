@@ -4,7 +4,7 @@ import '../../src/elements/connection-badge/connection-badge.js';
 import '../../src/elements/pnl-summary/pnl-summary.js';
 import type { ConnectionBadge } from '../../src/elements/connection-badge/connection-badge.js';
 import { getStream } from '../../src/stream/index.js';
-import { dropAllConnections, dropConnectionsFor, refuseUpgrades, serverInfo, waitFor } from '../support/server.js';
+import { dropAllConnections, dropConnectionsFor, refuseUpgrades, serverInfo, waitFor } from '../support/browser/server.js';
 import { record, waitForState } from './helpers.js';
 
 let url: string;

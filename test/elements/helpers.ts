@@ -1,6 +1,6 @@
 /** Shared helpers for the element tests (real server, real sockets). */
 import { oneEvent } from '@open-wc/testing';
-import { waitFor } from '../support/server.js';
+import { waitFor } from '../support/browser/server.js';
 
 /** Waits until `el.state` is `state`. */
 export function waitForState(el: HTMLElement & { state: string }, state: string, timeoutMs = 10_000): Promise<true> {

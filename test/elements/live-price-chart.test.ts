@@ -5,7 +5,7 @@ import type { IChartApi, ISeriesApi, SeriesType } from 'lightweight-charts';
 import { emulateMedia } from '@web/test-runner-commands';
 import type { Bar, CandleSnapshotData } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
-import { fetchSnapshot, restartServer, serverInfo, silenceServer, waitFor, dropConnectionsFor } from '../support/server.js';
+import { fetchSnapshot, restartServer, serverInfo, silenceServer, waitFor, dropConnectionsFor } from '../support/browser/server.js';
 import { XSS, nextFrame, record, sleep, waitForState } from './helpers.js';
 
 let url: string;

@@ -5,7 +5,7 @@ import { defineElement } from '../../src/elements/base/define.js';
 import { getFormatters } from '../../src/elements/base/format.js';
 import '../../src/elements/pnl-summary/pnl-summary.js';
 import type { PnlSummary } from '../../src/elements/pnl-summary/pnl-summary.js';
-import { serverInfo } from '../support/server.js';
+import { serverInfo } from '../support/browser/server.js';
 import { record, waitForState } from './helpers.js';
 
 /** An element whose render throws after its first successful render. */

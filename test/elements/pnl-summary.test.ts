@@ -5,7 +5,7 @@ import { FLASH_MS, DATA_RENDER_INTERVAL_MS, TABLE_REFRESH_MS, type PnlSummary } 
 import { getFormatters } from '../../src/elements/base/format.js';
 import type { PortfolioSnapshotData, PortfolioTotals } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
-import { fetchSnapshot, serverInfo, waitFor, dropConnectionsFor } from '../support/server.js';
+import { fetchSnapshot, serverInfo, waitFor, dropConnectionsFor } from '../support/browser/server.js';
 import { XSS, nextFrame, record, sleep, waitForState } from './helpers.js';
 
 let url: string;

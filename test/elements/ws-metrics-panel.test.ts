@@ -3,7 +3,7 @@ import '../../src/elements/ws-metrics-panel/ws-metrics-panel.js';
 import '../../src/elements/pnl-summary/pnl-summary.js';
 import { SPARKLINE_SECONDS, type WsMetricsPanel } from '../../src/elements/ws-metrics-panel/ws-metrics-panel.js';
 import { getStream } from '../../src/stream/index.js';
-import { serverInfo, waitFor, dropConnectionsFor } from '../support/server.js';
+import { serverInfo, waitFor, dropConnectionsFor } from '../support/browser/server.js';
 import { record, sleep, waitForState } from './helpers.js';
 
 let url: string;

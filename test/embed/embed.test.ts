@@ -4,7 +4,7 @@
  * `npm run build` (the test script runs it first).
  */
 import { expect } from '@open-wc/testing';
-import { serverInfo, waitFor } from '../support/server.js';
+import { serverInfo, waitFor } from '../support/browser/server.js';
 
 type Frame = Window & typeof globalThis;
 

@@ -12,7 +12,7 @@ import '../../src/index.js';
 import type { MarketElement } from '../../src/index.js';
 import { getStream, type MarketStream, type StreamError, type StreamOptions } from '../../src/stream/index.js';
 import { jwtExpiryMs, redactSecrets, refreshDelayMs, REFRESH_LEAD_MS } from '../../src/stream/token.js';
-import { authServerInfo, mintToken, refuseAuthUpgrades, waitFor, type MintTokenOptions } from '../support/server.js';
+import { authServerInfo, mintToken, refuseAuthUpgrades, waitFor, type MintTokenOptions } from '../support/browser/server.js';
 import { sleep, topicRecorder, uniqueUrl, mountElement } from './helpers.js';
 
 /** Every token minted for these tests: none may leak anywhere. */

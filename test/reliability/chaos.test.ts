@@ -10,7 +10,7 @@ import '../../src/index.js';
 import type { ConnectionBadge, LivePriceChart, PnlSummary, WsMetricsPanel } from '../../src/index.js';
 import { getStream, type MarketStream } from '../../src/stream/index.js';
 import type { Bar, CandleSnapshotData, PortfolioSnapshotData, Position } from '../../src/protocol/index.js';
-import { dropAllConnections, fetchSnapshot, restartServer, serverInfo, waitFor } from '../support/server.js';
+import { dropAllConnections, fetchSnapshot, restartServer, serverInfo, waitFor } from '../support/browser/server.js';
 import { countUpdates, nextFrame, seededRandom, sleep, topicRecorder, uniqueUrl, type TopicLog } from './helpers.js';
 
 const MIN_DROPS = 100;

@@ -8,7 +8,7 @@ import { expect } from '@open-wc/testing';
 import '../../src/index.js';
 import type { LivePriceChart, MarketElement } from '../../src/index.js';
 import { getStream, type MarketStream } from '../../src/stream/index.js';
-import { collectGarbage, serverInfo, serverMetricsText, waitFor } from '../support/server.js';
+import { collectGarbage, serverInfo, serverMetricsText, waitFor } from '../support/browser/server.js';
 import { nextFrame, sleep, uniqueUrl } from './helpers.js';
 
 const CYCLES = 1_000;

@@ -6,7 +6,7 @@
  */
 import { expect } from '@open-wc/testing';
 import { getStream, type MarketStream, type StreamError } from '../../src/stream/index.js';
-import { limitedServerInfo, waitFor } from '../support/server.js';
+import { limitedServerInfo, waitFor } from '../support/browser/server.js';
 import { uniqueUrl } from './helpers.js';
 
 const TOPICS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'AAPL', 'MSFT'].map((s) => `candles:${s}:1s`).concat('portfolio:demo');

@@ -8,7 +8,7 @@ import '../../src/index.js';
 import type { MarketElement, PnlSummary } from '../../src/index.js';
 import { getStream } from '../../src/stream/index.js';
 import type { PortfolioSnapshotData } from '../../src/protocol/index.js';
-import { serverInfo, waitFor } from '../support/server.js';
+import { serverInfo, waitFor } from '../support/browser/server.js';
 import { nextFrame, sleep, uniqueUrl, mountElement } from './helpers.js';
 
 declare global {

@@ -9,7 +9,7 @@ import { WebSocket } from 'ws';
 import { CloseCode } from '../../src/protocol/index.js';
 import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, framesOf, FrameWriter, MAX_BATCH_CHARS, OutFrame, OutMessage } from '../../server/frame-writer.js';
 import { ServerMetrics } from '../../server/metrics.js';
-import { metricValue, serverFor, TestClient, waitUntil } from './support.js';
+import { metricValue, serverFor, TestClient, waitUntil } from '../support/node/server.js';
 
 /** ws's own framing (exported by ws as `Sender`, not in its type definitions). */
 const { Sender } = createRequire(import.meta.url)('ws') as {

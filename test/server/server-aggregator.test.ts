@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INTERVALS, INTERVAL_SECONDS, type Bar, type Trade } from '../../src/protocol/index.js';
 import { Random } from '../../server/feeds/random.js';
-import { getJson, serverFor, TestClient, waitUntil } from './support.js';
+import { getJson, serverFor, TestClient, waitUntil } from '../support/node/server.js';
 
 /** OHLCV by trade time: trades ordered by time (ties in arrival order), grouped by UTC bucket start. */
 function expectedBars(trades: readonly Trade[], intervalSec: number): Bar[] {

@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import { CloseCode } from '../../src/protocol/index.js';
 import { compilePattern, patternMatches, sameSecret } from '../../server/auth.js';
 import { startMarketServer } from '../../server/app.js';
-import { delay, getJson, metricValue, serverFor, TestClient } from './support.js';
+import { delay, getJson, metricValue, serverFor, TestClient } from '../support/node/server.js';
 
 const SECRET = 'test-auth-secret-0123456789abcdef';
 const key = (secret = SECRET) => new TextEncoder().encode(secret);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CloseCode } from '../../src/protocol/index.js';
 import { parseArgs } from '../../server/cli.js';
-import { TestClient } from './support.js';
+import { TestClient } from '../support/node/server.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

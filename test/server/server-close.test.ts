@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../../src/protocol/index.js';
 import { startMarketServer } from '../../server/app.js';
-import { TestClient } from './support.js';
+import { TestClient } from '../support/node/server.js';
 
 test('a second close() returns the first one\'s promise and resolves only once clients are closed and the port is free', async () => {
   const server = await startMarketServer({ port: 0, feed: 'none' });

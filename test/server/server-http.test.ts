@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloseCode } from '../../src/protocol/index.js';
-import { getJson, serverFor, TestClient, waitUntil } from './support.js';
+import { getJson, serverFor, TestClient, waitUntil } from '../support/node/server.js';
 
 const TOKEN = 'secret-publish-token';
 const T0 = Date.UTC(2030, 0, 1);

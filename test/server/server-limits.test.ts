@@ -8,7 +8,7 @@ import { CloseCode } from '../../src/protocol/index.js';
 import { MAX_BATCH_CHARS } from '../../server/frame-writer.js';
 import { MAX_ERROR_MESSAGE_LENGTH } from '../../server/session.js';
 import { DEFAULT_MAX_SUBSCRIPTIONS, FLOOD_CLOSE_DROPPED, FrameRateLimiter } from '../../server/limits.js';
-import { delay, getJson, metricValue, serverFor, TestClient, waitUntil, type Message } from './support.js';
+import { delay, getJson, metricValue, serverFor, TestClient, waitUntil, type Message } from '../support/node/server.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 const pings = (client: TestClient, from: number, count: number) => {

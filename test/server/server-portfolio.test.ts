@@ -6,7 +6,7 @@ import { applyPortfolioUpdate, cloneData, sumPositions, type PortfolioSnapshotDa
 import type { Subscriber } from '../../server/engine/engine.js';
 import { MemoryEngine } from '../../server/engine/memory-engine.js';
 import { PortfolioBook } from '../../server/portfolio.js';
-import { serverFor, TestClient, waitUntil } from './support.js';
+import { serverFor, TestClient, waitUntil } from '../support/node/server.js';
 
 function bookWithRecorder() {
   const engine = new MemoryEngine({ history: 100 });

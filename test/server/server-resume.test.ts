@@ -10,7 +10,7 @@ import {
   type PortfolioSnapshotData,
 } from '../../src/protocol/index.js';
 import { MemoryEngine } from '../../server/engine/memory-engine.js';
-import { delay, getJson, serverFor, TestClient, waitUntil, type Message } from './support.js';
+import { delay, getJson, serverFor, TestClient, waitUntil, type Message } from '../support/node/server.js';
 
 const trade = (symbol: string, price: number, time: number, size = 1) => ({ symbol, price, size, time });
 const T0 = Date.UTC(2030, 0, 1);

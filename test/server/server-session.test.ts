@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { CloseCode, validateServerMessage } from '../../src/protocol/index.js';
-import { delay, serverFor, TestClient, waitUntil } from './support.js';
+import { delay, serverFor, TestClient, waitUntil } from '../support/node/server.js';
 
 const quiet = { feed: 'none' as const };
 const trade = (symbol: string, price: number, time: number, size = 1) => ({ symbol, price, size, time });

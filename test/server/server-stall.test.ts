@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloseCode } from '../../src/protocol/index.js';
-import { delay, getJson, metricValue, serverFor, TestClient } from './support.js';
+import { delay, getJson, metricValue, serverFor, TestClient } from '../support/node/server.js';
 
 /** Opens a socket (the upgrade must complete) and sends a well-formed hello. */
 async function helloOnly(url: string): Promise<TestClient> {

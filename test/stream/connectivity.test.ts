@@ -5,7 +5,7 @@
  */
 import { expect } from '@open-wc/testing';
 import type { ConnectionState, MarketStream, StreamMetrics } from '../../src/stream/index.js';
-import { dropAllConnections, refuseUpgrades, setOffline, stallHandshakes, waitFor } from '../support/server.js';
+import { dropAllConnections, refuseUpgrades, setOffline, stallHandshakes, waitFor } from '../support/browser/server.js';
 import { closeOpenStreams, freshStream, recorder, sleep } from './helpers.js';
 
 const CANDLES = 'candles:ETH-USD:1s';

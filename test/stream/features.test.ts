@@ -2,7 +2,7 @@
 import { expect } from '@open-wc/testing';
 import type { Bar, CandleSnapshotData } from '../../src/protocol/index.js';
 import { getStream, pausedStorageKey, type ConnectionState, type StreamMetrics } from '../../src/stream/index.js';
-import { dropAllConnections, fetchSnapshot, refuseUpgrades, waitFor } from '../support/server.js';
+import { dropAllConnections, fetchSnapshot, refuseUpgrades, waitFor } from '../support/browser/server.js';
 import { closeOpenStreams, freshStream, recorder, serverInfo, sleep, wireTap } from './helpers.js';
 
 const TOPIC = 'candles:SOL-USD:1s';

@@ -1,8 +1,8 @@
 /** Helpers for the stream tests: fresh stream URLs, continuity-checking recorders, a wire tap. */
 import { getStream, type MarketStream, type StreamOptions, type TopicEvent } from '../../src/stream/index.js';
-import { serverInfo } from '../support/server.js';
+import { serverInfo } from '../support/browser/server.js';
 
-export { restartServer, serverInfo } from '../support/server.js';
+export { restartServer, serverInfo } from '../support/browser/server.js';
 
 let counter = 0;
 

@@ -12,7 +12,7 @@ import {
   refuseUpgrades,
   silenceServer,
   waitFor,
-} from '../support/server.js';
+} from '../support/browser/server.js';
 import { closeOpenStreams, freshStream, recorder, restartServer, sleep, wireTap, type Recorded } from './helpers.js';
 
 const CANDLES = 'candles:ETH-USD:1s';

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import type { Bar, CandleSnapshotData } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
-import { fetchSnapshot, waitFor } from '../support/server.js';
+import { fetchSnapshot, waitFor } from '../support/browser/server.js';
 import { closeOpenStreams, freshStream, recorder, serverInfo, sleep, wireTap } from './helpers.js';
 
 const TOPIC = 'candles:BTC-USD:1s';

@@ -1,11 +1,11 @@
-// test/support/node-reporter.mjs over real node:test runs of the files in fixtures/ (not
+// test/support/node/reporter.mjs over real node:test runs of the files in fixtures/ (not
 // *.test.ts, so no runner takes them as tests).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const reporter = fileURLToPath(new URL('../support/node-reporter.mjs', import.meta.url));
+const reporter = fileURLToPath(new URL('../support/node/reporter.mjs', import.meta.url));
 
 function countsOf(fixture: string): Promise<{ passed: number; failed: number; skipped: number }> {
   const file = fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url));

@@ -1,10 +1,10 @@
 // @ts-check
 /**
  * wtr plugin: runs the real reference server on a loopback port for the browser tests
- * and gives the tests server commands (see test/support/server.ts for the browser side).
+ * and gives the tests server commands (see test/support/browser/server.ts for the browser side).
  */
 import { SignJWT } from 'jose';
-import { startMarketServer } from '../../server/app.ts';
+import { startMarketServer } from '../../../server/app.ts';
 
 /** Options the browser tests run the server with: fast heartbeat, small fast market. */
 export const TEST_SERVER_OPTIONS = {

@@ -1,7 +1,7 @@
 /** Helpers for the server suite: a real server on port 0 and a real `ws` client that records what it gets. */
 import type { TestContext } from 'node:test';
 import { WebSocket, type ClientOptions } from 'ws';
-import { startMarketServer, type InternalServerOptions, type MarketServer } from '../../server/app.js';
+import { startMarketServer, type InternalServerOptions, type MarketServer } from '../../../server/app.js';
 
 export type Message = Record<string, any>;
 

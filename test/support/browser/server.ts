@@ -1,6 +1,6 @@
 /** Browser-side handles on the reference server that the wtr plugin runs (real server, loopback). */
 import { executeServerCommand } from '@web/test-runner-commands';
-import type { TopicSnapshot } from '../../src/protocol/index.js';
+import type { TopicSnapshot } from '../../../src/protocol/index.js';
 
 export interface ServerInfo {
   /** `ws://127.0.0.1:PORT/stream` */
