@@ -4,9 +4,9 @@
  * asks the host to update on every change. It subscribes to nothing, so it never keeps a
  * connection open by itself. Metrics are MetricsController's.
  */
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { ConnectionState, MarketStream, StreamError, StreamEventMap } from '../stream/index.js';
-import { streamForUrl } from './stream-for-url.js';
+import type { ReactiveControllerHost } from 'lit';
+import type { ConnectionState, StreamError, StreamEventMap } from '../stream/index.js';
+import { StreamEventController } from './stream-event-controller.js';
 
 export interface ConnectionControllerOptions {
   /** The connection state changed, before requestUpdate. */
@@ -15,21 +15,12 @@ export interface ConnectionControllerOptions {
   onError?: (error: StreamError) => void;
 }
 
-export class ConnectionController implements ReactiveController {
-  /** The stream for the current URL, while the host is connected. */
-  stream: MarketStream | undefined;
-  /** Why the URL gives no stream (`bad_url`), while the host is connected. */
-  error: StreamError | undefined;
-
-  private url: string | undefined;
-  private connected = false;
-  private off: (() => void) | undefined;
-
+export class ConnectionController extends StreamEventController<'statechange'> {
   constructor(
-    private readonly host: ReactiveControllerHost,
+    host: ReactiveControllerHost,
     private readonly options: ConnectionControllerOptions = {},
   ) {
-    host.addController(this);
+    super(host, 'statechange');
   }
 
   /** `idle` when there is no stream (no URL, or an invalid one). */
@@ -37,52 +28,11 @@ export class ConnectionController implements ReactiveController {
     return this.stream?.state ?? 'idle';
   }
 
-  /** Changes the URL at run time; while connected the old stream is left and the new one followed. */
-  setUrl(url: string | undefined): void {
-    if (url === this.url) return;
-    this.url = url;
-    if (!this.connected) return;
-    this.detach();
-    this.attach();
+  protected handle(event: StreamEventMap['statechange']): void {
+    this.options.onStateChange?.(event);
   }
 
-  hostConnected(): void {
-    this.connected = true;
-    this.attach();
-  }
-
-  hostDisconnected(): void {
-    this.connected = false;
-    this.detach();
-  }
-
-  private attach(): void {
-    this.stream = undefined;
-    this.error = undefined;
-    if (this.url !== undefined) {
-      const found = streamForUrl(this.url);
-      if ('error' in found) this.error = found.error;
-      else this.stream = found.stream;
-    }
-    const stream = this.stream;
-    if (stream) {
-      const off = stream.on('statechange', (event) => {
-        if (this.off !== off) return; // detached while the stream was dispatching
-        this.options.onStateChange?.(event);
-        this.host.requestUpdate();
-      });
-      this.off = off;
-    }
-    try {
-      if (this.error) this.options.onError?.(this.error);
-    } finally {
-      this.host.requestUpdate();
-    }
-  }
-
-  private detach(): void {
-    this.off?.();
-    this.off = undefined;
-    this.stream = undefined;
+  protected override handleError(error: StreamError): void {
+    this.options.onError?.(error);
   }
 }

@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 test('every path docs/architecture.md names exists', () => {
   const doc = readFileSync(`${root}docs/architecture.md`, 'utf8');
   const paths = [...doc.matchAll(/`((?:src|server|test|bench|docs|demo|examples)\/[^`\s]*)`/g)]
-    .map((match) => match[1])
+    .map((match) => match[1] ?? '')
     .filter((path) => !path.includes('<')); // templates such as src/elements/<tag>/
   assert.ok(paths.length > 20, `expected the doc to name its files, found ${paths.length}`);
   const missing = paths.filter((path) => !existsSync(`${root}${path}`));
