@@ -7,6 +7,7 @@
  */
 import { findBar, INTERVAL_SECONDS, type Bar, type Trade } from '../src/protocol/index.js';
 import type { CandleSeriesTopic, LocalEngine } from './engine/engine.js';
+import { PrecisionBook } from './precision.js';
 
 /** Trade-time span of a bar: when its open and its close happened (epoch ms). */
 interface BarSpan {
@@ -21,7 +22,16 @@ export function bucketStart(timeMs: number, intervalSec: number): number {
 export class CandleAggregator {
   private readonly spans = new Map<CandleSeriesTopic, Map<number, BarSpan>>();
 
-  constructor(private readonly engine: LocalEngine) {}
+  constructor(
+    private readonly engine: LocalEngine,
+    /** Each symbol's price precision, which its candle snapshots carry. */
+    readonly precision = new PrecisionBook(),
+  ) {}
+
+  /** A venue's tick size for `symbol` (simulated symbols): its snapshots' precision, whatever trades say. */
+  declareTickSize(symbol: string, tickSize: number): void {
+    this.engine.describeSymbol(symbol, this.precision.declare(symbol, tickSize));
+  }
 
   /**
    * Folds `trades` into the bars. With `publish`, each changed bar goes out as one
@@ -31,6 +41,9 @@ export class CandleAggregator {
   ingest(trades: readonly Trade[], publish = true): void {
     const changed = new Map<CandleSeriesTopic, Map<number, Bar>>();
     for (const trade of trades) {
+      // Before the bars go out, so the snapshot at their seq already says the new precision.
+      if (this.precision.observe(trade.symbol, trade.price))
+        this.engine.describeSymbol(trade.symbol, this.precision.of(trade.symbol)!);
       for (const topic of this.engine.candleSeries(trade.symbol)) {
         let pending = changed.get(topic);
         if (!pending) changed.set(topic, (pending = new Map()));

@@ -14,7 +14,7 @@ import type { LocalEngine } from './engine/engine.js';
 import { MemoryEngine } from './engine/memory-engine.js';
 import { FlushLoop } from './flush-loop.js';
 import { loadTradesFile, ReplayFeed } from './feeds/replay.js';
-import { MarketSimulator } from './feeds/simulator.js';
+import { MarketSimulator, tickSizeOf } from './feeds/simulator.js';
 import { createHttpHandler } from './http.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveOptions, type MarketServerOptions } from './options.js';
@@ -77,8 +77,10 @@ async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: Intern
         held: (symbol) => book?.has(symbol) ?? false,
       },
     );
+    for (const symbol of o.symbols) aggregator.declareTickSize(symbol, tickSizeOf(symbol));
     simulator.backfill();
-    book = new PortfolioBook(engine, DEMO_ACCOUNT, 'USD', simulator.initialHoldings());
+    const precisionOf = (symbol: string) => aggregator.precision.of(symbol)?.precision;
+    book = new PortfolioBook(engine, DEMO_ACCOUNT, 'USD', simulator.initialHoldings(), precisionOf);
   } else if (o.feed === 'replay') {
     const trades = await loadTradesFile(o.replayFile!);
     replay = new ReplayFeed(trades, (batch) => ingest(batch, true), {

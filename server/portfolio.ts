@@ -48,6 +48,8 @@ export class PortfolioBook {
     account: string,
     currency: string,
     initial: readonly InitialHolding[],
+    /** The decimals of a symbol's prices, carried by its rows for the P&L's price cells. */
+    private readonly precisionOf: (symbol: string) => number | undefined = () => undefined,
   ) {
     for (const h of initial) {
       this.holdings.set(h.symbol, { qty: h.qty, avgPrice: micro(h.avgPrice), realizedPnl: 0, lastPrice: h.lastPrice, markTime: 0 });
@@ -121,6 +123,7 @@ export class PortfolioBook {
 
   private row(symbol: string): Position {
     const h = this.holdings.get(symbol)!;
+    const precision = this.precisionOf(symbol);
     return {
       symbol,
       qty: h.qty,
@@ -129,6 +132,7 @@ export class PortfolioBook {
       marketValue: cents(h.qty * h.lastPrice),
       unrealizedPnl: cents(h.qty * (h.lastPrice - h.avgPrice)),
       realizedPnl: cents(h.realizedPnl),
+      ...(precision === undefined ? {} : { precision }),
     };
   }
 }

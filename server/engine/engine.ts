@@ -15,7 +15,7 @@
  * then following: over pub/sub an engine must subscribe first, buffer, read and merge
  * by seq (../shared/design/scale-out-redis.md), and that belongs in the engine.
  */
-import type { Bar, Interval, PortfolioSnapshotData, PortfolioUpdateData } from '../../src/protocol/index.js';
+import type { Bar, Interval, PortfolioSnapshotData, PortfolioUpdateData, PricePrecision } from '../../src/protocol/index.js';
 import type { OutMessage } from '../frame-writer.js';
 
 export type Awaitable<T> = T | Promise<T>;
@@ -105,6 +105,8 @@ export interface LocalEngine extends Engine {
   follow(topic: string, subscriber: Subscriber, since?: Since): FollowStart;
   /** The candle topics of `symbol` for every interval, created (empty, seq 0) on first use. */
   candleSeries(symbol: string): readonly CandleSeriesTopic[];
+  /** Sets the price precision every candle snapshot of `symbol` carries (creates its series if needed). */
+  describeSymbol(symbol: string, precision: PricePrecision): void;
   /** Puts a bar into a candle topic's state without an update: only for the initial history (seq 0). */
   seed(topic: string, bar: Bar): void;
   /** Creates the topic `portfolio:<account>` with its initial state; returns its name. */

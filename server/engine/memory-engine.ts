@@ -12,6 +12,7 @@ import {
   type Bar,
   type PortfolioSnapshotData,
   type PortfolioUpdateData,
+  type PricePrecision,
 } from '../../src/protocol/index.js';
 import type { FollowStart, LocalEngine, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
 import { CandleTopic, PortfolioTopic, type Topic } from './topic.js';
@@ -94,6 +95,10 @@ export class MemoryEngine implements LocalEngine {
       this.series.set(symbol, topics);
     }
     return topics;
+  }
+
+  describeSymbol(symbol: string, precision: PricePrecision): void {
+    for (const topic of this.candleSeries(symbol) as CandleTopic[]) topic.describe(precision);
   }
 
   seed(name: string, bar: Bar): void {

@@ -9,6 +9,7 @@ import {
   type Bar,
   type CandleSnapshotData,
   type Interval,
+  type PricePrecision,
   type PortfolioSnapshotData,
   type PortfolioUpdateData,
 } from '../../src/protocol/index.js';
@@ -23,7 +24,7 @@ abstract class BaseTopic<S, U> {
   readonly history: UpdateHistory;
   /** When set, the next update is recorded but not sent (dev control `injectGap`). */
   withholdNext = false;
-  private snapshotCache: { seq: number; epoch: string; json: string } | undefined;
+  protected snapshotCache: { seq: number; epoch: string; json: string } | undefined;
 
   constructor(
     readonly name: string,
@@ -92,6 +93,16 @@ export class CandleTopic extends BaseTopic<CandleSnapshotData, Bar> {
   }
   protected override updateJson(seq: number, time: number, bar: Bar): string {
     return candleUpdateText(this.updatePrefix, seq, time, bar);
+  }
+  /**
+   * Sets the precision the snapshot carries. Not an update: precision is snapshot metadata,
+   * so a client holding an older snapshot keeps the value it had until its next snapshot.
+   */
+  describe({ precision, tickSize }: PricePrecision): void {
+    this.state.precision = precision;
+    if (tickSize === undefined) delete this.state.tickSize;
+    else this.state.tickSize = tickSize;
+    this.snapshotCache = undefined; // the snapshot text changes at the same seq
   }
   /** Puts a bar into the state without an update: only for the initial history (seq 0). */
   seed(bar: Bar): void {

@@ -46,6 +46,7 @@ const PROFILES: Record<string, Profile> = {
   AAPL: { price: 190, vol: 0.00012, tick: 0.01, size: 50, lot: 1 },
   MSFT: { price: 420, vol: 0.00012, tick: 0.01, size: 30, lot: 1 },
   EURUSD: { price: 1.08, vol: 0.00004, tick: 0.00001, size: 10_000, lot: 1_000 },
+  USDJPY: { price: 151.2, vol: 0.00004, tick: 0.001, size: 10_000, lot: 1_000 },
 };
 
 function profileOf(symbol: string): Profile {
@@ -54,6 +55,11 @@ function profileOf(symbol: string): Profile {
   let hash = 2166136261;
   for (const ch of symbol) hash = Math.imul(hash ^ ch.charCodeAt(0), 16777619) >>> 0;
   return { price: 20 + (hash % 480), vol: 0.0002, tick: 0.01, size: 10, lot: 1 };
+}
+
+/** The price step of a simulated symbol: its snapshots' tick size and precision. */
+export function tickSizeOf(symbol: string): number {
+  return profileOf(symbol).tick;
 }
 
 /** Rounds to a step without float tails (0.1 + 0.2 style). */

@@ -3,3 +3,4 @@ export * from './messages.js';
 export * from './topics.js';
 export * from './apply.js';
 export * from './validate.js';
+export * from './precision.js';

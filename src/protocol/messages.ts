@@ -92,6 +92,13 @@ export interface CandleSnapshotData {
   interval: Interval;
   /** Ascending by `time`, unique times. */
   bars: Bar[];
+  /**
+   * Decimals the symbol's prices have (0-10), when the server knows (src/protocol/precision.ts).
+   * Optional: an older server sends neither this nor `tickSize`, and the client derives it.
+   */
+  precision?: number;
+  /** Smallest price step of the symbol, when it has one (simulated symbols). */
+  tickSize?: number;
 }
 /** A candle update is the new state of the bar at `time`. */
 export type CandleUpdateData = Bar;
@@ -104,6 +111,8 @@ export interface Position {
   marketValue: number;
   unrealizedPnl: number;
   realizedPnl: number;
+  /** Decimals of the symbol's prices (`avgPrice`, `lastPrice`), when the server knows; money is always cents. */
+  precision?: number;
 }
 
 export interface PortfolioTotals {

@@ -11,6 +11,7 @@ import {
   type ServerMessage,
   ERROR_CODES,
 } from './messages.js';
+import { isPrecision, isTickSize, MAX_PRECISION } from './precision.js';
 import { parseTopicCached, SYMBOL_PATTERN } from './topics.js';
 
 export const MAX_TOKEN_LENGTH = 8192;
@@ -107,6 +108,7 @@ function validatePosition(v: unknown): string | null {
   for (const key of ['qty', 'avgPrice', 'lastPrice', 'marketValue', 'unrealizedPnl', 'realizedPnl'] as const) {
     if (!isFiniteNumber(v[key])) return `position.${key} must be a finite number`;
   }
+  if (v.precision !== undefined && !isPrecision(v.precision)) return `position.precision must be an integer from 0 to ${MAX_PRECISION}`;
   return null;
 }
 
@@ -133,6 +135,8 @@ export function validateSnapshotData(topic: string, data: unknown): string | nul
   if (!isObject(data)) return 'snapshot data must be an object';
   if (parsed.topic.kind === 'candles') {
     if (!Array.isArray(data.bars)) return 'snapshot bars must be an array';
+    if (data.precision !== undefined && !isPrecision(data.precision)) return `snapshot precision must be an integer from 0 to ${MAX_PRECISION}`;
+    if (data.tickSize !== undefined && !isTickSize(data.tickSize)) return 'snapshot tickSize must be a positive number';
     const error = firstError(data.bars, validateBar);
     if (error) return error;
     for (let i = 1; i < data.bars.length; i++) {

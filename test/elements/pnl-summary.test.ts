@@ -3,6 +3,7 @@ import { emulateMedia } from '@web/test-runner-commands';
 import '../../src/elements/pnl-summary/pnl-summary.js';
 import { FLASH_MS, DATA_RENDER_INTERVAL_MS, TABLE_REFRESH_MS, type PnlSummary } from '../../src/elements/pnl-summary/pnl-summary.js';
 import { getFormatters } from '../../src/elements/base/format.js';
+import { choosePrecision, getPriceFormat } from '../../src/elements/base/price-format.js';
 import type { PortfolioSnapshotData, PortfolioTotals } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
 import { fetchSnapshot, serverInfo, waitFor, dropConnectionsFor } from '../support/browser/server.js';
@@ -142,9 +143,10 @@ describe('<pnl-summary>', () => {
     // With the data frozen, the last changes still reach every row (trailing renders).
     getStream(url).pause();
     await waitForState(el, 'stale');
-    const f = getFormatters(el.resolvedLocale);
     const shown = () => [...tbody.querySelectorAll('tr')].map((tr) => [tr.children[0]!.textContent!.trim(), tr.children[3]!.textContent!.trim()]);
-    const expected = el.positions.map((p) => [p.symbol, f.price(p.lastPrice)]);
+    const price = (p: { precision?: number; lastPrice: number }) =>
+      getPriceFormat(el.resolvedLocale, choosePrecision(undefined, p.precision, p.lastPrice)).price(p.lastPrice);
+    const expected = el.positions.map((p) => [p.symbol, price(p)]);
     await waitFor(() => JSON.stringify(shown()) === JSON.stringify(expected) || undefined, 3_000, 'the table showing the latest data');
     getStream(url).resume();
     await waitForState(el, 'live');

@@ -9,6 +9,7 @@ import {
   candlesTopic,
   findBar,
   isInterval,
+  statedPrecision,
   upsertBar,
   type Bar,
   type CandleSnapshotData,
@@ -17,6 +18,7 @@ import {
 import type { TopicEvent } from '../../stream/index.js';
 import { MarketElement, errorText, type TopicChoice } from '../base/market-element.js';
 import { defineElement } from '../base/define.js';
+import { choosePrecision, getPriceFormat, precisionConverter, precisionProblem, type PriceFormat } from '../base/price-format.js';
 import { themeStyles } from '../base/theme.styles.js';
 import { chartStyles } from './live-price-chart.styles.js';
 
@@ -80,6 +82,9 @@ function unobserveVisibility(element: Element): void {
  *
  * @attr state - Reflects the read-only `state`: `loading`, `live`, `stale` or `error`.
  *
+ * Prices (header, change, axis) show the symbol's precision: the `precision` attribute,
+ * else what the server's snapshot says, else about 5 significant digits of the last price.
+ *
  * @fires lmw-bar - A live bar arrived (at most once per animation frame); detail `{bar}`, the latest bar.
  * @fires lmw-state-change - `state` changed; detail `{state, previous}`.
  * @fires lmw-error - Entered the error state (bad attribute, unknown symbol, server error); detail `{code, message}`.
@@ -120,12 +125,22 @@ export class LivePriceChart extends MarketElement {
   /** Most bars kept and drawn (oldest dropped first). A positive integer. */
   @property({ attribute: 'max-bars', type: Number }) maxBars = DEFAULT_MAX_BARS;
 
+  /**
+   * Decimals of the prices shown (header, change, axis), 0 to 10, overriding the
+   * server's precision for the symbol. Anything else is an error.
+   */
+  @property({ converter: precisionConverter }) precision?: number;
+
   private _bars: Bar[] = [];
   private _hasSnapshot = false;
   private _chart?: IChartApi;
   private _series?: ISeriesApi<SeriesType>;
   private _seriesType?: ChartType;
   private _library?: ChartLibrary;
+  /** The snapshot's precision and tick size (undefined from an older server). */
+  private _stated?: { precision?: number; tickSize?: number };
+  /** The format the axis and the series' scale have now. */
+  private _axisFormat?: PriceFormat;
   private _schemeQuery?: MediaQueryList;
   private readonly _onSchemeChange = () => this.applyTheme();
   /** Near the viewport (see `observeVisibility`); true until the observer says otherwise. */
@@ -160,12 +175,15 @@ export class LivePriceChart extends MarketElement {
     if (!(CHART_TYPES as readonly string[]).includes(this.chartType))
       return bad(`Unknown chart-type "${this.chartType}" (use ${CHART_TYPES.join(', ')}).`);
     if (!Number.isInteger(this.maxBars) || this.maxBars < 1) return bad('max-bars must be a positive integer.');
+    const precisionError = precisionProblem(this.precision);
+    if (precisionError) return bad(precisionError);
     return { topic: candlesTopic(symbol, this.interval) };
   }
 
   protected override clearData(): void {
     this._bars = [];
     this._hasSnapshot = false;
+    this._stated = undefined;
     this._series?.setData([]);
   }
 
@@ -191,6 +209,7 @@ export class LivePriceChart extends MarketElement {
     if (this._chart) {
       if (changed.has('theme') || changed.has('locale')) this.applyTheme();
       if (changed.has('chartType') || changed.has('interval')) this.syncSeries();
+      if (this.priceFormat() !== this._axisFormat) this.applyPriceFormat();
     }
     if (changed.has('maxBars') && this._hasSnapshot && Number.isInteger(this.maxBars) && this.maxBars >= 1) {
       // Trim, or refill from the stream's state when the window grew.
@@ -207,6 +226,7 @@ export class LivePriceChart extends MarketElement {
 
   protected override onTopicEvent(event: TopicEvent): void {
     const data = event.state.data as CandleSnapshotData;
+    this._stated = { precision: statedPrecision(data), tickSize: data.tickSize };
     if (event.kind !== 'update' || !this._hasSnapshot) {
       this.replaceBars(data.bars);
       return;
@@ -339,8 +359,22 @@ export class LivePriceChart extends MarketElement {
     }
     const seconds = isInterval(this.interval) ? INTERVAL_SECONDS[this.interval] : 60;
     chart.applyOptions({ timeScale: { timeVisible: seconds < 86_400, secondsVisible: seconds < 60 } });
+    this.applyPriceFormat();
     this._series.setData(this._bars.map((bar) => this.toPoint(bar)));
     this._drawDeferred = false;
+  }
+
+  /** Prices at the `precision` attribute, else the server's, else derived from the last price. */
+  private priceFormat(): PriceFormat {
+    const precision = choosePrecision(this.precision, this._stated?.precision, this.lastPrice ?? 0);
+    return getPriceFormat(this.resolvedLocale, precision, this._stated?.tickSize);
+  }
+
+  /** The precision into the axis labels and the series' scale (lightweight-charts `priceFormat`). */
+  private applyPriceFormat(): void {
+    const format = (this._axisFormat = this.priceFormat());
+    this._chart?.applyOptions({ localization: { priceFormatter: format.axis } });
+    this._series?.applyOptions({ priceFormat: { type: 'price', precision: format.precision, minMove: format.minMove } });
   }
 
   /**
@@ -379,16 +413,6 @@ export class LivePriceChart extends MarketElement {
     if (!chart || !lib) return;
     const c = this.colors();
     const f = this.format;
-    // The chart formats the same few axis prices on every draw: Intl once per price.
-    const labels = new Map<number, string>();
-    const priceFormatter = (price: number) => {
-      let text = labels.get(price);
-      if (text === undefined) {
-        if (labels.size >= 512) labels.clear();
-        labels.set(price, (text = f.price(price)));
-      }
-      return text;
-    };
     chart.applyOptions({
       layout: {
         background: { type: lib.ColorType.Solid, color: c.bg },
@@ -396,8 +420,9 @@ export class LivePriceChart extends MarketElement {
         fontFamily: c.font,
       },
       grid: { vertLines: { color: c.grid }, horzLines: { color: c.grid } },
-      localization: { locale: f.locale ?? navigator.language, priceFormatter },
+      localization: { locale: f.locale ?? navigator.language },
     });
+    this.applyPriceFormat();
     const series = this._series;
     if (!series) return;
     if (this._seriesType === 'candles')
@@ -419,14 +444,15 @@ export class LivePriceChart extends MarketElement {
     const direction = change > 0 ? 'up' : change < 0 ? 'down' : '';
     const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '';
     const f = this.format;
+    const p = this.priceFormat();
     return html`
       <div class="header" part="header">
         <span class="symbol" part="symbol">${this.symbol.trim() || '—'}</span>
         <span class="interval">${this.interval}</span>
         ${last
-          ? html`<span class="price" part="price">${f.price(last.close)}</span>
+          ? html`<span class="price" part="price">${p.price(last.close)}</span>
               <span class="change ${direction}" part="change"
-                >${arrow ? html`<span aria-hidden="true">${arrow}</span> ` : ''}${f.change(change)}
+                >${arrow ? html`<span aria-hidden="true">${arrow}</span> ` : ''}${p.change(change)}
                 (${f.percent(ratio)})</span
               >`
           : state === 'loading'
@@ -454,7 +480,7 @@ export class LivePriceChart extends MarketElement {
     const last = this._bars.at(-1);
     const symbol = this.symbol.trim();
     return last
-      ? `${symbol} ${this.interval} ${this._seriesType ?? this.chartType} chart, ${this._bars.length} bars, last ${this.format.price(last.close)}`
+      ? `${symbol} ${this.interval} ${this._seriesType ?? this.chartType} chart, ${this._bars.length} bars, last ${this.priceFormat().price(last.close)}`
       : `${symbol} ${this.interval} chart`;
   }
 }

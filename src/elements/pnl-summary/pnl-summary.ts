@@ -12,12 +12,14 @@ import {
 import type { TopicEvent } from '../../stream/index.js';
 import { MarketElement, type TopicChoice } from '../base/market-element.js';
 import { defineElement } from '../base/define.js';
+import { choosePrecision, getPriceFormat, precisionConverter, precisionProblem } from '../base/price-format.js';
 import { themeStyles } from '../base/theme.styles.js';
 import { pnlStyles } from './pnl-summary.styles.js';
 
 export type { PnlEventDetail } from '../../events/index.js';
 
-export type PositionColumn = keyof Position;
+/** A table column (`precision` is how price cells format, not a column). */
+export type PositionColumn = Exclude<keyof Position, 'precision'>;
 type NumericColumn = Exclude<PositionColumn, 'symbol'>;
 
 const COLUMNS: ReadonlyArray<{ key: PositionColumn; label: string }> = [
@@ -83,7 +85,8 @@ interface RowView {
  * flashes the cells that change. Each row re-renders from live data at most every
  * 250 ms, the rows due together at most every 100 ms (see docs/elements.md, "Render cadence").
  * Out of view the browser skips rendering the table (`content-visibility: auto`); its rows
- * stay current in the DOM and the accessibility tree.
+ * stay current in the DOM and the accessibility tree. Price cells show the symbol's precision
+ * (the `precision` attribute, else the server's per row, else derived from the last price).
  *
  * @tagname pnl-summary
  * @summary Live portfolio P&L.
@@ -129,6 +132,13 @@ export class PnlSummary extends MarketElement {
   /** Sort direction: `asc` or `desc`. */
   @property({ attribute: 'sort-direction' }) sortDirection: 'asc' | 'desc' = 'asc';
 
+  /**
+   * Decimals of the price cells (avg price, last), 0 to 10, for every row, overriding
+   * each symbol's precision from the server. Money keeps its currency's decimals.
+   * Anything else is an error.
+   */
+  @property({ converter: precisionConverter }) precision?: number;
+
   private _data?: { account: string; currency: string };
   /** The latest data; unchanged rows keep their object, so the table can tell them apart cheaply. */
   private _positions = new Map<string, Position>();
@@ -166,6 +176,8 @@ export class PnlSummary extends MarketElement {
     const account = this.account.trim();
     if (!account) return { error: { code: 'bad_attribute', message: 'Set the account attribute, e.g. account="demo".' } };
     if (!ACCOUNT_PATTERN.test(account)) return { error: { code: 'bad_attribute', message: `Invalid account "${account}".` } };
+    const precisionError = precisionProblem(this.precision);
+    if (precisionError) return { error: { code: 'bad_attribute', message: precisionError } };
     return { topic: portfolioTopic(account) };
   }
 
@@ -274,7 +286,7 @@ export class PnlSummary extends MarketElement {
   protected override willUpdate(changed: PropertyValues): void {
     super.willUpdate(changed);
     const now = performance.now();
-    const formatKey = `${this.resolvedLocale ?? ''}|${this.moneyCurrency()}`;
+    const formatKey = `${this.resolvedLocale ?? ''}|${this.moneyCurrency()}|${this.precision}`;
     const full = changed.size > 0 || this._tableReset || formatKey !== this._tableFormatKey;
     if (full || this.tableWait(now) <= 0) this.refreshTable(now, formatKey, full);
     // Rows still pending (more than one render's share, or later changes): come back for them.
@@ -318,7 +330,7 @@ export class PnlSummary extends MarketElement {
         const marked = row.lastPrice !== before.lastPrice;
         for (const key of NUMERIC) {
           if (row[key] === before[key]) continue;
-          const text = this.formatCell(key, row[key]);
+          const text = this.formatCell(key, row);
           if (text === view.text[key]) continue; // a change too small to show does not flash
           view.text[key] = text;
           const flash = view.flash[key];
@@ -344,16 +356,19 @@ export class PnlSummary extends MarketElement {
     this._refreshedAt = now;
   }
 
-  private formatCell(key: NumericColumn, value: number): string {
+  private formatCell(key: NumericColumn, row: Position): string {
     const f = this.format;
+    const value = row[key];
     if (key === 'qty') return f.number(value, 4);
-    if (key === 'avgPrice' || key === 'lastPrice') return f.price(value);
+    // Prices at the attribute's precision, else the row's (the server's), else derived from the last price.
+    if (key === 'avgPrice' || key === 'lastPrice')
+      return getPriceFormat(this.resolvedLocale, choosePrecision(this.precision, row.precision, row.lastPrice)).price(value);
     return f.money(value, this.moneyCurrency());
   }
 
   private formatCells(row: Position): Record<NumericColumn, string> {
     const text = {} as Record<NumericColumn, string>;
-    for (const key of NUMERIC) text[key] = this.formatCell(key, row[key]);
+    for (const key of NUMERIC) text[key] = this.formatCell(key, row);
     return text;
   }
 

@@ -52,6 +52,9 @@ export function referenceServerPlugin() {
   /** A third server with a tiny client frame rate (`lmw-limited-server`), started on first use. */
   /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
   let limitedServer;
+  /** A fourth server simulating currency pairs, its demo account holding them (`lmw-fx-server`), started on first use. */
+  /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
+  let fxServer;
   /** DevTools sessions holding a page's offline emulation (`lmw-offline`), by test session id. */
   /** @type {Map<string, any>} */
   const offlineSessions = new Map();
@@ -66,6 +69,7 @@ export function referenceServerPlugin() {
       await server?.close();
       await authServer?.close();
       await limitedServer?.close();
+      await fxServer?.close();
     },
     async executeCommand({ command, payload, session }) {
       if (!command.startsWith('lmw-')) return undefined;
@@ -83,6 +87,15 @@ export function referenceServerPlugin() {
           // 5 client frames a second, burst 4: a hello and three subs pass, more are dropped unread (rate_limited).
           limitedServer ??= await startMarketServer({ ...TEST_SERVER_OPTIONS, port: 0, clientRate: 5, clientBurst: 4 });
           return { url: limitedServer.url, httpUrl: limitedServer.httpUrl, epoch: limitedServer.epoch };
+        case 'lmw-fx-server':
+          // EURUSD (tick 0.00001) and USDJPY (0.001) first, so the demo account holds both: price precision.
+          fxServer ??= await startMarketServer({ ...TEST_SERVER_OPTIONS, port: 0, symbols: ['EURUSD', 'USDJPY', 'BTC-USD'], rate: 5 });
+          return { url: fxServer.url, httpUrl: fxServer.httpUrl, epoch: fxServer.epoch };
+        case 'lmw-fx-publish':
+          // Trades published on the fx server (the path of POST /api/trades), e.g. a new symbol's.
+          if (!fxServer) throw new Error('the fx server is not running (lmw-fx-server first)');
+          fxServer.publishTrades(/** @type {any} */ (payload)?.trades ?? []);
+          return true;
         case 'lmw-mint-token':
           return mintToken(/** @type {any} */ (payload ?? {}));
         case 'lmw-offline': {

@@ -68,6 +68,15 @@ export const refuseAuthUpgrades = (ms: number) => executeServerCommand<boolean, 
  */
 export const limitedServerInfo = () => executeServerCommand<{ url: string; httpUrl: string; epoch: string }, void>('lmw-limited-server');
 
+/** A fourth reference server simulating EURUSD, USDJPY and BTC-USD; its `demo` account holds all three. Started once, on first use. */
+export const fxServerInfo = () => executeServerCommand<{ url: string; httpUrl: string; epoch: string }, void>('lmw-fx-server');
+
+/** Publishes trades on the fx server, as `POST /api/trades` would (times default to now). */
+export const publishFxTrades = (trades: Array<{ symbol: string; price: number; size?: number; time?: number }>) =>
+  executeServerCommand<boolean, { trades: Array<{ symbol: string; price: number; size: number; time: number }> }>('lmw-fx-publish', {
+    trades: trades.map((t, i) => ({ size: 1, time: Date.now() + i, ...t })),
+  });
+
 export interface MintTokenOptions {
   /** The `topics` claim (patterns). Default `['*']`. */
   topics?: string[];
