@@ -61,7 +61,13 @@ $('#refuse').addEventListener('click', () => admin('/admin/refuse?ms=10000', 'Re
 const log = $('#event-log');
 const counters = { 'lmw-bar': 0, 'lmw-pnl': 0 };
 const counterText = $('#counters');
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+// The page's locale with a 24-hour clock, like the widgets' times and the chart's axes (docs/elements.md).
+const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
 
 function describe(event) {
   const d = event.detail ?? {};

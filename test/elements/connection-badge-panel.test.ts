@@ -79,6 +79,16 @@ describe('<connection-badge> details panel', () => {
     expect(root(el).activeElement).to.equal(toggle(el));
   });
 
+  it('shows "Connected since" as 24-hour time, like the chart axes, even in en-US', async () => {
+    const el = await placedBadge('top:100px;right:100px');
+    el.locale = 'en-US';
+    await waitForState(el, 'open');
+    await open(el);
+    const dt = [...panel(el).querySelectorAll('dt')].find((d) => d.textContent!.trim() === 'Connected since')!;
+    const text = dt.nextElementSibling!.textContent!.trim();
+    expect(text).to.match(/^\d{2}:\d{2}:\d{2}$/);
+  });
+
   for (const [where, position] of [
     ['top-left corner', 'top:4px;left:4px'],
     ['bottom-left corner', 'bottom:4px;left:4px'],
