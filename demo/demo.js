@@ -53,8 +53,22 @@ async function admin(path, label) {
     adminResult.textContent = `${label}: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
-$('#drop').addEventListener('click', () => admin('/admin/drop', 'Dropped every connection'));
-$('#refuse').addEventListener('click', () => admin('/admin/refuse?ms=10000', 'Refusing WebSockets for 10 s'));
+// One entry per fault the server can inject; each button's line in index.html says what it does.
+const faults = {
+  drop: () => ['/admin/drop', 'Dropped every connection'],
+  // drop=1: refusing alone would leave the open socket open, and nothing would happen.
+  refuse: () => ['/admin/refuse?ms=10000&drop=1', 'Dropped every connection; refusing WebSockets for 10 s'],
+  stall: () => ['/admin/stall?ms=10000&drop=1', 'Dropped every connection; stalling handshakes for 10 s'],
+  silence: () => ['/admin/silence?ms=10000', 'Silenced the open sockets for 10 s'],
+  gap: () => {
+    const topic = `candles:${chart.symbol}:${chart.interval}`;
+    return [`/admin/gap?topic=${encodeURIComponent(topic)}`, `Withholding the next update of ${topic}`];
+  },
+  restart: () => ['/admin/restart', 'New epoch; dropped every connection'],
+};
+for (const button of document.querySelectorAll('button[data-fault]')) {
+  button.addEventListener('click', () => admin(...faults[button.dataset.fault]()));
+}
 
 // ---- event log --------------------------------------------------------------------------
 
