@@ -42,10 +42,12 @@ syncPause();
 // ---- server dev controls (POST /admin/…, needs --dev-controls) --------------------------
 
 const adminResult = $('#admin-result');
+// The faults go to the server the widgets use (the page's own, unless ?src= points elsewhere).
+const adminBase = new URL(streamUrl.replace(/^ws/, 'http')).origin;
 async function admin(path, label) {
   adminResult.textContent = `${label}…`;
   try {
-    const response = await fetch(path, { method: 'POST' });
+    const response = await fetch(adminBase + path, { method: 'POST' });
     adminResult.textContent = response.ok
       ? `${label}: done (${response.status})`
       : `${label}: HTTP ${response.status}${response.status === 404 ? ' (start the server with --dev-controls)' : ''}`;
