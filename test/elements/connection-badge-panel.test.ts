@@ -117,34 +117,43 @@ describe('<connection-badge> details panel', () => {
 });
 
 describe('<connection-badge> width', () => {
-  it('keeps its width, and its neighbours keep their place, when "Reconnect now" appears', async () => {
-    const src = `${url}?badge-width`;
-    const stream = getStream(src, { random: () => 0.999 }); // long backoff: the down state lasts
-    const host = await fixture<HTMLDivElement>(html`<div>
-      <header style="display:flex;align-items:center;gap:12px;width:700px">
-        <span id="before">Title</span><connection-badge .src=${src}></connection-badge><span id="after">Menu</span>
-      </header>
-      <pnl-summary .src=${src} account="demo" style="display:block;height:40px;overflow:hidden"></pnl-summary>
-    </div>`);
-    const el = host.querySelector('connection-badge')!;
-    const after = host.querySelector('#after')!;
-    try {
-      await waitForState(el, 'open');
-      await el.updateComplete;
-      const width = el.getBoundingClientRect().width;
-      const afterLeft = after.getBoundingClientRect().left;
-      await refuseUpgrades(30_000);
-      await dropAllConnections();
-      await waitFor(() => button(el, 'Reconnect now'), 10_000, 'the reconnect-now button');
-      await el.updateComplete;
-      expect(el.getBoundingClientRect().width).to.equal(width);
-      expect(after.getBoundingClientRect().left).to.equal(afterLeft);
-      // The visible pill grew inside the reserved box and still fits it.
-      const bar = root(el).querySelector('[part=bar]')!.getBoundingClientRect();
-      expect(bar.width).to.be.at.most(width + 0.5);
-    } finally {
-      await refuseUpgrades(0);
-      stream.close();
-    }
-  });
+  for (const headerWidth of [700, 300]) {
+    it(`keeps its size, and its neighbours keep their place, when "Reconnect now" appears (${headerWidth} px header)`, async () => {
+      const src = `${url}?badge-width-${headerWidth}`;
+      const stream = getStream(src, { random: () => 0.999 }); // long backoff: the down state lasts
+      const host = await fixture<HTMLDivElement>(html`<div>
+        <header style="display:flex;flex-wrap:wrap;align-items:center;gap:12px;width:${headerWidth}px">
+          <span id="before">Title</span><connection-badge .src=${src}></connection-badge><span id="after">Menu</span>
+        </header>
+        <p id="below">Below the header</p>
+        <pnl-summary .src=${src} account="demo" style="display:block;height:40px;overflow:hidden"></pnl-summary>
+      </div>`);
+      const el = host.querySelector('connection-badge')!;
+      const after = host.querySelector('#after')!;
+      const below = host.querySelector('#below')!;
+      try {
+        await waitForState(el, 'open');
+        await el.updateComplete;
+        const box = el.getBoundingClientRect();
+        const afterBox = after.getBoundingClientRect();
+        const belowTop = below.getBoundingClientRect().top;
+        expect(box.width, 'fits its header').to.be.at.most(headerWidth);
+        await refuseUpgrades(30_000);
+        await dropAllConnections();
+        await waitFor(() => button(el, 'Reconnect now'), 10_000, 'the reconnect-now button');
+        await el.updateComplete;
+        const now = el.getBoundingClientRect();
+        expect([now.width, now.height]).to.deep.equal([box.width, box.height]);
+        expect([after.getBoundingClientRect().left, after.getBoundingClientRect().top]).to.deep.equal([afterBox.left, afterBox.top]);
+        expect(below.getBoundingClientRect().top).to.equal(belowTop);
+        // The visible pill grew inside the reserved box and still fits it.
+        const bar = root(el).querySelector('[part=bar]')!.getBoundingClientRect();
+        expect(bar.width).to.be.at.most(box.width + 0.5);
+        expect(bar.height).to.be.at.most(box.height + 0.5);
+      } finally {
+        await refuseUpgrades(0);
+        stream.close();
+      }
+    });
+  }
 });

@@ -5,6 +5,7 @@ export const badgeStyles = css`
   :host {
     display: inline-block;
     position: relative;
+    max-width: 100%;
     font-size: 13px;
     background: none;
     border: 0;
@@ -30,12 +31,15 @@ export const badgeStyles = css`
     display: flex;
     align-items: center;
     justify-self: end;
+    align-self: center; /* the sizer may need more rows than this state: no stretched pill */
     gap: 8px;
     padding: 4px 6px 4px 12px;
     min-height: 32px;
     background: var(--_bg);
     border: 1px solid var(--_border);
-    border-radius: 999px;
+    border-radius: 16px;
+    /* Too narrow for one row: wrap. The sizer wraps the same way, so the height is reserved too. */
+    flex-wrap: wrap;
   }
   .sizer {
     visibility: hidden;
@@ -97,6 +101,7 @@ export const badgeStyles = css`
   }
   .controls {
     display: flex;
+    flex-wrap: wrap;
     gap: 4px;
   }
   .controls button {
