@@ -118,7 +118,6 @@ export class ConnectionBadge extends MarketElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.setOpen(false); // no document listeners left behind
-    this.stopTicker();
   }
 
   private readonly _onDocumentPointerDown = (event: PointerEvent) => {
@@ -149,11 +148,12 @@ export class ConnectionBadge extends MarketElement {
       window.addEventListener('resize', this._onViewportChange);
       window.addEventListener('scroll', this._onViewportChange, { capture: true, passive: true });
     } else {
-      this.stopTicker();
+      this.stopWatching();
     }
   }
 
-  private stopTicker(): void {
+  /** Ends what an open panel needs: the 1 s refresh and the document and viewport listeners. */
+  private stopWatching(): void {
     if (this._ticker !== undefined) clearInterval(this._ticker);
     this._ticker = undefined;
     document.removeEventListener('pointerdown', this._onDocumentPointerDown, true);
