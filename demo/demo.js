@@ -42,10 +42,12 @@ syncPause();
 // ---- server dev controls (POST /admin/…, needs --dev-controls) --------------------------
 
 const adminResult = $('#admin-result');
+// The faults go to the server the widgets use (the page's own, unless ?src= points elsewhere).
+const adminBase = new URL(streamUrl.replace(/^ws/, 'http')).origin;
 async function admin(path, label) {
   adminResult.textContent = `${label}…`;
   try {
-    const response = await fetch(path, { method: 'POST' });
+    const response = await fetch(adminBase + path, { method: 'POST' });
     adminResult.textContent = response.ok
       ? `${label}: done (${response.status})`
       : `${label}: HTTP ${response.status}${response.status === 404 ? ' (start the server with --dev-controls)' : ''}`;
@@ -53,15 +55,35 @@ async function admin(path, label) {
     adminResult.textContent = `${label}: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
-$('#drop').addEventListener('click', () => admin('/admin/drop', 'Dropped every connection'));
-$('#refuse').addEventListener('click', () => admin('/admin/refuse?ms=10000', 'Refusing WebSockets for 10 s'));
+// One entry per fault the server can inject; each button's line in index.html says what it does.
+const faults = {
+  drop: () => ['/admin/drop', 'Dropped every connection'],
+  // drop=1: refusing alone would leave the open socket open, and nothing would happen.
+  refuse: () => ['/admin/refuse?ms=10000&drop=1', 'Dropped every connection; refusing WebSockets for 10 s'],
+  stall: () => ['/admin/stall?ms=10000&drop=1', 'Dropped every connection; stalling handshakes for 10 s'],
+  silence: () => ['/admin/silence?ms=10000', 'Silenced the open sockets for 10 s'],
+  gap: () => {
+    const topic = `candles:${chart.symbol}:${chart.interval}`;
+    return [`/admin/gap?topic=${encodeURIComponent(topic)}`, `Withholding the next update of ${topic}`];
+  },
+  restart: () => ['/admin/restart', 'New epoch; dropped every connection'],
+};
+for (const button of document.querySelectorAll('button[data-fault]')) {
+  button.addEventListener('click', () => admin(...faults[button.dataset.fault]()));
+}
 
 // ---- event log --------------------------------------------------------------------------
 
 const log = $('#event-log');
 const counters = { 'lmw-bar': 0, 'lmw-pnl': 0 };
 const counterText = $('#counters');
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+// The page's locale with a 24-hour clock, like the widgets' times and the chart's axes (docs/elements.md).
+const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
 
 function describe(event) {
   const d = event.detail ?? {};

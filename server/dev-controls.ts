@@ -1,4 +1,4 @@
-/** Operator controls for testing clients: drop, refuse, silence, gap, stall (POST /admin/* and tests). */
+/** Operator controls for testing clients: drop, refuse, silence, gap, stall, restart (POST /admin/* and tests). */
 import { CloseCode } from '../src/protocol/index.js';
 import type { Engine } from './engine/engine.js';
 import type { Session } from './session.js';
@@ -14,6 +14,11 @@ export interface DevControls {
    * (nothing is sent, nothing read); when the window ends they are terminated. 0 ends it now.
    */
   stallHandshakes(ms: number): void;
+  /**
+   * What a restart looks like to clients, without losing the port: a new epoch (no resume
+   * of the old one succeeds, so clients reload from snapshots) and every socket dropped.
+   */
+  restart(): { epoch: string; dropped: number };
 }
 
 /** The controls plus what the rest of the server asks of them. */
@@ -63,14 +68,21 @@ export class DevControlState {
     this.stalled.clear();
   };
 
+  private dropAll = (): number => {
+    const all = [...this.sessions.all];
+    for (const session of all) {
+      if (session.silenced) session.terminate('dropped');
+      else session.close(CloseCode.Dropped, 'dropped by operator');
+    }
+    return all.length;
+  };
+
   readonly controls: DevControls = {
-    dropAll: () => {
-      const all = [...this.sessions.all];
-      for (const session of all) {
-        if (session.silenced) session.terminate('dropped');
-        else session.close(CloseCode.Dropped, 'dropped by operator');
-      }
-      return all.length;
+    dropAll: this.dropAll,
+    restart: () => {
+      // Epoch first: the clients' reconnects must meet the new one.
+      const epoch = this.engine.newEpoch();
+      return { epoch, dropped: this.dropAll() };
     },
     refuseUpgrades: (ms) => {
       this.refuseUntil = ms > 0 ? Date.now() + ms : 0;

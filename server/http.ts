@@ -113,6 +113,12 @@ function parseMs(value: string | null): number {
   return ms;
 }
 
+/** `drop=1` (or `true`) on a dev control: also drop every open socket. */
+function wantsDrop(query: URLSearchParams): boolean {
+  const drop = query.get('drop');
+  return drop === '1' || drop === 'true';
+}
+
 export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -217,9 +223,14 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
       case '/admin/refuse': {
         const ms = parseMs(query.get('ms'));
         controls.refuseUpgrades(ms);
-        sendJson(res, 200, { refusing: ms });
+        // `drop=1`: also close the open sockets, so the refusal is felt at once (the demo's button).
+        if (wantsDrop(query)) sendJson(res, 200, { refusing: ms, dropped: controls.dropAll() });
+        else sendJson(res, 200, { refusing: ms });
         return;
       }
+      case '/admin/restart':
+        sendJson(res, 200, controls.restart());
+        return;
       case '/admin/silence': {
         const ms = parseMs(query.get('ms'));
         controls.silence(ms);
@@ -229,7 +240,9 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
       case '/admin/stall': {
         const ms = parseMs(query.get('ms'));
         controls.stallHandshakes(ms);
-        sendJson(res, 200, { stalling: ms });
+        // `drop=1`: the open sockets reconnect straight into the stall.
+        if (wantsDrop(query)) sendJson(res, 200, { stalling: ms, dropped: controls.dropAll() });
+        else sendJson(res, 200, { stalling: ms });
         return;
       }
       case '/admin/gap': {

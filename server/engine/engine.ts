@@ -81,6 +81,11 @@ export interface Engine {
   unfollow(topic: string, subscriber: Subscriber): void;
   /** Dev control `injectGap`: the topic's next update is recorded but not delivered. False for an unknown topic. */
   withholdNext(topic: string): boolean;
+  /**
+   * Dev control `restart`: a new epoch, as a restarted server would have. State and seqs go
+   * on, but no `since` of the old epoch resumes any more (clients get snapshots). Returns it.
+   */
+  newEpoch(): string;
 }
 
 /** A topic of one symbol's candle series, as the trade fold reads it. */

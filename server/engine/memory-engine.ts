@@ -28,13 +28,22 @@ export interface MemoryEngineOptions {
 }
 
 export class MemoryEngine implements LocalEngine {
-  readonly epoch = newEpoch();
+  private currentEpoch = newEpoch();
   readonly maxBars: number;
   private readonly topics = new Map<string, Topic>();
   private readonly series = new Map<string, CandleTopic[]>();
 
   constructor(private readonly options: MemoryEngineOptions) {
     this.maxBars = options.maxBars ?? DEFAULT_MAX_BARS;
+  }
+
+  get epoch(): string {
+    return this.currentEpoch;
+  }
+
+  newEpoch(): string {
+    this.currentEpoch = newEpoch();
+    return this.currentEpoch;
   }
 
   get topicCount(): number {

@@ -2,6 +2,10 @@
  * The polling fallback as the connection machine sees it (start, stop, active): a Poller
  * whose snapshots and errors land in the stream's topics while no socket is open, and
  * whose refused rounds (401) count like 4401 closes.
+ *
+ * Metrics while polling: every poll response counts its bytes (Bytes/s), and its round
+ * trip is the latency, p50 and p99 (the RTT ring is emptied when polling starts and when
+ * the socket is back, so socket pings and HTTP round trips never mix in one percentile).
  */
 import type { TopicSnapshot } from '../protocol/index.js';
 import type { Auth } from './auth.js';
@@ -37,6 +41,8 @@ export class PollingFallback {
   private readonly poller: Poller;
   /** A polling failure was reported in this outage (once per outage, not per topic per period). */
   private failureReported = false;
+  /** The RTT ring holds poll round trips (cleared again when the socket is back). */
+  private pollSamples = false;
 
   constructor(private readonly o: PollingFallbackOptions) {
     const { auth, guard } = o;
@@ -56,6 +62,7 @@ export class PollingFallback {
         this.polls++;
         return fetch(input, init);
       },
+      onResponse: (bytes, roundTripMs) => guard(() => this.onResponse(bytes, roundTripMs)),
     });
   }
 
@@ -64,6 +71,11 @@ export class PollingFallback {
   }
 
   start(): void {
+    if (this.poller.active) return;
+    // From now on latency means the poll round trip: old socket RTTs must not stand in for it.
+    this.resetLatency();
+    this.pollSamples = true;
+    this.o.metrics.startTicker(); // rates decay between polls even if no socket was ever welcomed
     this.poller.start();
   }
 
@@ -79,6 +91,26 @@ export class PollingFallback {
   /** The socket is back: the next outage reports its first failure again. */
   socketBack(): void {
     this.failureReported = false;
+    if (this.pollSamples) this.resetLatency(); // pings measure again from the next pong
+    this.pollSamples = false;
+  }
+
+  private resetLatency(): void {
+    const tracker = this.o.metrics;
+    tracker.rtt.clear();
+    tracker.latencyMs = null;
+    tracker.changed();
+  }
+
+  private onResponse(bytes: number, roundTripMs: number): void {
+    if (this.o.socketOpen()) return; // a late answer: the socket's figures are in charge
+    const tracker = this.o.metrics;
+    tracker.bytes.add(bytes);
+    if (roundTripMs >= 0 && roundTripMs < 600_000) {
+      tracker.latencyMs = roundTripMs;
+      tracker.rtt.add(roundTripMs);
+    }
+    tracker.changed();
   }
 
   private onSnapshot(topic: string, snapshot: TopicSnapshot): void {

@@ -4,6 +4,8 @@
  * started before stop() are discarded, so nothing polled lands after the socket is back.
  * With a token, each round sends it as `Authorization: Bearer` (never in the URL); a 401
  * is reported once per round and the next round waits `unauthorizedDelayMs()`.
+ * Every answered request reports its body size and round trip (`onResponse`), so the
+ * metrics stay true while polling.
  */
 import { validateSnapshotData, type TopicSnapshot } from '../protocol/index.js';
 import { STREAM_ERROR_CODES, type StreamErrorCode } from './errors.js';
@@ -24,7 +26,15 @@ export interface PollerOptions {
   /** The wait after a refused round (a backoff), instead of `intervalMs`. */
   unauthorizedDelayMs?: () => number;
   fetch?: typeof fetch;
+  /**
+   * A request was answered (any status, current round only): the body's length in
+   * characters (what the socket counts for a frame) and the round trip in ms, from the
+   * request to the whole body read.
+   */
+  onResponse?: (bytes: number, roundTripMs: number) => void;
 }
+
+const perfNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 type PollOutcome = { unauthorized: string } | undefined;
 
@@ -103,14 +113,17 @@ export class Poller {
     const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
     const timeout = setTimeout(() => controller?.abort(), Math.max(1_000, this.options.intervalMs));
     try {
+      const started = perfNow();
       const response = await doFetch(`${this.options.httpBase}/api/snapshot?topic=${encodeURIComponent(topic)}`, {
         signal: controller?.signal,
         cache: 'no-store',
         // The token goes in a header, never in the URL (a cross-origin request is preflighted for it).
         ...(token !== undefined ? { headers: { Authorization: `Bearer ${token}` } } : {}),
       });
-      const body: unknown = await response.json().catch(() => undefined);
+      const text = await response.text();
       if (generation !== this.generation) return;
+      this.options.onResponse?.(text.length, perfNow() - started);
+      const body = parseJson(text);
       if (response.status === 401) {
         // The token itself was refused: about every topic, not this one (counted like a 4401 close).
         return { unauthorized: errorBody(body).message ?? 'unauthorized' };
@@ -138,6 +151,14 @@ export class Poller {
     } finally {
       clearTimeout(timeout);
     }
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

@@ -3,7 +3,7 @@ import '../../src/elements/ws-metrics-panel/ws-metrics-panel.js';
 import '../../src/elements/pnl-summary/pnl-summary.js';
 import { SPARKLINE_SECONDS, type WsMetricsPanel } from '../../src/elements/ws-metrics-panel/ws-metrics-panel.js';
 import { getStream } from '../../src/stream/index.js';
-import { serverInfo, waitFor, dropConnectionsFor } from '../support/browser/server.js';
+import { serverInfo, waitFor, dropConnectionsFor, dropAllConnections, refuseUpgrades } from '../support/browser/server.js';
 import { record, sleep, waitForState } from './helpers.js';
 
 let url: string;
@@ -90,6 +90,57 @@ describe('<ws-metrics-panel>', () => {
     await sleep(300);
     expect(figure(el, 'Reconnects')).to.equal(String(el.metrics!.reconnects));
     expect(states.events.map((e) => e.detail.state)).to.deep.equal(['stale', 'live']);
+  });
+
+  describe('while polling (HTTP fallback)', () => {
+    afterEach(() => refuseUpgrades(0));
+
+    it('counts the bytes of poll responses in Bytes/s and shows the poll round trip', async () => {
+      // Upgrades refused from the start: every byte this stream ever sees comes from polls.
+      await refuseUpgrades(60_000);
+      const src = `${url}?polling-bytes`;
+      const stream = getStream(src, { fallbackAfter: 1, pollIntervalMs: 300 });
+      try {
+        const el = await panel(src);
+        await waitFor(() => stream.state === 'polling', 10_000, 'polling');
+        await waitFor(() => stream.metrics.bytesPerSecond > 0, 10_000, 'poll bytes counted');
+        await waitFor(() => stream.metrics.latencyMs !== null, 5_000, 'a poll round trip');
+        await el.updateComplete;
+        await sleep(300); // the panel renders on the next metrics event
+        expect(figure(el, 'Bytes/s')).to.match(/^[1-9][\d.,\s]*\s?[KM]?B\/s$/);
+        expect(figure(el, 'Poll round trip')).to.match(/ms$/);
+        expect(figure(el, 'p50')).to.match(/ms$/);
+        expect(figure(el, 'Mode')).to.equal('polling');
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('does not keep the socket latency: p50/p99 follow the poll round trips', async () => {
+      const src = `${url}?polling-latency`;
+      const stream = getStream(src, { fallbackAfter: 1, pollIntervalMs: 250 });
+      try {
+        await panel(src);
+        await waitFor(() => stream.state === 'open' && stream.metrics.latencyMs !== null, 10_000, 'a ping RTT');
+        await refuseUpgrades(60_000);
+        await dropAllConnections();
+        await waitFor(() => stream.state === 'polling', 10_000, 'polling');
+        const seen = new Set<string>();
+        await waitFor(
+          () => {
+            const m = stream.metrics;
+            if (m.mode === 'polling' && m.latencyMs !== null) seen.add(`${m.latencyMs}/${m.latencyP50Ms}/${m.latencyP99Ms}`);
+            return seen.size >= 3;
+          },
+          10_000,
+          'latency figures that move with each poll',
+        );
+        const polls = stream.debug.polls;
+        expect(polls).to.be.greaterThan(2);
+      } finally {
+        stream.close();
+      }
+    });
   });
 
   it('shows an error without a data source, and is accessible in every state', async () => {

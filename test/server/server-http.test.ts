@@ -128,7 +128,7 @@ describe('POST /api/trades', () => {
 describe('dev controls', () => {
   test('/admin/* is a 404 unless dev controls are on', async (t) => {
     const server = await serverFor(t, { feed: 'none' });
-    for (const path of ['/admin/drop', '/admin/refuse?ms=10', '/admin/silence?ms=10', '/admin/gap?topic=x']) {
+    for (const path of ['/admin/drop', '/admin/refuse?ms=10', '/admin/silence?ms=10', '/admin/gap?topic=x', '/admin/restart']) {
       assert.equal((await getJson(`${server.httpUrl}${path}`, { method: 'POST' })).status, 404, path);
     }
   });
@@ -159,6 +159,42 @@ describe('dev controls', () => {
     (await TestClient.connect(server)).close();
     assert.equal((await getJson(`${server.httpUrl}/admin/refuse?ms=abc`, { method: 'POST' })).status, 400);
     assert.equal((await getJson(`${server.httpUrl}/admin/refuse`, { method: 'GET' })).status, 405);
+  });
+
+  test('refuse and stall with drop=1 also close the open sockets', async (t) => {
+    const server = await serverFor(t, { feed: 'none', devControls: true });
+    const a = await TestClient.connect(server);
+    const r = await getJson(`${server.httpUrl}/admin/refuse?ms=60000&drop=1`, { method: 'POST' });
+    assert.deepEqual(r.body, { refusing: 60000, dropped: 1 });
+    assert.equal((await a.closed).code, CloseCode.Dropped);
+    await assert.rejects(TestClient.connect(server), /503/);
+    server.controls.refuseUpgrades(0);
+    const b = await TestClient.connect(server);
+    const s = await getJson(`${server.httpUrl}/admin/stall?ms=50&drop=1`, { method: 'POST' });
+    assert.deepEqual(s.body, { stalling: 50, dropped: 1 });
+    assert.equal((await b.closed).code, CloseCode.Dropped);
+    assert.deepEqual((await getJson(`${server.httpUrl}/admin/refuse?ms=0`, { method: 'POST' })).body, { refusing: 0 }, 'no drop without drop=1');
+  });
+
+  test('restart: a new epoch, every socket dropped, and the old epoch no longer resumes', async (t) => {
+    const server = await serverFor(t, { feed: 'none', devControls: true });
+    server.publishTrades([{ symbol: 'EPO', price: 1, size: 1, time: T0 }]);
+    const client = await TestClient.connect(server);
+    const first = await client.sub('candles:EPO:1m');
+    const before = server.epoch;
+    const r = await getJson(`${server.httpUrl}/admin/restart`, { method: 'POST' });
+    const body = r.body as { epoch: string; dropped: number };
+    assert.equal(r.status, 200);
+    assert.equal(body.dropped, 1);
+    assert.notEqual(body.epoch, before);
+    assert.equal(server.epoch, body.epoch);
+    assert.equal((await client.closed).code, CloseCode.Dropped);
+    assert.equal((await getJson(`${server.httpUrl}/healthz`)).body.epoch, body.epoch);
+    const again = await TestClient.connect(server);
+    const resumed = await again.sub('candles:EPO:1m', { epoch: first.epoch, seq: first.seq });
+    assert.equal(resumed.recovered, false, 'a since of the old epoch gets a snapshot');
+    assert.equal(resumed.epoch, body.epoch);
+    again.close();
   });
 
   test('silence: no frames, no pongs, no pings, frames unread; then the socket dies; new clients are served', async (t) => {

@@ -16,7 +16,7 @@ export interface Formatters {
   percent(value: number): string;
   /** Money in `currency` (ISO 4217); falls back to a number plus the code. */
   money(value: number, currency: string): string;
-  /** Time of day with seconds. */
+  /** Time of day with seconds, 24-hour (`hourCycle: 'h23'`) like the chart's axes. */
   time(epochMs: number): string;
   /** `5 seconds ago`, `now`. */
   relative(deltaSeconds: number): string;
@@ -52,7 +52,12 @@ function createFormatters(locale: string | undefined): Formatters {
     (l) => new Intl.NumberFormat(l, { style: 'percent', minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: 'exceptZero' }),
     locale,
   );
-  const time = safe((l) => new Intl.DateTimeFormat(l, { hour: '2-digit', minute: '2-digit', second: '2-digit' }), locale);
+  // 24-hour in every locale (the locale still picks separators and digits): the chart's
+  // axes are 24-hour, and one page must not mix "1:05 PM" with "13:05".
+  const time = safe(
+    (l) => new Intl.DateTimeFormat(l, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }),
+    locale,
+  );
   const relative = safe((l) => new Intl.RelativeTimeFormat(l, { numeric: 'auto' }), locale);
   const moneyCache = new Map<string, Intl.NumberFormat | null>();
 

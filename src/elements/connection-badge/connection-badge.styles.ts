@@ -1,25 +1,65 @@
 import { css } from 'lit';
 
 export const badgeStyles = css`
+  /* The host is only the reserved box; the pill is the bar (so the reserved room stays clear). */
   :host {
     display: inline-block;
     position: relative;
-    border-radius: 999px;
+    max-width: 100%;
     font-size: 13px;
+    background: none;
+    border: 0;
+    border-radius: 0;
   }
   :host([variant='floating']) {
     position: fixed;
     right: 16px;
     bottom: 16px;
     z-index: 1000;
+  }
+  :host([variant='floating']) .bar {
     box-shadow: 0 6px 24px rgb(0 0 0 / 0.18);
+  }
+  /* The bar and its invisible widest copy share one grid cell: the cell is as wide as the widest. */
+  .wrap {
+    display: grid;
+  }
+  .wrap > .bar {
+    grid-area: 1 / 1;
   }
   .bar {
     display: flex;
     align-items: center;
+    justify-self: end;
+    align-self: center; /* the sizer may need more rows than this state: no stretched pill */
     gap: 8px;
     padding: 4px 6px 4px 12px;
     min-height: 32px;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: 16px;
+    /* Too narrow for one row: wrap. The sizer wraps the same way, so the height is reserved too. */
+    flex-wrap: wrap;
+  }
+  .sizer {
+    visibility: hidden;
+    pointer-events: none;
+  }
+  .stack {
+    display: inline-grid;
+  }
+  .stack > * {
+    grid-area: 1 / 1;
+  }
+  /* Sized like the buttons (theme button rule), so the sizer is exactly the widest bar. */
+  .btn {
+    font-size: 12px;
+    padding: 3px 10px;
+    border: 1px solid transparent;
+    white-space: nowrap;
+  }
+  .btn.toggle {
+    padding: 3px 8px;
   }
   :host([variant='compact']) .bar {
     gap: 6px;
@@ -61,7 +101,11 @@ export const badgeStyles = css`
   }
   .controls {
     display: flex;
+    flex-wrap: wrap;
     gap: 4px;
+  }
+  .controls button {
+    white-space: nowrap;
   }
   button {
     border-radius: 999px;
@@ -74,8 +118,10 @@ export const badgeStyles = css`
     top: calc(100% + 6px);
     right: 0;
     z-index: 10;
-    min-width: 260px;
-    max-width: min(420px, 90vw);
+    min-width: min(260px, calc(100vw - 16px));
+    max-width: min(420px, calc(100vw - 16px));
+    max-height: calc(100vh - 16px);
+    overflow: auto;
     padding: 10px 12px;
     background: var(--_bg);
     color: var(--_text);
@@ -83,9 +129,15 @@ export const badgeStyles = css`
     border-radius: 10px;
     box-shadow: 0 8px 28px rgb(0 0 0 / 0.2);
   }
-  :host([variant='floating']) .details {
+  /* Below the badge by default, above when floating; 'flipped' (set when it would not fit) swaps. */
+  :host([variant='floating']) .details,
+  .details.flipped {
     top: auto;
     bottom: calc(100% + 6px);
+  }
+  :host([variant='floating']) .details.flipped {
+    top: calc(100% + 6px);
+    bottom: auto;
   }
   .details dl {
     display: grid;

@@ -1,4 +1,4 @@
-import { html, nothing } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators/property.js';
 import { state } from 'lit/decorators/state.js';
 import { MetricsController } from '../../controllers/metrics-controller.js';
@@ -7,6 +7,7 @@ import { CONNECTION_LABELS, MarketElement } from '../base/market-element.js';
 import { defineElement } from '../base/define.js';
 import { themeStyles } from '../base/theme.styles.js';
 import { badgeStyles } from './connection-badge.styles.js';
+import { placeInViewport } from './panel-position.js';
 
 export type BadgeVariant = 'full' | 'compact' | 'floating';
 
@@ -20,6 +21,8 @@ const TONE: Readonly<Record<ConnectionState, 'good' | 'warn' | 'bad' | 'idle'>> 
   idle: 'idle',
 };
 const DOWN: ReadonlySet<ConnectionState> = new Set(['reconnecting', 'polling', 'closed']);
+/** Every label the badge can show: the hidden sizer reserves the widest, so the badge never resizes. */
+const ALL_LABELS = [...new Set([...Object.values(CONNECTION_LABELS), 'No data source'])];
 
 let nextId = 0;
 
@@ -27,6 +30,12 @@ let nextId = 0;
  * The connection status of the page's market stream: a coloured dot with a text
  * label, a details disclosure, pause/resume and reconnect-now buttons, and a polite
  * live-region notice when the connection drops and when it is back.
+ *
+ * The badge's box is as wide as its widest state (a hidden sizer reserves the longest
+ * label and every button), so "Reconnect now" appearing never moves the page around it;
+ * the visible pill (`bar`) sits at the inline end of that box. The details panel closes on
+ * Escape and on a pointer press outside the badge, and is kept inside the viewport
+ * (flipped above or below, shifted sideways).
  *
  * @tagname connection-badge
  * @summary Connection status badge.
@@ -37,11 +46,12 @@ let nextId = 0;
  * @fires lmw-state-change - The connection state changed; detail `{state, previous}`.
  * @fires lmw-error - No usable data source; detail `{code, message}`.
  *
- * @csspart bar - The badge row.
+ * @csspart bar - The badge row (the visible pill), at the inline end of the badge's reserved width.
  * @csspart dot - The coloured status dot.
  * @csspart label - The status text.
  * @csspart controls - The button group.
- * @csspart details - The details panel.
+ * @csspart toggle - The Details button (`aria-expanded`, `aria-controls`).
+ * @csspart details - The details panel (class `flipped` when it opens on the other side to fit the viewport).
  * @csspart status - The visually hidden live region.
  * @csspart error - The error text.
  *
@@ -107,26 +117,61 @@ export class ConnectionBadge extends MarketElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.stopTicker();
+    this.setOpen(false); // no document listeners left behind
   }
+
+  private readonly _onDocumentPointerDown = (event: PointerEvent) => {
+    // composedPath sees through shadow roots: a press on the panel or the toggle is inside.
+    if (!event.composedPath().includes(this)) this.setOpen(false);
+  };
+  private readonly _onDocumentKeydown = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape') return;
+    const inside = event.composedPath().includes(this);
+    this.setOpen(false);
+    // Focus goes back to the toggle only when it was in the badge (never stolen from the page).
+    if (inside) this.renderRoot.querySelector<HTMLButtonElement>('button[aria-expanded]')?.focus();
+  };
+  private readonly _onViewportChange = () => this.placePanel();
 
   private toggleDetails(): void {
-    this._open = !this._open;
-    this._metrics = this.stream?.metrics ?? this._metrics;
-    if (this._open) this._ticker ??= setInterval(() => this.requestUpdate(), 1000);
-    else this.stopTicker();
+    this.setOpen(!this._open);
   }
 
-  private stopTicker(): void {
+  private setOpen(open: boolean): void {
+    if (open === this._open) return;
+    this._open = open;
+    this._metrics = this.stream?.metrics ?? this._metrics;
+    if (open) {
+      this._ticker ??= setInterval(() => this.requestUpdate(), 1000);
+      document.addEventListener('pointerdown', this._onDocumentPointerDown, true);
+      document.addEventListener('keydown', this._onDocumentKeydown);
+      window.addEventListener('resize', this._onViewportChange);
+      window.addEventListener('scroll', this._onViewportChange, { capture: true, passive: true });
+    } else {
+      this.stopWatching();
+    }
+  }
+
+  /** Ends what an open panel needs: the 1 s refresh and the document and viewport listeners. */
+  private stopWatching(): void {
     if (this._ticker !== undefined) clearInterval(this._ticker);
     this._ticker = undefined;
+    document.removeEventListener('pointerdown', this._onDocumentPointerDown, true);
+    document.removeEventListener('keydown', this._onDocumentKeydown);
+    window.removeEventListener('resize', this._onViewportChange);
+    window.removeEventListener('scroll', this._onViewportChange, { capture: true });
   }
 
-  private onKeydown(event: KeyboardEvent): void {
-    if (event.key === 'Escape' && this._open) {
-      this.toggleDetails();
-      this.renderRoot.querySelector<HTMLButtonElement>('button[aria-expanded]')?.focus();
-    }
+  protected override updated(changed: PropertyValues): void {
+    super.updated(changed);
+    if (this._open) this.placePanel(); // its content (and so its size) may have changed
+  }
+
+  /** Keeps the open panel inside the viewport. */
+  private placePanel(): void {
+    const panel = this.renderRoot.querySelector<HTMLElement>('[part=details]');
+    if (!this._open || !panel || panel.hidden) return;
+    placeInViewport(panel, this.getBoundingClientRect(), this.variant === 'floating');
   }
 
   private togglePause(): void {
@@ -149,31 +194,53 @@ export class ConnectionBadge extends MarketElement {
     const stream = this.stream;
     const showControls = !this.noControls && stream && !hasError;
     return html`
-      <div class="bar" part="bar" @keydown=${this.onKeydown}>
-        <span class="dot ${tone}" part="dot" aria-hidden="true"></span>
-        <span class="label" part="label">${label}</span>
-        <span class="controls" part="controls">
-          ${showControls
-            ? html`<button type="button" @click=${this.togglePause}>${stream.paused ? 'Resume' : 'Pause'}</button>
-                ${DOWN.has(connection)
-                  ? html`<button type="button" @click=${this.reconnectNow}>Reconnect now</button>`
-                  : nothing}`
-            : nothing}
-          <button
-            type="button"
-            aria-expanded=${this._open ? 'true' : 'false'}
-            aria-controls=${this._detailsId}
-            @click=${this.toggleDetails}
-          >
-            Details
-          </button>
-        </span>
+      <div class="wrap">
+        ${this.renderSizer()}
+        <div class="bar" part="bar">
+          <span class="dot ${tone}" part="dot" aria-hidden="true"></span>
+          <span class="label" part="label">${label}</span>
+          <span class="controls" part="controls">
+            ${showControls
+              ? html`<button type="button" @click=${this.togglePause}>${stream.paused ? 'Resume' : 'Pause'}</button>
+                  ${DOWN.has(connection)
+                    ? html`<button type="button" @click=${this.reconnectNow}>Reconnect now</button>`
+                    : nothing}`
+              : nothing}
+            <button
+              type="button"
+              part="toggle"
+              aria-expanded=${this._open ? 'true' : 'false'}
+              aria-controls=${this._detailsId}
+              @click=${this.toggleDetails}
+            >
+              Details
+            </button>
+          </span>
+        </div>
       </div>
-      <div id=${this._detailsId} class="details" part="details" ?hidden=${!this._open}>
+      <div id=${this._detailsId} class="details" part="details" role="group" aria-label="Connection details" ?hidden=${!this._open}>
         ${this._open ? this.renderDetails() : nothing}
       </div>
       <div class="visually-hidden" role="status" aria-live="polite" part="status">${this._announcement}</div>
     `;
+  }
+
+  /**
+   * An invisible copy of the bar at its widest (every label stacked in one cell, every
+   * button present), in the same grid cell as the bar: the badge's width never changes
+   * with its state. Text in spans, not buttons, so it holds nothing focusable.
+   */
+  private renderSizer() {
+    return html`<div class="bar sizer" aria-hidden="true">
+      <span class="dot"></span>
+      <span class="label stack">${ALL_LABELS.map((text) => html`<span>${text}</span>`)}</span>
+      <span class="controls">
+        ${this.noControls
+          ? nothing
+          : html`<span class="btn stack"><span>Pause</span><span>Resume</span></span><span class="btn">Reconnect now</span>`}
+        <span class="btn toggle">Details</span>
+      </span>
+    </div>`;
   }
 
   private renderDetails() {

@@ -20,6 +20,10 @@ const TICKING: ReadonlySet<ConnectionState> = new Set(['connecting', 'open', 're
  * messages/s with a 60-second sparkline, bytes/s, reconnects, recovered gaps,
  * resyncs, mode, time since the last message and uptime.
  *
+ * While the stream polls over HTTP, the figures are the polls': Bytes/s counts the poll
+ * responses, and the latency row reads "Poll round trip" with p50/p99 over poll round
+ * trips (a dash until the first poll answers; socket pings are not mixed in).
+ *
  * Its one-second clock runs only while the element is in the document, the page
  * is visible and the stream is not idle or closed.
  *
@@ -191,7 +195,8 @@ export class WsMetricsPanel extends MarketElement {
         </svg>
       </div>
       <dl part="stats">
-        ${item('Latency', ms(m.latencyMs))} ${item('p50', ms(m.latencyP50Ms))} ${item('p99', ms(m.latencyP99Ms))}
+        ${item(m.mode === 'polling' ? 'Poll round trip' : 'Latency', ms(m.latencyMs))} ${item('p50', ms(m.latencyP50Ms))}
+        ${item('p99', ms(m.latencyP99Ms))}
         ${item('Bytes/s', formatBytes(m.bytesPerSecond, (n, d) => f.number(n, d)))}
         ${item('Reconnects', f.number(m.reconnects, 0))} ${item('Gaps recovered', f.number(m.gapsRecovered, 0))}
         ${item('Resyncs', f.number(m.resyncs, 0))} ${item('Mode', m.mode)}
