@@ -1,9 +1,9 @@
 /**
  * What the server says about each symbol's price precision (docs/protocol.md, candle
  * snapshots). Simulated symbols declare their tick size; any other symbol (published,
- * replayed) gets the most decimals seen in its trade prices, capped.
+ * replayed) gets the most decimals seen in its trade prices, at least 2, capped.
  */
-import { decimalsOf, MAX_PRECISION, OBSERVED_PRECISION_CAP, precisionOfTick, type PricePrecision } from '../src/protocol/index.js';
+import { decimalsOf, MAX_PRECISION, OBSERVED_MIN_DECIMALS, OBSERVED_PRECISION_CAP, precisionOfTick, type PricePrecision } from '../src/protocol/index.js';
 
 /** Each symbol's precision: declared (the tick size wins) or observed. */
 export class PrecisionBook {
@@ -27,7 +27,7 @@ export class PrecisionBook {
       const scale = 10 ** current;
       if (Math.round(price * scale) / scale === price) return false;
     }
-    const decimals = Math.max(current ?? 0, decimalsOf(price, OBSERVED_PRECISION_CAP));
+    const decimals = Math.max(current ?? OBSERVED_MIN_DECIMALS, decimalsOf(price, OBSERVED_PRECISION_CAP));
     if (decimals === current) return false;
     this.observed.set(symbol, decimals);
     return true;

@@ -9,6 +9,11 @@
 export const MAX_PRECISION = 10;
 /** Most decimals the server derives from published prices: deeper ones are float noise, not ticks. */
 export const OBSERVED_PRECISION_CAP = 8;
+/**
+ * Fewest decimals the server derives from published prices: a symbol first printed at 190
+ * gets 2, so that a later 190.5 is not shown as 191 until the client's next snapshot.
+ */
+export const OBSERVED_MIN_DECIMALS = 2;
 /** Significant digits the client-side fallback aims to show. */
 export const FALLBACK_SIGNIFICANT_DIGITS = 5;
 /** Fewest decimals the client-side fallback shows. */

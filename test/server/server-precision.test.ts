@@ -67,7 +67,7 @@ describe('price precision in snapshots', () => {
     await publish(server.httpUrl, [{ symbol: 'PUB-NOISE', price: 0.1 + 0.2 }]);
     assert.equal(await precisionOf('PUB-NOISE'), 8, 'float noise is capped');
     await publish(server.httpUrl, [{ symbol: 'PUB-WHOLE', price: 190 }]);
-    assert.equal(await precisionOf('PUB-WHOLE'), 0);
+    assert.equal(await precisionOf('PUB-WHOLE'), 2, 'whole prices still get cents: a later 190.5 must not show as 191');
     const whole = await snapshot<CandleSnapshotData>(server.httpUrl, 'candles:PUB-WHOLE:5m');
     assert.equal(whole.tickSize, undefined, 'published symbols have no tick size');
     await publish(server.httpUrl, [{ symbol: 'EURUSD', price: 1.123456789 }]);
@@ -80,11 +80,11 @@ describe('PrecisionBook', () => {
     const book = new PrecisionBook();
     assert.equal(book.of('A'), undefined);
     assert.equal(book.observe('A', 65000), true);
-    assert.deepEqual(book.of('A'), { precision: 0 });
-    assert.equal(book.observe('A', 65000.5), true);
-    assert.equal(book.observe('A', 65001.5), false, 'no more decimals than seen');
-    assert.equal(book.observe('A', 65000.25), true);
-    assert.deepEqual(book.of('A'), { precision: 2 });
+    assert.deepEqual(book.of('A'), { precision: 2 }, 'at least 2 decimals');
+    assert.equal(book.observe('A', 65000.5), false, 'no more decimals than seen');
+    assert.equal(book.observe('A', 65000.25), false);
+    assert.equal(book.observe('A', 65000.125), true);
+    assert.deepEqual(book.of('A'), { precision: 3 });
     assert.deepEqual(book.declare('B', 0.00001), { precision: 5, tickSize: 0.00001 });
     assert.equal(book.observe('B', 1.123456789), false);
     assert.deepEqual(book.of('B'), { precision: 5, tickSize: 0.00001 });

@@ -82,6 +82,7 @@ describe('ops', () => {
       symbol: 'AAA',
       interval: '1m',
       bars: [{ time: start / 1000, open: 10, high: 10, low: 10, close: 10, volume: 1, trades: 1 }],
+      precision: 2,
     });
     assert.ok(validateServerMessage(snapshot).ok);
 
