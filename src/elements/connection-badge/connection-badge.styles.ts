@@ -3,15 +3,20 @@ import { css } from 'lit';
 export const badgeStyles = css`
   :host {
     display: inline-block;
+    font-size: 13px;
+  }
+  /* Not a size container: the badge is as wide as its content. */
+  .base {
     position: relative;
     border-radius: 999px;
-    font-size: 13px;
   }
   :host([variant='floating']) {
     position: fixed;
     right: 16px;
     bottom: 16px;
     z-index: 1000;
+  }
+  :host([variant='floating']) .base {
     box-shadow: 0 6px 24px rgb(0 0 0 / 0.18);
   }
   .bar {

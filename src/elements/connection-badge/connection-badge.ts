@@ -37,6 +37,7 @@ let nextId = 0;
  * @fires lmw-state-change - The connection state changed; detail `{state, previous}`.
  * @fires lmw-error - No usable data source; detail `{code, message}`.
  *
+ * @csspart base - The wrapper that holds the badge's box (border, background, radius) and layout, whatever the host's `display`.
  * @csspart bar - The badge row.
  * @csspart dot - The coloured status dot.
  * @csspart label - The status text.
