@@ -2,6 +2,8 @@
 // `npm run screenshot`: starts the reference server with the demo on a free port, opens
 // the QA dashboard in headless Chromium, waits for live data and writes docs/screenshot.png.
 //   node scripts/screenshot.mjs [--theme dark|light] [--out docs/screenshot.png]
+// `npm run screenshot:pnl` (--pnl): <pnl-summary> alone on a page 320, 390, 768 and 1440 px
+// wide, written to docs/pnl-<width>.png (it rebuilds the bundle first, so they show the source).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,8 +17,13 @@ const arg = (name, fallback) => {
 };
 const theme = arg('theme', 'dark');
 const out = resolve(root, arg('out', 'docs/screenshot.png'));
+const pnlOnly = process.argv.includes('--pnl');
+const PNL_WIDTHS = [320, 390, 768, 1440];
 
-if (!existsSync(join(root, 'dist/live-market-widgets.js'))) {
+if (pnlOnly) {
+  const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+} else if (!existsSync(join(root, 'dist/live-market-widgets.js'))) {
   console.log('dist/ is missing: running npm run build');
   const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
@@ -50,6 +57,41 @@ let browser;
 try {
   browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: chromiumArgs });
   const page = await browser.newPage();
+  if (pnlOnly) {
+    await screenshotPnl(page);
+  } else await screenshotDemo(page);
+} finally {
+  await browser?.close();
+  child.kill('SIGTERM');
+}
+
+/** <pnl-summary> alone, at each width of PNL_WIDTHS (a page of its own, same origin as the bundle). */
+async function screenshotPnl(page) {
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: theme === 'light' ? 'light' : 'dark' }]);
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  await page.goto(`${httpUrl}/?theme=${encodeURIComponent(theme)}`, { waitUntil: 'load' });
+  // The demo's own <pnl-summary>, moved alone into an empty body (DOM calls, no markup).
+  const background = theme === 'light' ? '#eef1f5' : '#0b1119';
+  await page.evaluate((background) => {
+    const pnl = document.querySelector('pnl-summary');
+    pnl.removeAttribute('class');
+    pnl.removeAttribute('style');
+    for (const sheet of document.querySelectorAll('link[rel=stylesheet], style')) sheet.remove();
+    document.body.replaceChildren(pnl);
+    document.body.removeAttribute('class');
+    document.body.style.cssText = `margin:0;padding:8px;background:${background}`;
+  }, background);
+  await page.waitForFunction(() => document.querySelector('pnl-summary')?.state === 'live', { timeout: 30_000 });
+  for (const width of PNL_WIDTHS) {
+    await page.setViewport({ width, height: 400, deviceScaleFactor: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 600)); // a table refresh and a paint at the new width
+    const file = resolve(root, `docs/pnl-${width}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`wrote ${file}`);
+  }
+}
+
+async function screenshotDemo(page) {
   await page.setViewport({ width: 1440, height: 1000, deviceScaleFactor: 1 });
   await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: theme === 'light' ? 'light' : 'dark' }]);
   page.on('pageerror', (error) => console.error('page error:', error.message));
@@ -72,7 +114,4 @@ try {
   mkdirSync(dirname(out), { recursive: true });
   await page.screenshot({ path: out, fullPage: true });
   console.log(`wrote ${out}`);
-} finally {
-  await browser?.close();
-  child.kill('SIGTERM');
 }

@@ -16,7 +16,7 @@ export { ConnectionBadge } from './elements/connection-badge/connection-badge.js
 export type { BadgeVariant } from './elements/connection-badge/connection-badge.js';
 export { WsMetricsPanel, SPARKLINE_SECONDS } from './elements/ws-metrics-panel/ws-metrics-panel.js';
 export { PnlSummary } from './elements/pnl-summary/pnl-summary.js';
-export type { PositionColumn } from './elements/pnl-summary/pnl-summary.js';
+export type { PositionColumn, SortKey } from './elements/pnl-summary/pnl-summary.js';
 export type {
   BarEventDetail,
   ElementError,

@@ -314,9 +314,14 @@ export abstract class MarketElement extends LitElement {
   /** The element's own template (the base shows an error box instead after a crash). */
   protected abstract renderContent(): unknown;
 
+  /**
+   * Everything sits in one wrapper (`part="base"`) that owns the element's box and layout,
+   * so the host's `display` (set by the page) cannot break it.
+   */
   protected override render(): unknown {
-    if (this._crashed) return this.renderError('Widget error');
-    return this.renderContent();
+    return html`<div class="base" part="base">
+      ${this._crashed ? this.renderError('Widget error') : this.renderContent()}
+    </div>`;
   }
 
   // ---- shared templates ----------------------------------------------------

@@ -25,10 +25,16 @@ export const themeStyles = css`
     color-scheme: light dark;
     box-sizing: border-box;
     color: var(--_text);
-    background: var(--_bg);
     font-family: var(--_font);
     font-size: 14px;
     line-height: 1.4;
+  }
+  /* The element's box and layout live on its own wrapper, not on the host: a page may set
+     any display on the host (block, flex, contents, a grid item…) without breaking them. */
+  .base {
+    box-sizing: border-box;
+    inline-size: 100%;
+    background: var(--_bg);
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
   }

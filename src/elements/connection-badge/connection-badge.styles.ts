@@ -1,12 +1,17 @@
 import { css } from 'lit';
 
 export const badgeStyles = css`
-  /* The host is only the reserved box; the pill is the bar (so the reserved room stays clear). */
   :host {
     display: inline-block;
+    font-size: 13px;
+  }
+  /*
+   * Not a size container: the badge is as wide as its content. The base is only the reserved
+   * box; the pill is the bar (so the reserved room stays clear), hence no box of its own.
+   */
+  .base {
     position: relative;
     max-width: 100%;
-    font-size: 13px;
     background: none;
     border: 0;
     border-radius: 0;

@@ -46,7 +46,8 @@ let nextId = 0;
  * @fires lmw-state-change - The connection state changed; detail `{state, previous}`.
  * @fires lmw-error - No usable data source; detail `{code, message}`.
  *
- * @csspart bar - The badge row (the visible pill), at the inline end of the badge's reserved width.
+ * @csspart base - The wrapper that holds the badge's reserved width and layout, whatever the host's `display` (no box of its own).
+ * @csspart bar - The badge row (the visible pill: border, background, radius), at the inline end of the badge's reserved width.
  * @csspart dot - The coloured status dot.
  * @csspart label - The status text.
  * @csspart controls - The button group.

@@ -2,12 +2,22 @@ import { css } from 'lit';
 
 export const chartStyles = css`
   :host {
-    display: flex;
-    flex-direction: column;
-    position: relative;
+    display: block;
     height: 360px;
     min-height: 200px;
+  }
+  /* Header, chart, attribution: a grid on the wrapper, so the chart row gets the height
+     whatever display the page gives the host (block, flex, grid item, contents). */
+  .base {
+    display: grid;
+    grid-template-rows: auto minmax(0, 1fr) auto;
+    block-size: 100%;
+    min-block-size: inherit;
     overflow: hidden;
+    /* Sized by its container; in a shrink-to-fit parent (flex row, inline-block, an
+       absolutely positioned box without a width) it takes this width. */
+    container-type: inline-size;
+    contain-intrinsic-inline-size: 320px;
   }
   .header {
     display: flex;
@@ -16,6 +26,7 @@ export const chartStyles = css`
     gap: 4px 12px;
     padding: 12px 14px 8px;
     min-height: 48px;
+    min-width: 0;
   }
   .symbol {
     font-weight: 650;
@@ -39,9 +50,6 @@ export const chartStyles = css`
     font-variant-numeric: tabular-nums;
     font-weight: 500;
   }
-  .spacer {
-    flex: 1;
-  }
   .header-skeleton {
     display: inline-block;
     width: 96px;
@@ -50,12 +58,52 @@ export const chartStyles = css`
   }
   .body {
     position: relative;
-    flex: 1 1 auto;
     min-height: 0;
   }
   .chart {
     position: absolute;
-    inset: 0 4px 4px 4px;
+    inset: 0 4px 0 4px;
+  }
+  /* The stale marker floats over the chart's top margin (the price scale keeps the top 12 %
+     empty): it never wraps in the header nor changes the chart's height. */
+  .body > .notice {
+    position: absolute;
+    top: 4px;
+    left: 10px;
+    z-index: 4;
+    pointer-events: none;
+    background: var(--_bg);
+  }
+  /* The chart library's attribution, as a labelled text link in its own row under the
+     chart instead of its logo, which sat on the data and was an unlabelled tab stop. */
+  .attribution {
+    display: flex;
+    justify-content: flex-end;
+    padding: 0 10px 4px;
+    font-size: 11px;
+    line-height: 16px;
+  }
+  .attribution a {
+    color: var(--_muted);
+    text-decoration: none;
+    white-space: nowrap;
+    border-radius: 3px;
+  }
+  .attribution a:hover {
+    text-decoration: underline;
+  }
+  .attribution a:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 1px;
+  }
+  @container (max-width: 360px) {
+    .header {
+      padding: 10px 10px 6px;
+      gap: 2px 8px;
+    }
+    .price {
+      font-size: 17px;
+    }
   }
   .overlay {
     position: absolute;

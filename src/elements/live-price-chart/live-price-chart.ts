@@ -21,8 +21,15 @@ import { defineElement } from '../base/define.js';
 import { choosePrecision, getPriceFormat, precisionConverter, precisionProblem, type PriceFormat } from '../base/price-format.js';
 import { themeStyles } from '../base/theme.styles.js';
 import { chartStyles } from './live-price-chart.styles.js';
+import { observeVisibility, unobserveVisibility } from './visibility.js';
 
 export type ChartType = 'candles' | 'line' | 'area';
+
+/**
+ * lightweight-charts' licence asks for a link to TradingView on the page; the element shows
+ * it as text under the chart (`part="attribution"`), with the library's logo switched off.
+ */
+export const ATTRIBUTION_URL = 'https://www.tradingview.com/';
 export const CHART_TYPES: readonly ChartType[] = ['candles', 'line', 'area'];
 
 export type { BarEventDetail } from '../../events/index.js';
@@ -40,32 +47,6 @@ export function loadChartLibrary(): Promise<ChartLibrary> {
     throw error;
   });
   return chartLibrary;
-}
-
-/**
- * Whether each chart is near the viewport. One observer for every chart on the page; a
- * chart more than a screen away from view (scrolled off, inside a `display: none` tab)
- * stops drawing. Its data, header and events stay live.
- */
-const VISIBILITY_MARGIN = '100% 0px';
-let visibilityObserver: IntersectionObserver | undefined;
-const visibilityListeners = new WeakMap<Element, (onScreen: boolean) => void>();
-
-function observeVisibility(element: Element, listener: (onScreen: boolean) => void): void {
-  if (typeof IntersectionObserver === 'undefined') return; // no observer: always draw
-  visibilityObserver ??= new IntersectionObserver(
-    (entries) => {
-      for (const entry of entries) visibilityListeners.get(entry.target)?.(entry.isIntersecting);
-    },
-    { rootMargin: VISIBILITY_MARGIN },
-  );
-  visibilityListeners.set(element, listener);
-  visibilityObserver.observe(element);
-}
-
-function unobserveVisibility(element: Element): void {
-  visibilityListeners.delete(element);
-  visibilityObserver?.unobserve(element);
 }
 
 /**
@@ -89,12 +70,14 @@ function unobserveVisibility(element: Element): void {
  * @fires lmw-state-change - `state` changed; detail `{state, previous}`.
  * @fires lmw-error - Entered the error state (bad attribute, unknown symbol, server error); detail `{code, message}`.
  *
+ * @csspart base - The wrapper that holds the chart's box and layout (header, chart, attribution), whatever the host's `display`; the container its sizes are queried against.
  * @csspart header - The header row (symbol, price, change).
  * @csspart symbol - The symbol text.
  * @csspart price - The last price.
  * @csspart change - The change (absolute and percent).
  * @csspart chart - The chart area.
- * @csspart notice - The stale-data marker (`Reconnecting…`, `Paused`, …).
+ * @csspart notice - The stale-data marker (`Reconnecting…`, `Paused`, …), over the chart's top-left corner.
+ * @csspart attribution - The row under the chart with the "Chart by TradingView" link.
  * @csspart error - The error message box.
  *
  * @cssprop --lmw-up - Colour of rising prices and up candles.
@@ -310,8 +293,11 @@ export class LivePriceChart extends MarketElement {
     if (!this.isConnected || this._chart || !container) return;
     this._chart = this._library.createChart(container, {
       autoSize: true,
+      // Our own labelled link under the chart replaces the library's logo (see `.attribution`).
+      layout: { attributionLogo: false },
       rightPriceScale: { borderVisible: false, scaleMargins: { top: 0.12, bottom: 0.08 } },
-      timeScale: { borderVisible: false, rightOffset: 4, barSpacing: 8 },
+      // fixLeftEdge: the library then keeps the first time label inside the axis instead of cutting it.
+      timeScale: { borderVisible: false, rightOffset: 4, barSpacing: 8, fixLeftEdge: true },
       crosshair: { mode: this._library.CrosshairMode.Normal },
     });
     this.applyTheme();
@@ -458,11 +444,10 @@ export class LivePriceChart extends MarketElement {
           : state === 'loading'
             ? html`<span class="skeleton header-skeleton" aria-hidden="true"></span>`
             : ''}
-        <span class="spacer"></span>
-        ${this.renderStaleMarker()}
       </div>
       <div class="body">
         <div class="chart" part="chart" role="figure" aria-label=${this.chartLabel()}></div>
+        ${this.renderStaleMarker()}
         ${state === 'error'
           ? html`<div class="overlay">${this.renderError('Chart unavailable')}</div>`
           : state === 'loading'
@@ -472,6 +457,11 @@ export class LivePriceChart extends MarketElement {
                 <div class="skeleton axis"></div>
               </div>`
             : ''}
+      </div>
+      <div class="attribution" part="attribution">
+        <a href=${ATTRIBUTION_URL} target="_blank" rel="noopener noreferrer" aria-label="Chart by TradingView (opens in a new tab)"
+          >Chart by TradingView</a
+        >
       </div>
     `;
   }

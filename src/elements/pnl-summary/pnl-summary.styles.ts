@@ -3,7 +3,12 @@ import { css } from 'lit';
 export const pnlStyles = css`
   :host {
     display: block;
+  }
+  .base {
     overflow: hidden;
+    /* Sized by its container (see the @container rules); in a shrink-to-fit parent it takes this. */
+    container-type: inline-size;
+    contain-intrinsic-inline-size: 320px;
   }
   .header {
     display: flex;
@@ -20,9 +25,10 @@ export const pnlStyles = css`
   .spacer {
     flex: 1;
   }
+  /* Four tiles in a row, two, or one under ~300 px: never narrower than 128 px. */
   dl.totals {
     display: grid;
-    grid-template-columns: repeat(auto-fit, minmax(120px, 1fr));
+    grid-template-columns: repeat(auto-fit, minmax(min(100%, 128px), 1fr));
     gap: 8px;
     margin: 8px 14px 12px;
   }
@@ -31,6 +37,8 @@ export const pnlStyles = css`
     border-radius: 8px;
     padding: 8px 10px;
     min-width: 0;
+    /* Each tile is a container: its figure's font follows the tile's width (cqi). */
+    container-type: inline-size;
   }
   dt {
     font-size: 11px;
@@ -38,14 +46,14 @@ export const pnlStyles = css`
     letter-spacing: 0.05em;
     color: var(--_muted);
   }
+  /* A figure is never cut or broken: it shrinks with its tile (about 14 characters fit at
+     11.5cqi), down to 12 px. */
   dd {
     margin: 2px 0 0;
-    font-size: 17px;
+    font-size: clamp(12px, 11.5cqi, 17px);
     font-weight: 600;
     font-variant-numeric: tabular-nums;
     white-space: nowrap;
-    overflow: hidden;
-    text-overflow: ellipsis;
   }
   .table-wrap {
     overflow: auto;
@@ -58,11 +66,14 @@ export const pnlStyles = css`
     content-visibility: auto;
     contain-intrinsic-size: auto 480px;
   }
+  /* Narrower than its columns, the table scrolls sideways with the symbol column held in
+     place (docs/elements.md says why this layout). Columns size to their content (auto
+     layout), so no header, symbol or figure is cut; cells never wrap. */
   table {
     width: 100%;
-    border-collapse: collapse;
+    border-collapse: separate;
+    border-spacing: 0;
     font-variant-numeric: tabular-nums;
-    table-layout: fixed;
   }
   th {
     position: sticky;
@@ -77,6 +88,13 @@ export const pnlStyles = css`
   th:first-child,
   td:first-child {
     text-align: left;
+    position: sticky;
+    left: 0;
+    z-index: 1;
+    background: var(--_bg);
+  }
+  th:first-child {
+    z-index: 2;
   }
   th button {
     width: 100%;
@@ -101,8 +119,6 @@ export const pnlStyles = css`
   }
   td.symbol {
     font-weight: 600;
-    overflow-wrap: anywhere;
-    white-space: normal;
   }
   tbody tr:last-child td {
     border-bottom: 0;
@@ -129,6 +145,23 @@ export const pnlStyles = css`
     td.flash-up,
     td.flash-down {
       background-color: transparent;
+    }
+  }
+  @container (max-width: 560px) {
+    .header {
+      padding-inline: 10px;
+    }
+    dl.totals {
+      margin-inline: 10px;
+    }
+    th button,
+    td {
+      padding-inline: 6px;
+    }
+    /* The held symbol column: a rule shows where the scrolled columns pass under it. */
+    th:first-child,
+    td:first-child {
+      box-shadow: inset -1px 0 0 var(--_border);
     }
   }
 `;

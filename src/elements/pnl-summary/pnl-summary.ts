@@ -15,22 +15,15 @@ import { defineElement } from '../base/define.js';
 import { choosePrecision, getPriceFormat, precisionConverter, precisionProblem } from '../base/price-format.js';
 import { themeStyles } from '../base/theme.styles.js';
 import { pnlStyles } from './pnl-summary.styles.js';
+import { COLUMNS, SORT_COLUMNS, SORT_KEYS, moneyDigits, type SortKey } from './columns.js';
 
 export type { PnlEventDetail } from '../../events/index.js';
+export { SORT_KEYS, type SortKey } from './columns.js';
 
 /** A table column (`precision` is how price cells format, not a column). */
 export type PositionColumn = Exclude<keyof Position, 'precision'>;
 type NumericColumn = Exclude<PositionColumn, 'symbol'>;
 
-const COLUMNS: ReadonlyArray<{ key: PositionColumn; label: string }> = [
-  { key: 'symbol', label: 'Symbol' },
-  { key: 'qty', label: 'Qty' },
-  { key: 'avgPrice', label: 'Avg price' },
-  { key: 'lastPrice', label: 'Last' },
-  { key: 'marketValue', label: 'Market value' },
-  { key: 'unrealizedPnl', label: 'Unrealized' },
-  { key: 'realizedPnl', label: 'Realized' },
-];
 const NUMERIC: readonly NumericColumn[] = ['qty', 'avgPrice', 'lastPrice', 'marketValue', 'unrealizedPnl', 'realizedPnl'];
 
 /**
@@ -97,6 +90,7 @@ interface RowView {
  * @fires lmw-state-change - `state` changed; detail `{state, previous}`.
  * @fires lmw-error - Entered the error state (bad account, unknown account, server error); detail `{code, message}`.
  *
+ * @csspart base - The wrapper that holds the element's box and layout, whatever the host's `display`; the container its sizes are queried against.
  * @csspart header - The title row.
  * @csspart totals - The totals list.
  * @csspart table - The positions table.
@@ -126,8 +120,12 @@ export class PnlSummary extends MarketElement {
   /** ISO 4217 code used to format money, overriding the account's own currency. */
   @property() currency?: string;
 
-  /** Column the table is sorted by. */
-  @property({ attribute: 'sort-by' }) sortBy: PositionColumn = 'symbol';
+  /**
+   * Column the table is sorted by: `symbol`, `qty`, `avg-price`, `last-price`, `market-value`,
+   * `unrealized-pnl` or `realized-pnl` (the camelCase names, e.g. `unrealizedPnl`, also work).
+   * Any other value sorts by symbol and warns once on the console.
+   */
+  @property({ attribute: 'sort-by' }) sortBy: SortKey = 'symbol';
 
   /** Sort direction: `asc` or `desc`. */
   @property({ attribute: 'sort-direction' }) sortDirection: 'asc' | 'desc' = 'asc';
@@ -157,6 +155,8 @@ export class PnlSummary extends MarketElement {
   private _litCells = 0;
   /** When the table was last refreshed (performance.now()). */
   private _refreshedAt = -Infinity;
+  /** Bad `sort-by` values already warned about (once each). */
+  private readonly _warnedSortBy = new Set<string>();
 
   /** The account totals (`marketValue`, `unrealizedPnl`, `realizedPnl`, `totalPnl`), or null before data. */
   get summary(): PortfolioTotals | null {
@@ -210,15 +210,32 @@ export class PnlSummary extends MarketElement {
     const previous = this._totals;
     const totals = { ...data.totals };
     this._totals = totals;
-    if (!previous || !sameTotals(previous, totals)) this.emit('lmw-pnl', { totals: { ...totals } });
+    if (!previous || !sameTotals(previous, totals)) this.emit('lmw-pnl', { totals: this.roundTotals(totals) });
+  }
+
+  /** Totals rounded like the display (the currency's digits), so the event carries no float noise. */
+  private roundTotals(totals: PortfolioTotals): PortfolioTotals {
+    const digits = moneyDigits(this.moneyCurrency());
+    const round = (value: number) => Number(value.toFixed(digits)); // rounds like Intl: half away from zero
+    return {
+      marketValue: round(totals.marketValue),
+      unrealizedPnl: round(totals.unrealizedPnl),
+      realizedPnl: round(totals.realizedPnl),
+      totalPnl: round(totals.totalPnl),
+    };
   }
 
   private sortedPositions(): Position[] {
     return this.sortRows([...this._positions.values()]);
   }
 
+  /** The column `sort-by` names; symbol for an unknown value. */
+  private sortColumn(): PositionColumn {
+    return SORT_COLUMNS.get(String(this.sortBy).trim()) ?? 'symbol';
+  }
+
   private sortRows(rows: Position[]): Position[] {
-    const key = COLUMNS.some((c) => c.key === this.sortBy) ? this.sortBy : 'symbol';
+    const key = this.sortColumn();
     const sign = this.sortDirection === 'desc' ? -1 : 1;
     return rows.sort((a, b) => {
       const x = a[key];
@@ -228,12 +245,19 @@ export class PnlSummary extends MarketElement {
     });
   }
 
-  private sortOn(key: PositionColumn): void {
-    if (this.sortBy === key) this.sortDirection = this.sortDirection === 'asc' ? 'desc' : 'asc';
+  private sortOn(column: (typeof COLUMNS)[number]): void {
+    if (this.sortColumn() === column.key) this.sortDirection = this.sortDirection === 'asc' ? 'desc' : 'asc';
     else {
-      this.sortBy = key;
-      this.sortDirection = key === 'symbol' ? 'asc' : 'desc';
+      this.sortBy = column.sort;
+      this.sortDirection = column.key === 'symbol' ? 'asc' : 'desc';
     }
+  }
+
+  private checkSortBy(): void {
+    const value = String(this.sortBy);
+    if (SORT_COLUMNS.has(value.trim()) || this._warnedSortBy.has(value)) return;
+    this._warnedSortBy.add(value);
+    console.warn(`live-market-widgets: <pnl-summary> unknown sort-by "${value}", sorting by symbol (use ${SORT_KEYS.join(', ')}).`);
   }
 
   // ---- table cadence -------------------------------------------------------
@@ -285,6 +309,7 @@ export class PnlSummary extends MarketElement {
 
   protected override willUpdate(changed: PropertyValues): void {
     super.willUpdate(changed);
+    if (changed.has('sortBy')) this.checkSortBy();
     const now = performance.now();
     const formatKey = `${this.resolvedLocale ?? ''}|${this.moneyCurrency()}|${this.precision}`;
     const full = changed.size > 0 || this._tableReset || formatKey !== this._tableFormatKey;
@@ -420,6 +445,7 @@ export class PnlSummary extends MarketElement {
   private renderTable() {
     const rows = this._tableRows;
     const formatKey = this._tableFormatKey;
+    const sorted = this.sortColumn();
     return html`<table part="table">
       <caption class="visually-hidden">
         Positions of account ${this.account.trim()}
@@ -427,13 +453,13 @@ export class PnlSummary extends MarketElement {
       <thead>
         <tr>
           ${COLUMNS.map(
-            ({ key, label }) =>
+            (column) =>
               html`<th
                 scope="col"
-                aria-sort=${this.sortBy === key ? (this.sortDirection === 'asc' ? 'ascending' : 'descending') : nothing}
+                aria-sort=${sorted === column.key ? (this.sortDirection === 'asc' ? 'ascending' : 'descending') : nothing}
               >
-                <button type="button" @click=${() => this.sortOn(key)}>
-                  ${label}${this.sortBy === key
+                <button type="button" @click=${() => this.sortOn(column)}>
+                  ${column.label}${sorted === column.key
                     ? html`<span aria-hidden="true"> ${this.sortDirection === 'asc' ? '↑' : '↓'}</span>`
                     : nothing}
                 </button>

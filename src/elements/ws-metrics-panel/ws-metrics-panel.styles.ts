@@ -3,7 +3,12 @@ import { css } from 'lit';
 export const metricsStyles = css`
   :host {
     display: block;
+  }
+  .base {
     padding: 12px 14px;
+    /* Sized by its container; in a shrink-to-fit parent (flex row, inline-block) it takes this. */
+    container-type: inline-size;
+    contain-intrinsic-inline-size: 280px;
   }
   .header {
     display: flex;

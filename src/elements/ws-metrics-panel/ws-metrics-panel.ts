@@ -35,6 +35,7 @@ const TICKING: ReadonlySet<ConnectionState> = new Set(['connecting', 'open', 're
  * @fires lmw-state-change - `state` changed; detail `{state, previous}`.
  * @fires lmw-error - No usable data source; detail `{code, message}`.
  *
+ * @csspart base - The wrapper that holds the panel's box and layout, whatever the host's `display`; the container its sizes are queried against.
  * @csspart header - The title row.
  * @csspart sparkline - The messages/s sparkline block.
  * @csspart stats - The list of figures.
