@@ -110,6 +110,10 @@ async function screenshotDemo(page) {
     { timeout: 30_000 },
   );
   await page.waitForFunction(() => document.querySelector('ws-metrics-panel').samples.length >= 20, { timeout: 30_000 });
+  // The whole page in the viewport: the P&L table skips rendering while off-screen
+  // (content-visibility: auto), and a full-page capture does not scroll to it.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewport({ width: 1440, height, deviceScaleFactor: 1 });
   await new Promise((resolve) => setTimeout(resolve, 400)); // let the last frame paint
   mkdirSync(dirname(out), { recursive: true });
   await page.screenshot({ path: out, fullPage: true });
