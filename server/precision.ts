@@ -3,7 +3,7 @@
  * snapshots). Simulated symbols declare their tick size; any other symbol (published,
  * replayed) gets the most decimals seen in its trade prices, at least 2, capped.
  */
-import { decimalsOf, MAX_PRECISION, OBSERVED_MIN_DECIMALS, OBSERVED_PRECISION_CAP, precisionOfTick, type PricePrecision } from '../src/protocol/index.js';
+import { decimalsOf, OBSERVED_MIN_DECIMALS, OBSERVED_PRECISION_CAP, precisionOfTick, type PricePrecision } from '../src/protocol/index.js';
 
 /** Each symbol's precision: declared (the tick size wins) or observed. */
 export class PrecisionBook {
@@ -12,7 +12,7 @@ export class PrecisionBook {
 
   /** A venue's tick size for `symbol`: its precision from now on, whatever trades say. */
   declare(symbol: string, tickSize: number): PricePrecision {
-    const stated = { precision: Math.min(MAX_PRECISION, precisionOfTick(tickSize)), tickSize };
+    const stated = { precision: precisionOfTick(tickSize), tickSize };
     this.declared.set(symbol, stated);
     return stated;
   }

@@ -47,7 +47,7 @@ export function decimalsOf(value: number, cap = MAX_PRECISION): number {
   return cap;
 }
 
-/** Decimals of a tick size (0.00001 → 5, 0.25 → 2, 1 → 0). */
+/** Decimals of a tick size (0.00001 → 5, 0.25 → 2, 1 → 0), at most MAX_PRECISION. */
 export function precisionOfTick(tickSize: number): number {
   return decimalsOf(tickSize, MAX_PRECISION);
 }
@@ -68,7 +68,7 @@ export function derivePrecision(price: number): number {
 export function statedPrecision(data: { precision?: number; tickSize?: number } | undefined): number | undefined {
   if (!data) return undefined;
   if (isPrecision(data.precision)) return data.precision;
-  if (isTickSize(data.tickSize)) return Math.min(MAX_PRECISION, precisionOfTick(data.tickSize));
+  if (isTickSize(data.tickSize)) return precisionOfTick(data.tickSize);
   return undefined;
 }
 

@@ -3,6 +3,7 @@ import { html as litHtml } from 'lit';
 import { MarketElement } from '../../src/elements/base/market-element.js';
 import { defineElement } from '../../src/elements/base/define.js';
 import { getFormatters } from '../../src/elements/base/format.js';
+import { getPriceFormat } from '../../src/elements/base/price-format.js';
 import '../../src/elements/pnl-summary/pnl-summary.js';
 import type { PnlSummary } from '../../src/elements/pnl-summary/pnl-summary.js';
 import { serverInfo } from '../support/browser/server.js';
@@ -70,9 +71,10 @@ describe('MarketElement base', () => {
 
   it('caches formatters per locale and falls back on a bad locale or currency', () => {
     expect(getFormatters('de-DE')).to.equal(getFormatters('de-DE'));
-    expect(getFormatters('de-DE').price(1234.5)).to.equal('1.234,50');
+    expect(getPriceFormat('de-DE', 2).price(1234.5)).to.equal('1.234,50');
     expect(getFormatters('en-US').money(-12.5, 'USD')).to.equal('-$12.50');
-    expect(() => getFormatters('not a locale!').price(1)).not.to.throw();
+    expect(() => getPriceFormat('not a locale!', 2).price(1)).not.to.throw();
+    expect(() => getFormatters('not a locale!').money(1, 'USD')).not.to.throw();
     expect(getFormatters('en-US').money(3, '<b>x</b>')).to.equal('3.00 <b>x</b>');
     expect(getFormatters('en-US').percent(0.0123)).to.equal('+1.23%');
   });

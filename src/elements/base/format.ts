@@ -8,10 +8,6 @@ export interface Formatters {
   readonly locale: string | undefined;
   /** Plain number, up to `digits` fraction digits (default 2). */
   number(value: number, digits?: number): string;
-  /** A price: 2 decimals, more for prices under 1. */
-  price(value: number): string;
-  /** A signed price change (`+1.25`, `−0.40`). */
-  change(value: number): string;
   /** A signed percentage from a ratio (0.0123 → `+1.23%`). */
   percent(value: number): string;
   /** Money in `currency` (ISO 4217); falls back to a number plus the code. */
@@ -24,7 +20,8 @@ export interface Formatters {
 
 const cache = new Map<string, Formatters>();
 
-function safe<T>(make: (locale: string | undefined) => T, locale: string | undefined): T {
+/** `make(locale)`, or `make(undefined)` when `locale` is not a valid tag. */
+export function withLocaleFallback<T>(make: (locale: string | undefined) => T, locale: string | undefined): T {
   try {
     return make(locale);
   } catch {
@@ -37,47 +34,41 @@ function createFormatters(locale: string | undefined): Formatters {
   const numberFormat = (digits: number) => {
     let format = numberCache.get(digits);
     if (!format) {
-      format = safe((l) => new Intl.NumberFormat(l, { maximumFractionDigits: digits }), locale);
+      format = withLocaleFallback((l) => new Intl.NumberFormat(l, { maximumFractionDigits: digits }), locale);
       numberCache.set(digits, format);
     }
     return format;
   };
-  const price = safe((l) => new Intl.NumberFormat(l, { minimumFractionDigits: 2, maximumFractionDigits: 2 }), locale);
-  const smallPrice = safe((l) => new Intl.NumberFormat(l, { maximumSignificantDigits: 4 }), locale);
-  const change = safe(
-    (l) => new Intl.NumberFormat(l, { minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: 'exceptZero' }),
-    locale,
-  );
-  const percent = safe(
+  // Money in a code Intl does not know: the number at 2 decimals, then the code.
+  const fixed2 = withLocaleFallback((l) => new Intl.NumberFormat(l, { minimumFractionDigits: 2, maximumFractionDigits: 2 }), locale);
+  const percent = withLocaleFallback(
     (l) => new Intl.NumberFormat(l, { style: 'percent', minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: 'exceptZero' }),
     locale,
   );
   // 24-hour in every locale (the locale still picks separators and digits): the chart's
   // axes are 24-hour, and one page must not mix "1:05 PM" with "13:05".
-  const time = safe(
+  const time = withLocaleFallback(
     (l) => new Intl.DateTimeFormat(l, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }),
     locale,
   );
-  const relative = safe((l) => new Intl.RelativeTimeFormat(l, { numeric: 'auto' }), locale);
+  const relative = withLocaleFallback((l) => new Intl.RelativeTimeFormat(l, { numeric: 'auto' }), locale);
   const moneyCache = new Map<string, Intl.NumberFormat | null>();
 
   return {
     locale,
     number: (value, digits = 2) => numberFormat(digits).format(value),
-    price: (value) => (Math.abs(value) >= 1 || value === 0 ? price : smallPrice).format(value),
-    change: (value) => change.format(value),
     percent: (value) => percent.format(value),
     money(value, currency) {
       let format = moneyCache.get(currency);
       if (format === undefined) {
         try {
-          format = safe((l) => new Intl.NumberFormat(l, { style: 'currency', currency }), locale);
+          format = withLocaleFallback((l) => new Intl.NumberFormat(l, { style: 'currency', currency }), locale);
         } catch {
           format = null; // not an ISO currency code
         }
         moneyCache.set(currency, format);
       }
-      return format ? format.format(value) : `${price.format(value)} ${currency}`;
+      return format ? format.format(value) : `${fixed2.format(value)} ${currency}`;
     },
     time: (epochMs) => time.format(epochMs),
     relative: (deltaSeconds) => relative.format(Math.round(deltaSeconds), 'second'),

@@ -5,6 +5,7 @@
  */
 import type { ComplexAttributeConverter } from 'lit';
 import { derivePrecision, isPrecision, MAX_PRECISION, minMoveFor } from '../../protocol/index.js';
+import { withLocaleFallback } from './format.js';
 
 export interface PriceFormat {
   /** Decimals every price shows. */
@@ -43,19 +44,16 @@ export function choosePrecision(attribute: number | undefined, stated: number | 
 const cache = new Map<string, PriceFormat>();
 
 function numberFormat(locale: string | undefined, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  try {
-    return new Intl.NumberFormat(locale, options);
-  } catch {
-    return new Intl.NumberFormat(undefined, options); // invalid locale tag: browser default
-  }
+  return withLocaleFallback((l) => new Intl.NumberFormat(l, options), locale);
 }
 
 /** The shared price format for `locale` at `precision` decimals (`tickSize` sets the chart's move). */
 export function getPriceFormat(locale: string | undefined, precision: number, tickSize?: number): PriceFormat {
-  const minMove = minMoveFor(precision, tickSize);
-  const key = `${locale ?? ''}|${precision}|${minMove}`;
+  // Keyed by the inputs: the P&L asks for every price cell it renders, so a hit does no work.
+  const key = `${locale ?? ''}|${precision}|${tickSize ?? ''}`;
   let format = cache.get(key);
   if (format) return format;
+  const minMove = minMoveFor(precision, tickSize);
   const digits = { minimumFractionDigits: precision, maximumFractionDigits: precision };
   const price = numberFormat(locale, digits);
   const change = numberFormat(locale, { ...digits, signDisplay: 'exceptZero' });

@@ -78,19 +78,17 @@ export class ConnectionBadge extends MarketElement {
 
   @state() private _open = false;
   @state() private _announcement = '';
-  private _metrics?: StreamMetrics;
   private _wasUp = false;
   private _ticker?: ReturnType<typeof setInterval>;
   private readonly _detailsId = `lmw-badge-details-${++nextId}`;
 
-  /** Keeps the details' figures current. */
-  protected override readonly metricsController = new MetricsController(this, {
-    onMetrics: (metrics) => this.guarded(() => void (this._metrics = metrics)),
-  });
+  /** Keeps the details' figures current (it re-renders the badge on each metrics event). */
+  protected override readonly metricsController = new MetricsController(this);
 
-  /** The stream's metrics as last seen (attempts, latency, last message time…). */
+  /** The bound stream's metrics (attempts, latency, last message time…), a copy. */
   get metrics(): StreamMetrics | undefined {
-    return this._metrics ? { ...this._metrics } : undefined;
+    const metrics = this.metricsController.metrics;
+    return metrics ? { ...metrics } : undefined;
   }
 
   protected override computeState(): string {
@@ -98,7 +96,6 @@ export class ConnectionBadge extends MarketElement {
   }
 
   protected override onConnectionChange(next: ConnectionState, previous: ConnectionState): void {
-    this._metrics = this.stream?.metrics;
     if (next === 'open') {
       if (this._wasUp === false && DOWN.has(previous)) this._announcement = 'Connection restored. Data is live again.';
       else if (previous === 'paused') this._announcement = 'Live updates resumed.';
@@ -141,7 +138,6 @@ export class ConnectionBadge extends MarketElement {
   private setOpen(open: boolean): void {
     if (open === this._open) return;
     this._open = open;
-    this._metrics = this.stream?.metrics ?? this._metrics;
     if (open) {
       this._ticker ??= setInterval(() => this.requestUpdate(), 1000);
       document.addEventListener('pointerdown', this._onDocumentPointerDown, true);
@@ -246,7 +242,7 @@ export class ConnectionBadge extends MarketElement {
 
   private renderDetails() {
     if (this.state === 'error') return html`<p class="error-message" part="error">${this.error?.message}</p>`;
-    const m = this._metrics ?? this.stream?.metrics;
+    const m = this.metricsController.metrics;
     const f = this.format;
     const now = Date.now();
     return html`<dl>

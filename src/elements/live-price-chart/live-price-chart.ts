@@ -296,7 +296,8 @@ export class LivePriceChart extends MarketElement {
       // Our own labelled link under the chart replaces the library's logo (see `.attribution`).
       layout: { attributionLogo: false },
       rightPriceScale: { borderVisible: false, scaleMargins: { top: 0.12, bottom: 0.08 } },
-      // fixLeftEdge: the library then keeps the first time label inside the axis instead of cutting it.
+      // fixLeftEdge: while the first bar is in view the library keeps its time label inside the axis
+      // (once the chart has scrolled, the leftmost label can still be cut: a library limit).
       timeScale: { borderVisible: false, rightOffset: 4, barSpacing: 8, fixLeftEdge: true },
       crosshair: { mode: this._library.CrosshairMode.Normal },
     });
