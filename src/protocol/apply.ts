@@ -94,5 +94,13 @@ export function sumPositions(positions: readonly Position[]): PortfolioTotals {
     unrealizedPnl += p.unrealizedPnl;
     realizedPnl += p.realizedPnl;
   }
-  return { marketValue, unrealizedPnl, realizedPnl, totalPnl: unrealizedPnl + realizedPnl };
+  // Rows are in cents; their float sum is not (0.1 + 0.2), so the totals are rounded back to cents.
+  return {
+    marketValue: cents(marketValue),
+    unrealizedPnl: cents(unrealizedPnl),
+    realizedPnl: cents(realizedPnl),
+    totalPnl: cents(unrealizedPnl + realizedPnl),
+  };
 }
+
+const cents = (value: number) => Math.round(value * 100) / 100;

@@ -237,5 +237,6 @@ describe('lmw-pnl detail', () => {
       .flatMap((event) => Object.values(event.detail.totals))
       .filter((value) => value !== Number(value.toFixed(2)));
     expect(noisy).to.deep.equal([]);
+    expect(el.summary, "summary is the last event's totals").to.deep.equal(events.events.at(-1)!.detail.totals);
   });
 });

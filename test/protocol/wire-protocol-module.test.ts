@@ -130,6 +130,30 @@ describe('applyPortfolioUpdate', () => {
   });
 });
 
+describe('sumPositions', () => {
+  test('totals of cent rows are cents, without float noise', () => {
+    const row = (symbol: string, cents: number): Position => ({
+      symbol,
+      qty: 1,
+      avgPrice: 1,
+      lastPrice: 1,
+      marketValue: cents,
+      unrealizedPnl: cents,
+      realizedPnl: cents,
+    });
+    // 0.1 + 0.2 is 0.30000000000000004 and 1024.13 + 841.2 is 1865.3300000000002 as floats.
+    assert.deepEqual(sumPositions([row('A', 0.1), row('B', 0.2)]), {
+      marketValue: 0.3,
+      unrealizedPnl: 0.3,
+      realizedPnl: 0.3,
+      totalPnl: 0.6,
+    });
+    const totals = sumPositions([row('A', 1024.13), row('B', 841.2)]);
+    assert.equal(totals.marketValue, 1865.33);
+    assert.equal(totals.totalPnl, 3730.66);
+  });
+});
+
 describe('validateTrade', () => {
   test('accepts a trade and names the bad field otherwise', () => {
     assert.equal(validateTrade({ symbol: 'BTC-USD', price: 1, size: 0.5, time: 1_700_000_000_000 }), null);

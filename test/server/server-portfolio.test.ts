@@ -97,7 +97,9 @@ describe('portfolio:demo on the wire', () => {
         assert.ok(Number.isInteger(Math.round(row.marketValue * 100)), 'money in cents');
       }
       assert.deepEqual(state.totals, sumPositions(state.positions), `totals after update ${update.seq}`);
-      assert.equal(state.totals.totalPnl, state.totals.unrealizedPnl + state.totals.realizedPnl);
+      const { unrealizedPnl, realizedPnl, totalPnl } = state.totals;
+      assert.equal(totalPnl, Math.round((unrealizedPnl + realizedPnl) * 100) / 100, 'total = unrealized + realized, in cents');
+      assert.equal(totalPnl, Number(totalPnl.toFixed(2)), 'no float noise');
     }
     assert.ok(sawFill, 'fills changed quantities');
     client.close();

@@ -22,6 +22,7 @@ import { choosePrecision, getPriceFormat, precisionConverter, precisionProblem, 
 import { themeStyles } from '../base/theme.styles.js';
 import { chartStyles } from './live-price-chart.styles.js';
 import { observeVisibility, unobserveVisibility } from './visibility.js';
+import { keepTimeLabelsWhole } from './time-axis-labels.js';
 
 export type ChartType = 'candles' | 'line' | 'area';
 
@@ -296,11 +297,11 @@ export class LivePriceChart extends MarketElement {
       // Our own labelled link under the chart replaces the library's logo (see `.attribution`).
       layout: { attributionLogo: false },
       rightPriceScale: { borderVisible: false, scaleMargins: { top: 0.12, bottom: 0.08 } },
-      // fixLeftEdge: while the first bar is in view the library keeps its time label inside the axis
-      // (once the chart has scrolled, the leftmost label can still be cut: a library limit).
+      // fixLeftEdge: no scrolling into the empty space before the first bar.
       timeScale: { borderVisible: false, rightOffset: 4, barSpacing: 8, fixLeftEdge: true },
       crosshair: { mode: this._library.CrosshairMode.Normal },
     });
+    keepTimeLabelsWhole(container);
     this.applyTheme();
     this.syncSeries();
   }

@@ -158,9 +158,12 @@ export class PnlSummary extends MarketElement {
   /** Bad `sort-by` values already warned about (once each). */
   private readonly _warnedSortBy = new Set<string>();
 
-  /** The account totals (`marketValue`, `unrealizedPnl`, `realizedPnl`, `totalPnl`), or null before data. */
+  /**
+   * The account totals (`marketValue`, `unrealizedPnl`, `realizedPnl`, `totalPnl`), rounded like the display
+   * (the currency's digits, as in `lmw-pnl`), or null before data.
+   */
   get summary(): PortfolioTotals | null {
-    return this._totals ? { ...this._totals } : null;
+    return this._totals ? this.roundTotals(this._totals) : null;
   }
 
   /** The latest position rows (copies), in the table's sort order; the table on screen follows within 250 ms. */
