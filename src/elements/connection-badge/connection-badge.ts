@@ -40,11 +40,8 @@ let nextId = 0;
  * @tagname connection-badge
  * @summary Connection status badge.
  *
- * @attr state - Reflects the read-only `state`: the connection state (`idle`, `connecting`, `open`,
- *   `reconnecting`, `polling`, `paused`, `closed`), or `error` when there is no usable data source.
- *
- * @fires lmw-state-change - The connection state changed; detail `{state, previous}`.
- * @fires lmw-error - No usable data source; detail `{code, message}`.
+ * @fires {CustomEvent<StateChangeDetail>} lmw-state-change - The connection state changed; detail `{state, previous}`.
+ * @fires {CustomEvent<ElementError>} lmw-error - No usable data source; detail `{code, message}`.
  *
  * @csspart base - The wrapper that holds the badge's reserved width and layout, whatever the host's `display` (no box of its own).
  * @csspart bar - The badge row (the visible pill: border, background, radius), at the inline end of the badge's reserved width.

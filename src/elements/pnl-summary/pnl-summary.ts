@@ -84,11 +84,9 @@ interface RowView {
  * @tagname pnl-summary
  * @summary Live portfolio P&L.
  *
- * @attr state - Reflects the read-only `state`: `loading`, `live`, `stale` or `error`.
- *
- * @fires lmw-pnl - The totals changed (from server data, never from a property set); detail `{totals}`.
- * @fires lmw-state-change - `state` changed; detail `{state, previous}`.
- * @fires lmw-error - Entered the error state (bad account, unknown account, server error); detail `{code, message}`.
+ * @fires {CustomEvent<PnlEventDetail>} lmw-pnl - The totals changed (from server data, never from a property set); detail `{totals}`.
+ * @fires {CustomEvent<StateChangeDetail>} lmw-state-change - `state` changed; detail `{state, previous}`.
+ * @fires {CustomEvent<ElementError>} lmw-error - Entered the error state (bad account, unknown account, server error); detail `{code, message}`.
  *
  * @csspart base - The wrapper that holds the element's box and layout, whatever the host's `display`; the container its sizes are queried against.
  * @csspart header - The title row.
@@ -109,7 +107,7 @@ interface RowView {
  * @cssprop --lmw-warn - Colour of the stale-data marker.
  * @cssprop --lmw-font - Font family.
  * @cssprop --lmw-radius - Corner radius.
- * @cssprop --lmw-table-max-height - Height after which the table scrolls (default: none).
+ * @cssprop [--lmw-table-max-height=none] - Height after which the table scrolls.
  */
 export class PnlSummary extends MarketElement {
   static override styles = [themeStyles, pnlStyles];

@@ -30,10 +30,8 @@ const TICKING: ReadonlySet<ConnectionState> = new Set(['connecting', 'open', 're
  * @tagname ws-metrics-panel
  * @summary WebSocket metrics panel.
  *
- * @attr state - Reflects the read-only `state`: `loading`, `live`, `stale` or `error`.
- *
- * @fires lmw-state-change - `state` changed; detail `{state, previous}`.
- * @fires lmw-error - No usable data source; detail `{code, message}`.
+ * @fires {CustomEvent<StateChangeDetail>} lmw-state-change - `state` changed; detail `{state, previous}`.
+ * @fires {CustomEvent<ElementError>} lmw-error - No usable data source; detail `{code, message}`.
  *
  * @csspart base - The wrapper that holds the panel's box and layout, whatever the host's `display`; the container its sizes are queried against.
  * @csspart header - The title row.
