@@ -5,7 +5,7 @@ type ConnectionBadgeProps = {
   /** Layout: `full` (default), `compact` (smaller), or `floating` (fixed to the bottom-right corner). */
   variant?: ConnectionBadge["variant"];
   /** Hide the pause/resume and reconnect-now buttons. */
-  "no-controls"?: ConnectionBadge["noControls"];
+  noControls?: ConnectionBadge["noControls"];
   /** WebSocket URL of the market server (`ws://host/stream`). When absent, the
 `content` of `<meta name="live-market-widgets:src">` is used. Elements with the
 same URL share one connection. */
@@ -16,9 +16,9 @@ same URL share one connection. */
   locale?: ConnectionBadge["locale"];
 
   /** The connection state changed; detail `{state, previous}`. */
-  "onlmw-state-change"?: (e: CustomEvent<StateChangeDetail>) => void;
+  onLmwStateChange?: (e: CustomEvent<StateChangeDetail>) => void;
   /** No usable data source; detail `{code, message}`. */
-  "onlmw-error"?: (e: CustomEvent<ElementError>) => void;
+  onLmwError?: (e: CustomEvent<ElementError>) => void;
 };
 
 type LivePriceChartProps = {
@@ -27,9 +27,9 @@ type LivePriceChartProps = {
   /** Bar interval: `1s`, `5s`, `1m`, `5m`, `15m` or `1h`. Anything else is an error. */
   interval?: LivePriceChart["interval"];
   /** Series type: `candles`, `line` or `area`. */
-  "chart-type"?: LivePriceChart["chartType"];
+  chartType?: LivePriceChart["chartType"];
   /** Most bars kept and drawn (oldest dropped first). A positive integer. */
-  "max-bars"?: LivePriceChart["maxBars"];
+  maxBars?: LivePriceChart["maxBars"];
   /** Decimals of the prices shown (header, change, axis), 0 to 10, overriding the
 server's precision for the symbol. Anything else is an error. */
   precision?: LivePriceChart["precision"];
@@ -43,11 +43,11 @@ same URL share one connection. */
   locale?: LivePriceChart["locale"];
 
   /** A live bar arrived (at most once per animation frame); detail `{bar}`, the latest bar. */
-  "onlmw-bar"?: (e: CustomEvent<BarEventDetail>) => void;
+  onLmwBar?: (e: CustomEvent<BarEventDetail>) => void;
   /** `state` changed; detail `{state, previous}`. */
-  "onlmw-state-change"?: (e: CustomEvent<StateChangeDetail>) => void;
+  onLmwStateChange?: (e: CustomEvent<StateChangeDetail>) => void;
   /** Entered the error state (bad attribute, unknown symbol, server error); detail `{code, message}`. */
-  "onlmw-error"?: (e: CustomEvent<ElementError>) => void;
+  onLmwError?: (e: CustomEvent<ElementError>) => void;
 };
 
 type PnlSummaryProps = {
@@ -58,9 +58,9 @@ type PnlSummaryProps = {
   /** Column the table is sorted by: `symbol`, `qty`, `avg-price`, `last-price`, `market-value`,
 `unrealized-pnl` or `realized-pnl` (the camelCase names, e.g. `unrealizedPnl`, also work).
 Any other value sorts by symbol and warns once on the console. */
-  "sort-by"?: PnlSummary["sortBy"];
+  sortBy?: PnlSummary["sortBy"];
   /** Sort direction: `asc` or `desc`. */
-  "sort-direction"?: PnlSummary["sortDirection"];
+  sortDirection?: PnlSummary["sortDirection"];
   /** Decimals of the price cells (avg price, last), 0 to 10, for every row, overriding
 each symbol's precision from the server. Money keeps its currency's decimals.
 Anything else is an error. */
@@ -75,11 +75,11 @@ same URL share one connection. */
   locale?: PnlSummary["locale"];
 
   /** The totals changed (from server data, never from a property set); detail `{totals}`. */
-  "onlmw-pnl"?: (e: CustomEvent<PnlEventDetail>) => void;
+  onLmwPnl?: (e: CustomEvent<PnlEventDetail>) => void;
   /** `state` changed; detail `{state, previous}`. */
-  "onlmw-state-change"?: (e: CustomEvent<StateChangeDetail>) => void;
+  onLmwStateChange?: (e: CustomEvent<StateChangeDetail>) => void;
   /** Entered the error state (bad account, unknown account, server error); detail `{code, message}`. */
-  "onlmw-error"?: (e: CustomEvent<ElementError>) => void;
+  onLmwError?: (e: CustomEvent<ElementError>) => void;
 };
 
 type WsMetricsPanelProps = {
@@ -93,9 +93,9 @@ same URL share one connection. */
   locale?: WsMetricsPanel["locale"];
 
   /** `state` changed; detail `{state, previous}`. */
-  "onlmw-state-change"?: (e: CustomEvent<StateChangeDetail>) => void;
+  onLmwStateChange?: (e: CustomEvent<StateChangeDetail>) => void;
   /** No usable data source; detail `{code, message}`. */
-  "onlmw-error"?: (e: CustomEvent<ElementError>) => void;
+  onLmwError?: (e: CustomEvent<ElementError>) => void;
 };
 
 export type CustomElements = {

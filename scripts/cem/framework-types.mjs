@@ -1,13 +1,19 @@
 // @ts-check
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateVuejsTypes } from 'custom-element-vuejs-integration';
+
+/** `sort-by` → `sortBy`, `onlmw-bar` → `onLmwBar`: the names Vue's templates compile to. */
+const camelize = (/** @type {string} */ name) => name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 
 /**
  * Vue 3 global components from `custom-element-vuejs-integration`, given the view of the
  * manifest that generator expects: it wraps an event's `type` in `CustomEvent<…>` itself (the
  * manifest has `CustomEvent<BarEventDetail>`, so it gets the detail type), and it offers every
- * public field as a prop, so read-only ones (`state`, `bars`, …) are left out.
- * @param {Parameters<typeof generateVuejsTypes>[1]} options
+ * public field as a prop, so read-only ones (`state`, `bars`, …) are left out. Its prop keys
+ * are then renamed to what vue-tsc looks up: a template's `sort-by="…"` is checked as the prop
+ * `sortBy`, and `@lmw-bar` as `onLmwBar`.
+ * @param {Parameters<typeof generateVuejsTypes>[1] & { outdir: string, fileName: string }} options
  * @returns {import('@custom-elements-manifest/analyzer').Plugin}
  */
 export function vueTypesPlugin(options) {
@@ -25,6 +31,11 @@ export function vueTypesPlugin(options) {
         }
       }
       generateVuejsTypes(view, options);
+      const file = join(options.outdir, options.fileName);
+      const text = readFileSync(file, 'utf8').replace(/^(\s+)"(on)?([a-z][a-z0-9]*(?:-[a-z0-9]+)+)"\?:/gm, (_, indent, on, name) =>
+        `${indent}${on ? `on${camelize(`-${name}`)}` : camelize(name)}?:`,
+      );
+      writeFileSync(file, text);
     },
   };
 }
