@@ -1,11 +1,13 @@
 // The classic build from file://: examples/html/index.html, opened as a file in Chromium,
 // loads dist/live-market-widgets.classic.js with a plain <script src> (module scripts are
 // blocked on file://), the four elements upgrade, and they show live data from the real
-// reference server, with an `lmw-bar` event reaching the page. Needs `npm run build`
-// (npm test builds first).
+// reference server, with an `lmw-bar` event reaching the page. The CMS snippet of
+// docs/frameworks.md works the same way from a file. Needs `npm run build` (npm test builds first).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { startMarketServer, type MarketServer } from '../../server/app.js';
@@ -69,4 +71,32 @@ test('examples/html from file:// upgrades the four elements with the classic scr
   assert.ok(rows > 0, 'the P&L table has rows');
   assert.deepEqual(errors, []);
   await tab.close();
+});
+
+test("docs/frameworks.md's CMS snippet (classic script + meta tag) works from a file", async () => {
+  const doc = readFileSync(`${root}docs/frameworks.md`, 'utf8');
+  const section = doc.slice(doc.indexOf('## A CMS'));
+  const snippet = /```html\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(snippet, 'the CMS section has an html snippet');
+  // The snippet as written, with the CDN swapped for the local build and the server for ours.
+  const html = snippet
+    .replace(/src="https:[^"]*\/live-market-widgets\.classic\.js"/, `src="${pathToFileURL(classic).href}"`)
+    .replace(/content="wss:[^"]*"/, `content="${server.url}"`);
+  assert.notEqual(html, snippet);
+  assert.doesNotMatch(html, /type="module"/);
+  const dir = mkdtempSync(join(tmpdir(), 'lmw-cms-'));
+  try {
+    writeFileSync(join(dir, 'page.html'), `<!doctype html><meta charset="utf-8">\n${html}`);
+    const tab = await browser.newPage();
+    await tab.goto(pathToFileURL(join(dir, 'page.html')).href, { waitUntil: 'load' });
+    const tags = ['connection-badge', 'live-price-chart', 'pnl-summary', 'ws-metrics-panel'];
+    await tab.waitForFunction(
+      `${JSON.stringify(tags)}.every((tag) => document.querySelector(tag)?.state === (tag === 'connection-badge' ? 'open' : 'live'))`,
+      { timeout: 15_000 },
+    );
+    assert.equal(await tab.evaluate(`document.querySelector('live-price-chart').chartType`), 'area');
+    await tab.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
