@@ -1,4 +1,4 @@
-import type { ElementError, StateChangeDetail, ConnectionBadge, BarEventDetail, LivePriceChart, PnlEventDetail, PnlSummary, WsMetricsPanel } from "../dist/index.js";
+import type { ElementError, StateChangeDetail, ConnectionBadge, BarEventDetail, Bar, LivePriceChart, PnlEventDetail, PnlSummary, WsMetricsPanel } from "../dist/index.js";
 
 /**
  * This type can be used to create scoped tags for your components.

@@ -9,7 +9,8 @@
 export function distPathsPlugin() {
   /** @param {unknown} value @returns {unknown} */
   const rewrite = (value) => {
-    if (typeof value === 'string') return value.replace(/^\/?src\/(.+)\.ts$/, 'dist/$1.js');
+    // `src/x.ts` (module paths), and `/src/x.js` or `src/x/index.js` (import specifiers resolved by the analyzer).
+    if (typeof value === 'string') return value.replace(/^\/?src\/(.+)\.(?:ts|js)$/, 'dist/$1.js');
     if (Array.isArray(value)) return value.map(rewrite);
     if (value && typeof value === 'object') {
       const object = /** @type {Record<string, unknown>} */ (value);

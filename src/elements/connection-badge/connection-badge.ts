@@ -9,6 +9,10 @@ import { themeStyles } from '../base/theme.styles.js';
 import { badgeStyles } from './connection-badge.styles.js';
 import { placeInViewport } from './panel-position.js';
 
+// The types of this element's public API, importable with it (`live-market-widgets/elements/connection-badge.js`).
+export type { ElementError, StateChangeDetail } from '../../events/index.js';
+export type { StreamMetrics } from '../../stream/index.js';
+
 export type BadgeVariant = 'full' | 'compact' | 'floating';
 
 const TONE: Readonly<Record<ConnectionState, 'good' | 'warn' | 'bad' | 'idle'>> = {

@@ -33,7 +33,9 @@ export type ChartType = 'candles' | 'line' | 'area';
 export const ATTRIBUTION_URL = 'https://www.tradingview.com/';
 export const CHART_TYPES: readonly ChartType[] = ['candles', 'line', 'area'];
 
-export type { BarEventDetail } from '../../events/index.js';
+// The types of this element's public API, importable with it (`live-market-widgets/elements/live-price-chart.js`).
+export type { BarEventDetail, ElementError, StateChangeDetail } from '../../events/index.js';
+export type { Bar } from '../../protocol/index.js';
 
 type ChartLibrary = typeof import('./lightweight-charts.js');
 let chartLibrary: Promise<ChartLibrary> | undefined;

@@ -17,7 +17,9 @@ import { themeStyles } from '../base/theme.styles.js';
 import { pnlStyles } from './pnl-summary.styles.js';
 import { COLUMNS, SORT_COLUMNS, SORT_KEYS, moneyDigits, type SortKey } from './columns.js';
 
-export type { PnlEventDetail } from '../../events/index.js';
+// The types of this element's public API, importable with it (`live-market-widgets/elements/pnl-summary.js`).
+export type { ElementError, PnlEventDetail, StateChangeDetail } from '../../events/index.js';
+export type { PortfolioTotals, Position } from '../../protocol/index.js';
 export { SORT_KEYS, type SortKey } from './columns.js';
 
 /** A table column (`precision` is how price cells format, not a column). */

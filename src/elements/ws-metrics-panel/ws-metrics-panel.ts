@@ -7,6 +7,10 @@ import { formatDuration } from '../base/format.js';
 import { themeStyles } from '../base/theme.styles.js';
 import { metricsStyles } from './ws-metrics-panel.styles.js';
 
+// The types of this element's public API, importable with it (`live-market-widgets/elements/ws-metrics-panel.js`).
+export type { ElementError, StateChangeDetail } from '../../events/index.js';
+export type { StreamMetrics } from '../../stream/index.js';
+
 /** Seconds of messages/s history in the sparkline (one sample per second). */
 export const SPARKLINE_SECONDS = 60;
 const SPARK_W = 120;
