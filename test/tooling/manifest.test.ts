@@ -1,8 +1,9 @@
 // custom-elements.json is complete and true: @wc-toolkit/cem-validator accepts it with the
 // package.json, each tag has its custom-element-definition, paths are the shipped dist/ files,
 // every event is typed with its detail from the event map, defaults are values (no constant
-// names), attribute types are unions wherever the element accepts only some values, and every
-// CSS custom property has its default. (Freshness, that it matches the code, is .ci/run's check.)
+// names), attribute types are unions wherever the element accepts only some values, every CSS
+// custom property has its default, and the editor data carries the unions. (Freshness, that the
+// generated files match the code, is .ci/run's check.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -88,4 +89,18 @@ test('every CSS custom property has its default (the fallback in the styles)', (
   const up = element('live-price-chart').cssProperties.find((p) => p.name === '--lmw-up')!;
   assert.ok(theme.includes(`var(--lmw-up, ${up.default})`), `--lmw-up default ${up.default} is the one in theme.styles.ts`);
   assert.equal(element('ws-metrics-panel').cssProperties.find((p) => p.name === '--lmw-sparkline-height')?.default, '44px');
+});
+
+test('the editor data generated from the manifest offers the unions as values', () => {
+  const vscode = JSON.parse(readFileSync(`${root}editors/vscode.html-custom-data.json`, 'utf8'));
+  assert.deepEqual(vscode.tags.map((t: { name: string }) => t.name).sort(), TAGS);
+  const chart = vscode.tags.find((t: { name: string }) => t.name === 'live-price-chart');
+  const values = (name: string) => chart.attributes.find((a: { name: string }) => a.name === name)?.values?.map((v: { name: string }) => v.name);
+  assert.deepEqual(values('interval'), [...INTERVALS]);
+  assert.deepEqual(values('chart-type'), ['candles', 'line', 'area']);
+  const webTypes = JSON.parse(readFileSync(`${root}editors/web-types.json`, 'utf8'));
+  assert.equal(webTypes.name, 'live-market-widgets');
+  const pnl = webTypes.contributions.html.elements.find((e: { name: string }) => e.name === 'pnl-summary');
+  assert.match(pnl.attributes.find((a: { name: string }) => a.name === 'sort-by').value.type, /'unrealized-pnl'/);
+  assert.deepEqual(pnl.events.map((e: { name: string }) => e.name).sort(), ['lmw-error', 'lmw-pnl', 'lmw-state-change']);
 });
