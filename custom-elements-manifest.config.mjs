@@ -44,11 +44,12 @@ export default {
     cssPropertyDefaultsPlugin(),
     sortModules,
     distPathsPlugin(),
-    // Generated from the finished manifest.
-    jsxTypesPlugin({ outdir: 'types', fileName: 'react.d.ts', globalTypePath, exclude: ['MarketElement'], stronglyTypedEvents: true }),
-    vueTypesPlugin({ outdir: 'types', fileName: 'vue.d.ts', globalTypePath, exclude: ['MarketElement'], hideLogs: true }),
-    customElementVsCodePlugin({ outdir: 'editors', htmlFileName: 'vscode.html-custom-data.json', cssFileName: 'vscode.css-custom-data.json', hideLogs: true }),
-    customElementJetBrainsPlugin({ outdir: 'editors', webTypesFileName: 'web-types.json', hideLogs: true }),
+    // Generated from the finished manifest. The elements have no public methods (only protected
+    // hooks), so the generated docs leave the methods section out.
+    jsxTypesPlugin({ outdir: 'types', fileName: 'react.d.ts', globalTypePath, exclude: ['MarketElement'], stronglyTypedEvents: true, hideMethodDocs: true }),
+    vueTypesPlugin({ outdir: 'types', fileName: 'vue.d.ts', globalTypePath, exclude: ['MarketElement'], hideLogs: true, hideMethodDocs: true }),
+    customElementVsCodePlugin({ outdir: 'editors', htmlFileName: 'vscode.html-custom-data.json', cssFileName: 'vscode.css-custom-data.json', hideLogs: true, hideMethodDocs: true }),
+    customElementJetBrainsPlugin({ outdir: 'editors', webTypesFileName: 'web-types.json', hideLogs: true, hideMethodDocs: true }),
     pruneTypeImportsPlugin(['types/react.d.ts', 'types/vue.d.ts']),
   ],
 };

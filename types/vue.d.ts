@@ -108,22 +108,6 @@ export type CustomElements = {
    *  - **lmw-state-change** - The connection state changed; detail `{state, previous}`.
    * - **lmw-error** - No usable data source; detail `{code, message}`.
    *
-   * ### **Methods:**
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
    * ### **CSS Properties:**
    *  - **--lmw-up** - Dot colour when live. _(default: light-dark(#0a6e44, #3ccf86))_
    * - **--lmw-warn** - Dot colour while connecting, reconnecting or polling. _(default: light-dark(#8a5a00, #f2b84b))_
@@ -158,22 +142,6 @@ export type CustomElements = {
    *  - **lmw-bar** - A live bar arrived (at most once per animation frame); detail `{bar}`, the latest bar.
    * - **lmw-state-change** - `state` changed; detail `{state, previous}`.
    * - **lmw-error** - Entered the error state (bad attribute, unknown symbol, server error); detail `{code, message}`.
-   *
-   * ### **Methods:**
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
    *
    * ### **CSS Properties:**
    *  - **--lmw-up** - Colour of rising prices and up candles. _(default: light-dark(#0a6e44, #3ccf86))_
@@ -212,22 +180,6 @@ export type CustomElements = {
    * - **lmw-state-change** - `state` changed; detail `{state, previous}`.
    * - **lmw-error** - Entered the error state (bad account, unknown account, server error); detail `{code, message}`.
    *
-   * ### **Methods:**
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
    * ### **CSS Properties:**
    *  - **--lmw-up** - Colour of gains. _(default: light-dark(#0a6e44, #3ccf86))_
    * - **--lmw-down** - Colour of losses. _(default: light-dark(#b8232f, #ff6b72))_
@@ -261,22 +213,6 @@ export type CustomElements = {
    * ### **Events:**
    *  - **lmw-state-change** - `state` changed; detail `{state, previous}`.
    * - **lmw-error** - No usable data source; detail `{code, message}`.
-   *
-   * ### **Methods:**
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
-   *
    *
    * ### **CSS Properties:**
    *  - **--lmw-accent** - Sparkline colour and focus ring. _(default: light-dark(#2557d6, #6ea2ff))_
