@@ -28,33 +28,42 @@ function minifyLitCss(): Plugin {
 }
 
 /**
- * Two library builds (see `npm run build`):
+ * Three library builds (see `npm run build`, and docs/frameworks.md for which to use when):
  * - default mode: `dist/live-market-widgets.js`, ONE self-registering, minified ESM file
  *   with Lit and the kit inside, for a plain `<script type="module">`. lightweight-charts
  *   is a dynamic import, so it lands in its own chunk next to it and loads only when a
  *   chart is on the page.
+ * - `--mode classic`: `dist/live-market-widgets.classic.js`, the same as ONE classic script
+ *   (an IIFE, global `LiveMarketWidgets`) with lightweight-charts inside: for a plain
+ *   `<script src>`, pages opened from `file://` (where module scripts are blocked) and CMSs
+ *   that take only classic scripts.
  * - `--mode modules`: one ESM module per source file (Lit and lightweight-charts left as
  *   bare imports) for bundler users: `dist/index.js`, `dist/elements/<tag>/<tag>.js`, …
  *   Types come from `tsc -p tsconfig.build.json`.
  */
 export default defineConfig(({ mode }) => {
   const modules = mode === 'modules';
+  const classic = mode === 'classic';
   return {
     plugins: [minifyLitCss()],
     server: { host: '127.0.0.1', port: 5173, strictPort: true },
     build: {
       outDir: 'dist',
-      emptyOutDir: !modules, // the bundle build runs first and cleans dist/
+      emptyOutDir: !modules && !classic, // the bundle build runs first and cleans dist/
       target: 'es2022',
       sourcemap: true,
       minify: !modules,
       reportCompressedSize: true,
       lib: {
         entry: 'src/index.ts',
-        formats: ['es'],
-        fileName: () => (modules ? 'index.js' : 'live-market-widgets.js'),
+        formats: [classic ? 'iife' : 'es'],
+        name: 'LiveMarketWidgets',
+        fileName: () => (modules ? 'index.js' : classic ? 'live-market-widgets.classic.js' : 'live-market-widgets.js'),
       },
-      rolldownOptions: modules
+      rolldownOptions: classic
+        ? // A classic script cannot load a chunk: the chart library is inlined (still evaluated only when a chart needs it).
+          { output: { codeSplitting: false, minify: true } }
+        : modules
         ? {
             input: {
               index: 'src/index.ts',
@@ -67,7 +76,9 @@ export default defineConfig(({ mode }) => {
             output: {
               preserveModules: true,
               preserveModulesRoot: 'src',
-              entryFileNames: '[name].js',
+              // Oxc's decorator helper is a virtual module (`_virtual/_@oxc-project_runtime@<v>/helpers/esm/decorate`):
+              // it becomes dist/decorate.js instead of a versioned runtime folder in the package.
+              entryFileNames: (chunk) => (chunk.name.startsWith('_virtual/') ? `${chunk.name.split('/').pop()}.js` : '[name].js'),
             },
           }
         : {

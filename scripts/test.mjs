@@ -57,6 +57,20 @@ function readCounts(file) {
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
 
+// Tests that use a build: test/embed (the bundle), test/examples (the built React and Vue
+// examples), and in the node suite the classic build (file://), the types (the examples'
+// type checks import dist/*.d.ts), the packed file list and the server-side import. So the
+// full build first (`npm run build`: bundle, classic script, modules, .d.ts), then the examples.
+for (const script of ['build', 'build:examples']) {
+  const build = await run('npm', ['run', '-s', script], { filter: () => false });
+  if (build.code !== 0) {
+    console.error(build.lines.slice(-30).join('\n'));
+    console.error(`npm run ${script} failed; the suites run anyway (the tests that need it will fail)`);
+    totals.failed += 1;
+    exitCode = 1;
+  }
+}
+
 if (only !== 'server') {
   if (!findChromium()) {
     console.error(
@@ -68,16 +82,6 @@ if (only !== 'server') {
     exitCode = 1;
   } else {
     rmSync(browserCountsFile, { force: true });
-    // Only test/embed uses a build: dist/live-market-widgets.js (and its chart chunk) through a
-    // plain script tag. So only the bundle is built (vite's default mode, which empties dist/
-    // first): after `npm test`, dist/ holds the bundle alone; `npm run build` makes the rest.
-    const build = await run('node', ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { filter: () => false });
-    if (build.code !== 0) {
-      console.error(build.lines.slice(-30).join('\n'));
-      console.error('vite build failed; the browser suite runs anyway (the embed test will fail)');
-      totals.failed += 1;
-      exitCode = 1;
-    }
     // wtr's progress bar repeats "N passed, N failed": keep only our summary of it.
     const result = await run('node', ['--import', 'tsx', 'node_modules/@web/test-runner/dist/bin.js'], {
       filter: (line) => !/\d+ passed, \d+ failed/.test(line),

@@ -262,7 +262,7 @@ describe('<live-price-chart>', () => {
     el.addEventListener('lmw-error', (e) => errors.push(e as CustomEvent));
     el.src = url;
     el.symbol = 'BTC-USD';
-    el.interval = '7m';
+    el.setAttribute('interval', '7m'); // not an Interval: only an attribute (or a cast) can give it
     document.body.append(el);
     await el.updateComplete;
     expect(el.state).to.equal('error');
@@ -377,7 +377,7 @@ describe('<live-price-chart>', () => {
     await waitForState(el, 'stale');
     await expect(el).to.be.accessible();
     getStream(url).resume();
-    el.interval = 'bad';
+    el.setAttribute('interval', 'bad');
     await waitForState(el, 'error');
     await expect(el).to.be.accessible();
     el.theme = 'dark';

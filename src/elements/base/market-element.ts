@@ -39,8 +39,8 @@ export const CONNECTION_LABELS: Readonly<Record<ConnectionState, string>> = {
  * `onTopicEvent()` (new data), `hasData` and `renderContent()`. An element that shows
  * the stream's metrics declares a `metricsController`; it follows the same URL.
  *
- * @fires lmw-state-change - The element's `state` changed; detail `{state, previous}`.
- * @fires lmw-error - The element entered its error state; detail `{code, message}`.
+ * @fires {CustomEvent<StateChangeDetail>} lmw-state-change - The element's `state` changed; detail `{state, previous}`.
+ * @fires {CustomEvent<ElementError>} lmw-error - The element entered its error state; detail `{code, message}`.
  */
 export abstract class MarketElement extends LitElement {
   /**

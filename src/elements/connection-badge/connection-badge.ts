@@ -9,6 +9,10 @@ import { themeStyles } from '../base/theme.styles.js';
 import { badgeStyles } from './connection-badge.styles.js';
 import { placeInViewport } from './panel-position.js';
 
+// The types of this element's public API, importable with it (`live-market-widgets/elements/connection-badge.js`).
+export type { ElementError, StateChangeDetail } from '../../events/index.js';
+export type { StreamMetrics } from '../../stream/index.js';
+
 export type BadgeVariant = 'full' | 'compact' | 'floating';
 
 const TONE: Readonly<Record<ConnectionState, 'good' | 'warn' | 'bad' | 'idle'>> = {
@@ -40,11 +44,8 @@ let nextId = 0;
  * @tagname connection-badge
  * @summary Connection status badge.
  *
- * @attr state - Reflects the read-only `state`: the connection state (`idle`, `connecting`, `open`,
- *   `reconnecting`, `polling`, `paused`, `closed`), or `error` when there is no usable data source.
- *
- * @fires lmw-state-change - The connection state changed; detail `{state, previous}`.
- * @fires lmw-error - No usable data source; detail `{code, message}`.
+ * @fires {CustomEvent<StateChangeDetail>} lmw-state-change - The connection state changed; detail `{state, previous}`.
+ * @fires {CustomEvent<ElementError>} lmw-error - No usable data source; detail `{code, message}`.
  *
  * @csspart base - The wrapper that holds the badge's reserved width and layout, whatever the host's `display` (no box of its own).
  * @csspart bar - The badge row (the visible pill: border, background, radius), at the inline end of the badge's reserved width.

@@ -13,6 +13,7 @@ import {
   upsertBar,
   type Bar,
   type CandleSnapshotData,
+  type Interval,
   type UpdateMessage,
 } from '../../protocol/index.js';
 import type { TopicEvent } from '../../stream/index.js';
@@ -33,7 +34,9 @@ export type ChartType = 'candles' | 'line' | 'area';
 export const ATTRIBUTION_URL = 'https://www.tradingview.com/';
 export const CHART_TYPES: readonly ChartType[] = ['candles', 'line', 'area'];
 
-export type { BarEventDetail } from '../../events/index.js';
+// The types of this element's public API, importable with it (`live-market-widgets/elements/live-price-chart.js`).
+export type { BarEventDetail, ElementError, StateChangeDetail } from '../../events/index.js';
+export type { Bar } from '../../protocol/index.js';
 
 type ChartLibrary = typeof import('./lightweight-charts.js');
 let chartLibrary: Promise<ChartLibrary> | undefined;
@@ -59,17 +62,15 @@ export function loadChartLibrary(): Promise<ChartLibrary> {
  * latest bars once when it comes near the viewport again. Canvas drawing is most of a
  * chart's cost, so a page with many charts pays only for those in view.
  *
- * @tagname live-price-chart
- * @summary Live price chart (lightweight-charts, loaded lazily).
- *
- * @attr state - Reflects the read-only `state`: `loading`, `live`, `stale` or `error`.
- *
  * Prices (header, change, axis) show the symbol's precision: the `precision` attribute,
  * else what the server's snapshot says, else about 5 significant digits of the last price.
  *
- * @fires lmw-bar - A live bar arrived (at most once per animation frame); detail `{bar}`, the latest bar.
- * @fires lmw-state-change - `state` changed; detail `{state, previous}`.
- * @fires lmw-error - Entered the error state (bad attribute, unknown symbol, server error); detail `{code, message}`.
+ * @tagname live-price-chart
+ * @summary Live price chart (lightweight-charts, loaded lazily).
+ *
+ * @fires {CustomEvent<BarEventDetail>} lmw-bar - A live bar arrived (at most once per animation frame); detail `{bar}`, the latest bar.
+ * @fires {CustomEvent<StateChangeDetail>} lmw-state-change - `state` changed; detail `{state, previous}`.
+ * @fires {CustomEvent<ElementError>} lmw-error - Entered the error state (bad attribute, unknown symbol, server error); detail `{code, message}`.
  *
  * @csspart base - The wrapper that holds the chart's box and layout (header, chart, attribution), whatever the host's `display`; the container its sizes are queried against.
  * @csspart header - The header row (symbol, price, change).
@@ -101,10 +102,10 @@ export class LivePriceChart extends MarketElement {
   @property() symbol = '';
 
   /** Bar interval: `1s`, `5s`, `1m`, `5m`, `15m` or `1h`. Anything else is an error. */
-  @property() interval: string = '1m';
+  @property() interval: Interval = '1m';
 
   /** Series type: `candles`, `line` or `area`. */
-  @property({ attribute: 'chart-type' }) chartType: string = 'candles';
+  @property({ attribute: 'chart-type' }) chartType: ChartType = 'candles';
 
   /** Most bars kept and drawn (oldest dropped first). A positive integer. */
   @property({ attribute: 'max-bars', type: Number }) maxBars = DEFAULT_MAX_BARS;
@@ -322,7 +323,7 @@ export class LivePriceChart extends MarketElement {
     const lib = this._library;
     const chart = this._chart;
     if (!lib || !chart) return;
-    const type = (CHART_TYPES as readonly string[]).includes(this.chartType) ? (this.chartType as ChartType) : 'candles';
+    const type = (CHART_TYPES as readonly string[]).includes(this.chartType) ? this.chartType : 'candles';
     if (type !== this._seriesType || !this._series) {
       if (this._series) chart.removeSeries(this._series);
       const colors = this.colors();

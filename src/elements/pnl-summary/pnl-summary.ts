@@ -17,7 +17,9 @@ import { themeStyles } from '../base/theme.styles.js';
 import { pnlStyles } from './pnl-summary.styles.js';
 import { COLUMNS, SORT_COLUMNS, SORT_KEYS, moneyDigits, type SortKey } from './columns.js';
 
-export type { PnlEventDetail } from '../../events/index.js';
+// The types of this element's public API, importable with it (`live-market-widgets/elements/pnl-summary.js`).
+export type { ElementError, PnlEventDetail, StateChangeDetail } from '../../events/index.js';
+export type { PortfolioTotals, Position } from '../../protocol/index.js';
 export { SORT_KEYS, type SortKey } from './columns.js';
 
 /** A table column (`precision` is how price cells format, not a column). */
@@ -84,11 +86,9 @@ interface RowView {
  * @tagname pnl-summary
  * @summary Live portfolio P&L.
  *
- * @attr state - Reflects the read-only `state`: `loading`, `live`, `stale` or `error`.
- *
- * @fires lmw-pnl - The totals changed (from server data, never from a property set); detail `{totals}`.
- * @fires lmw-state-change - `state` changed; detail `{state, previous}`.
- * @fires lmw-error - Entered the error state (bad account, unknown account, server error); detail `{code, message}`.
+ * @fires {CustomEvent<PnlEventDetail>} lmw-pnl - The totals changed (from server data, never from a property set); detail `{totals}`.
+ * @fires {CustomEvent<StateChangeDetail>} lmw-state-change - `state` changed; detail `{state, previous}`.
+ * @fires {CustomEvent<ElementError>} lmw-error - Entered the error state (bad account, unknown account, server error); detail `{code, message}`.
  *
  * @csspart base - The wrapper that holds the element's box and layout, whatever the host's `display`; the container its sizes are queried against.
  * @csspart header - The title row.
@@ -109,7 +109,7 @@ interface RowView {
  * @cssprop --lmw-warn - Colour of the stale-data marker.
  * @cssprop --lmw-font - Font family.
  * @cssprop --lmw-radius - Corner radius.
- * @cssprop --lmw-table-max-height - Height after which the table scrolls (default: none).
+ * @cssprop [--lmw-table-max-height=none] - Height after which the table scrolls.
  */
 export class PnlSummary extends MarketElement {
   static override styles = [themeStyles, pnlStyles];

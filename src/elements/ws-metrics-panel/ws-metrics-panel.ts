@@ -7,6 +7,10 @@ import { formatDuration } from '../base/format.js';
 import { themeStyles } from '../base/theme.styles.js';
 import { metricsStyles } from './ws-metrics-panel.styles.js';
 
+// The types of this element's public API, importable with it (`live-market-widgets/elements/ws-metrics-panel.js`).
+export type { ElementError, StateChangeDetail } from '../../events/index.js';
+export type { StreamMetrics } from '../../stream/index.js';
+
 /** Seconds of messages/s history in the sparkline (one sample per second). */
 export const SPARKLINE_SECONDS = 60;
 const SPARK_W = 120;
@@ -30,10 +34,8 @@ const TICKING: ReadonlySet<ConnectionState> = new Set(['connecting', 'open', 're
  * @tagname ws-metrics-panel
  * @summary WebSocket metrics panel.
  *
- * @attr state - Reflects the read-only `state`: `loading`, `live`, `stale` or `error`.
- *
- * @fires lmw-state-change - `state` changed; detail `{state, previous}`.
- * @fires lmw-error - No usable data source; detail `{code, message}`.
+ * @fires {CustomEvent<StateChangeDetail>} lmw-state-change - `state` changed; detail `{state, previous}`.
+ * @fires {CustomEvent<ElementError>} lmw-error - No usable data source; detail `{code, message}`.
  *
  * @csspart base - The wrapper that holds the panel's box and layout, whatever the host's `display`; the container its sizes are queried against.
  * @csspart header - The title row.
