@@ -34,17 +34,31 @@ export interface PublishMeasurement {
   p50Ms: number;
   p99Ms: number;
   serverCpuShare: number;
+  /** Server CPU per delivered event (all 100 deliveries of it), microseconds: steadier than rates on a shared machine. */
+  serverCpuMicrosPerEvent: number;
   failed: number;
+}
+
+interface Summary {
+  deliveredEventsPerSecond: number;
+  publishedPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  serverCpuShare: number;
+  serverCpuMicrosPerEvent: number;
 }
 
 export interface PublishResult {
   subscribers: number;
   concurrency: number;
-  ours?: { deliveredEventsPerSecond: number; publishedPerSecond: number; p50Ms: number; p99Ms: number; serverCpuShare: number };
-  bare?: { deliveredEventsPerSecond: number; publishedPerSecond: number; p50Ms: number; p99Ms: number; serverCpuShare: number };
+  ours?: Summary;
+  bare?: Summary;
   /** ours / bare delivered events/s, per round. */
   ratios: number[];
   medianRatio: number;
+  /** ours / bare server CPU per event, per round. */
+  cpuRatios: number[];
+  medianCpuRatio: number;
   measurements: PublishMeasurement[];
   errors: string[];
 }
@@ -100,6 +114,7 @@ async function measure(side: Side, roundNo: number, opts: PublishOptions): Promi
     p50Ms: round(c1.p50),
     p99Ms: round(c1.p99),
     serverCpuShare: round((s1.cpuMicros - s0.cpuMicros) / 1e6 / seconds),
+    serverCpuMicrosPerEvent: round((s1.cpuMicros - s0.cpuMicros) / Math.max(1, (c1.received - c0.received) / opts.subscribers)),
     failed: published.failed,
   };
 }
@@ -128,7 +143,7 @@ export async function runPublishPart(opts: PublishOptions): Promise<PublishResul
           measurements.push(m);
           opts.log(
             `  ${m.impl.padEnd(4)} r${r}: ${Math.round(m.publishedPerSecond)} events/s published, ${Math.round(m.deliveredEventsPerSecond)} delivered to each of ${opts.subscribers}, ` +
-              `publish-to-deliver p50 ${m.p50Ms} ms p99 ${m.p99Ms} ms, server ${Math.round(m.serverCpuShare * 100)} % of a core${m.failed ? `, ${m.failed} failed` : ''}`,
+              `publish-to-deliver p50 ${m.p50Ms} ms p99 ${m.p99Ms} ms, server ${Math.round(m.serverCpuShare * 100)} % of a core, ${m.serverCpuMicrosPerEvent} us CPU/event${m.failed ? `, ${m.failed} failed` : ''}`,
           );
         } catch (error) {
           errors.push(`${side.impl} r${r}: ${(error as Error).message}`);
@@ -148,13 +163,16 @@ export async function runPublishPart(opts: PublishOptions): Promise<PublishResul
       p50Ms: med((m) => m.p50Ms),
       p99Ms: med((m) => m.p99Ms),
       serverCpuShare: med((m) => m.serverCpuShare),
+      serverCpuMicrosPerEvent: med((m) => m.serverCpuMicrosPerEvent),
     };
   };
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   for (let r = 1; r <= opts.rounds; r++) {
     const o = measurements.find((m) => m.impl === 'ours' && m.round === r);
     const b = measurements.find((m) => m.impl === 'bare' && m.round === r);
     if (o && b && b.deliveredEventsPerSecond > 0) ratios.push(round(o.deliveredEventsPerSecond / b.deliveredEventsPerSecond));
+    if (o && b && b.serverCpuMicrosPerEvent > 0) cpuRatios.push(round(o.serverCpuMicrosPerEvent / b.serverCpuMicrosPerEvent));
   }
   return {
     subscribers: opts.subscribers,
@@ -163,6 +181,8 @@ export async function runPublishPart(opts: PublishOptions): Promise<PublishResul
     ...(summarise('bare') ? { bare: summarise('bare') } : {}),
     ratios,
     medianRatio: round(median(ratios)),
+    cpuRatios,
+    medianCpuRatio: round(median(cpuRatios)),
     measurements,
     errors,
   };

@@ -264,12 +264,14 @@ function report(r: {
           fmtRate(x.deliveredEventsPerSecond),
           `${x.p50Ms} / ${x.p99Ms}`,
           `${Math.round(x.serverCpuShare * 100)} %`,
+          String(x.serverCpuMicrosPerEvent),
           impl === 'ours' ? `${fmtRatio(p.medianRatio)} (${p.ratios.map(fmtRatio).join(' ')})` : '',
+          impl === 'ours' ? `${fmtRatio(p.medianCpuRatio)} (${p.cpuRatios.map(fmtRatio).join(' ')})` : '',
         ];
       });
     sections.push(
       `5. Publishing over HTTP keep-alive (${p.concurrency} requests in flight, one event each; ${p.subscribers} subscribers; medians over rounds)\n` +
-        table(['server', 'published/s', 'delivered/s', 'p50/p99 ms', 'server CPU', 'delivered ours/bare'], rows) +
+        table(['server', 'published/s', 'delivered/s', 'p50/p99 ms', 'server CPU', 'CPU us/event', 'delivered ours/bare', 'CPU/event ours/bare'], rows) +
         (p.errors.length ? `\nerrors: ${p.errors.join('; ')}` : ''),
     );
   }

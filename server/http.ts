@@ -11,7 +11,7 @@ import type { ServerMetrics } from './metrics.js';
 import type { DevControls } from './dev-controls.js';
 import type { Engine } from './engine/engine.js';
 import { HttpError, MAX_BODY_BYTES, hasBearer, readBody, sendJson } from './http-util.js';
-import { servePublish, type PublishRouteContext } from './publish-http.js';
+import { publishRoutes, type PublishRouteContext } from './publish-http.js';
 import { serveStatic } from './static.js';
 import { checkTopicName, unknownTopicMessage } from './topic-names.js';
 
@@ -67,6 +67,7 @@ function wantsDrop(query: URLSearchParams): boolean {
 }
 
 export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const servePublish = publishRoutes({ ...ctx.publishing, publishToken: ctx.publishToken });
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -98,7 +99,7 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
       await publish(req, res);
       return;
     }
-    if (await servePublish({ ...ctx.publishing, publishToken: ctx.publishToken }, req, res, path)) return;
+    if (path.startsWith('/api/') && (await servePublish(req, res, path))) return;
     if (path === '/healthz' && isGet) {
       sendJson(res, 200, { status: 'ok', epoch: ctx.engine.epoch, connections: ctx.connections(), topics: ctx.engine.topicCount });
       return;

@@ -5,7 +5,7 @@
  * JSON and fields (400). The body goes to the Publisher, which applies it whole or not at all.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, MAX_BODY_BYTES, hasBearer, readBody, sendJson } from './http-util.js';
+import { HttpError, MAX_BODY_BYTES, bearerChecker, readBody, sendJson } from './http-util.js';
 import { PublishError, type Publisher, type PublishResult } from './publisher.js';
 import type { PublishRateLimiter } from './publish-rate.js';
 
@@ -38,8 +38,19 @@ function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Serves `path` when it is a publishing route (true), else leaves it (false). */
-export async function servePublish(ctx: PublishRouteContext, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+/** The publishing routes: the returned function serves `path` when it is one (true), else leaves it (false). */
+export function publishRoutes(ctx: PublishRouteContext): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> {
+  const tokenOk = ctx.publishToken === undefined ? () => false : bearerChecker(ctx.publishToken);
+  return (req, res, path) => servePublish(ctx, tokenOk, req, res, path);
+}
+
+async function servePublish(
+  ctx: PublishRouteContext,
+  tokenOk: (req: IncomingMessage) => boolean,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<boolean> {
   const match = /^\/api\/(events|state|portfolio)\/(.*)$/.exec(path);
   if (!match) return false;
   const routes = ROUTES[match[1]!]!;
@@ -48,7 +59,7 @@ export async function servePublish(ctx: PublishRouteContext, req: IncomingMessag
   const allow = routes.map((r) => r.method).join(', ');
   if (!route) throw new HttpError(405, 'method_not_allowed', `use ${allow}`, { Allow: allow });
   if (ctx.publishToken === undefined) throw new HttpError(403, 'forbidden', 'publishing is disabled (start the server with --publish-token)');
-  if (!hasBearer(req, ctx.publishToken))
+  if (!tokenOk(req))
     throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
   if (!ctx.rate.take())
     throw new HttpError(429, 'rate_limited', `publishing faster than ${ctx.rate.rate} requests/s`, { 'Retry-After': String(ctx.rate.retryAfter()) });
