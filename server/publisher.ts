@@ -6,6 +6,7 @@
  */
 import {
   ACCOUNT_PATTERN,
+  applyMergePatch,
   CHANNEL_PATTERN,
   eventsTopic,
   jsonDocumentError,
@@ -27,6 +28,12 @@ import type { PositionInput } from './portfolio.js';
 export const MAX_EVENTS_PER_PUBLISH = 1000;
 /** Most rows (and removed symbols) one portfolio publish may carry. */
 export const MAX_POSITIONS_PER_PUBLISH = 1000;
+/**
+ * Longest JSON text of one event's `data`, and of a whole document (characters). Each topic
+ * keeps `--history` updates, so these bound what a publisher can make the server hold.
+ */
+export const MAX_EVENT_DATA_CHARS = 64 * 1024;
+export const MAX_DOCUMENT_CHARS = 256 * 1024;
 
 /** A refused publish: `message` names the field (`events[2].type must be …`). Nothing was applied. */
 export class PublishError extends TypeError {
@@ -85,8 +92,13 @@ export function checkEvents(body: unknown, now: number): EventEnvelope[] {
     if (error) refuse(error);
     const jsonError = jsonDocumentError({ data: item.data }, 'patch', path);
     if (jsonError) refuse(jsonError);
+    if (JSON.stringify(item.data).length > MAX_EVENT_DATA_CHARS) refuse(`${path}.data is longer than ${MAX_EVENT_DATA_CHARS} characters of JSON`);
     return event;
   });
+}
+
+function checkDocumentSize(doc: JsonObject): void {
+  if (JSON.stringify(doc).length > MAX_DOCUMENT_CHARS) refuse(`the document would be longer than ${MAX_DOCUMENT_CHARS} characters of JSON`);
 }
 
 /** A position publish, checked. */
@@ -177,6 +189,7 @@ export class Publisher {
     const topic = stateTopic(checkName(KEY_PATTERN, key, 'key'));
     const error = jsonDocumentError(doc, 'document');
     if (error) refuse(error);
+    checkDocumentSize(doc as JsonObject);
     return { topic, seq: this.engine.publish(topic, { op: 'put', doc: doc as JsonObject }) };
   }
 
@@ -185,6 +198,8 @@ export class Publisher {
     const topic = stateTopic(checkName(KEY_PATTERN, key, 'key'));
     const error = jsonDocumentError(patch, 'patch');
     if (error) refuse(error);
+    const current = this.engine.has(topic) ? (this.engine.snapshot(topic).data as JsonObject) : {};
+    checkDocumentSize(applyMergePatch(current, patch as JsonObject));
     return { topic, seq: this.engine.publish(topic, { op: 'patch', patch: patch as JsonObject }) };
   }
 

@@ -112,6 +112,15 @@ describe('PUT and PATCH /api/state/<KEY>', () => {
     assert.equal(tooDeep.status, 400);
     assert.match(tooDeep.body.message, /deeper than 32/);
     assert.equal((await getJson(`${server.httpUrl}/api/snapshot?topic=state:k`)).status, 404, 'nothing was created');
+    // A document may not grow past 256 K characters, also through patches.
+    assert.equal((await send(server, 'PUT', '/api/state/k', { a: 'x'.repeat(200_000) })).status, 200);
+    const grown = await send(server, 'PATCH', '/api/state/k', { b: 'y'.repeat(100_000) }, mergePatch);
+    assert.equal(grown.status, 400);
+    assert.match(grown.body.message, /longer than 262144 characters/);
+    assert.equal((await snapshot(server, 'state:k')).seq, 1);
+    const bigEvent = await send(server, 'POST', '/api/events/c', { type: 't', data: 'z'.repeat(70_000) });
+    assert.equal(bigEvent.status, 400);
+    assert.match(bigEvent.body.message, /event\.data is longer than 65536/);
   });
 });
 
