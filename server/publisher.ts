@@ -34,6 +34,8 @@ export const MAX_POSITIONS_PER_PUBLISH = 1000;
  */
 export const MAX_EVENT_DATA_CHARS = 64 * 1024;
 export const MAX_DOCUMENT_CHARS = 256 * 1024;
+/** Most topics publishing may create (channels, documents and accounts together). */
+export const MAX_PUBLISHED_TOPICS = 10_000;
 
 /** A refused publish: `message` names the field (`events[2].type must be …`). Nothing was applied. */
 export class PublishError extends TypeError {
@@ -149,6 +151,9 @@ export function checkPortfolioChange(body: unknown, markOf: (symbol: string) => 
 
 /** The one publishing path of a server; every method validates first and throws PublishError on bad input. */
 export class Publisher {
+  /** Topics publishing created, for MAX_PUBLISHED_TOPICS. */
+  private readonly created = new Set<string>();
+
   constructor(
     private readonly engine: LocalEngine,
     private readonly books: PortfolioBooks,
@@ -174,10 +179,18 @@ export class Publisher {
     }
   }
 
+  /** Refuses a new topic past MAX_PUBLISHED_TOPICS; call after every other check, before applying. */
+  private admit(topic: string): void {
+    if (this.engine.has(topic)) return;
+    if (this.created.size >= MAX_PUBLISHED_TOPICS) refuse(`at most ${MAX_PUBLISHED_TOPICS} published topics; ${topic.slice(0, 80)} would be a new one`);
+    this.created.add(topic);
+  }
+
   /** One event or an array of them on `events:<channel>`; an id already in the history is not stored again. */
   publishEvent(channel: string, events: unknown): PublishResult {
     const topic = eventsTopic(checkName(CHANNEL_PATTERN, channel, 'channel'));
     const checked = checkEvents(events, this.now());
+    this.admit(topic);
     const before = this.engine.has(topic) ? this.engine.snapshot(topic).seq : 0;
     let seq = before;
     for (const event of checked) seq = this.engine.publish(topic, event);
@@ -190,6 +203,7 @@ export class Publisher {
     const error = jsonDocumentError(doc, 'document');
     if (error) refuse(error);
     checkDocumentSize(doc as JsonObject);
+    this.admit(topic);
     return { topic, seq: this.engine.publish(topic, { op: 'put', doc: doc as JsonObject }) };
   }
 
@@ -200,6 +214,7 @@ export class Publisher {
     if (error) refuse(error);
     const current = this.engine.has(topic) ? (this.engine.snapshot(topic).data as JsonObject) : {};
     checkDocumentSize(applyMergePatch(current, patch as JsonObject));
+    this.admit(topic);
     return { topic, seq: this.engine.publish(topic, { op: 'patch', patch: patch as JsonObject }) };
   }
 
@@ -210,6 +225,7 @@ export class Publisher {
     const currency = this.books.currencyOf(name);
     if (currency !== undefined && change.currency !== undefined && change.currency !== currency)
       refuse(`currency ${change.currency} differs from the account's ${currency} (set by its first publish)`);
+    this.admit(portfolioTopic(name));
     return { topic: portfolioTopic(name), seq: this.books.apply(name, change) };
   }
 

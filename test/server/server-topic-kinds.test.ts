@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyUpdateOfKind, cloneData, parseTopic, sumPositions, type PortfolioSnapshotData } from '../../src/protocol/index.js';
-import { PublishError } from '../../server/publisher.js';
+import { MAX_PUBLISHED_TOPICS, PublishError } from '../../server/publisher.js';
 import { getJson, serverFor, TestClient, waitUntil, type Message } from '../support/node/server.js';
 
 const TOKEN = 'publish-secret';
@@ -177,6 +177,15 @@ describe('Node publishing API', () => {
     assert.throws(() => server.publish('nope', { positions: [] }), /bad topic/);
     assert.throws(() => server.upsertPositions('acme', [{ symbol: 'NEW', qty: 1, avgPrice: 1 }]), /lastPrice is required/);
     assert.equal(server.publish('events:c', { type: 'ok', data: 1 }).seq, 1);
+  });
+
+  test('publishing creates at most MAX_PUBLISHED_TOPICS topics; existing ones keep taking changes', async (t) => {
+    const server = await serverFor(t, { feed: 'none', history: 1 });
+    for (let i = 1; i <= MAX_PUBLISHED_TOPICS; i++) server.putState(`k${i}`, { i });
+    assert.throws(() => server.publishEvent('one-too-many', { type: 't', data: 1 }), /at most 10000 published topics/);
+    assert.throws(() => server.upsertPositions('acme', [{ symbol: 'A', qty: 1, avgPrice: 1, lastPrice: 1 }]), /published topics/);
+    assert.equal((await getJson(`${server.httpUrl}/api/snapshot?topic=events:one-too-many`)).status, 404);
+    assert.equal(server.patchState('k1', { j: 2 }).seq, 2, 'an existing topic still takes changes');
   });
 });
 
