@@ -14,16 +14,15 @@ import type { LocalEngine } from './engine/engine.js';
 import { MemoryEngine } from './engine/memory-engine.js';
 import { FlushLoop } from './flush-loop.js';
 import { loadTradesFile, ReplayFeed } from './feeds/replay.js';
+import { DemoPublishing } from './feeds/demo-publishing.js';
 import { MarketSimulator, tickSizeOf } from './feeds/simulator.js';
 import { createHttpHandler } from './http.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveOptions, type MarketServerOptions } from './options.js';
-import { DemoPublishing } from './feeds/demo-publishing.js';
-import { PortfolioBook } from './portfolio.js';
+import { PortfolioBook, type PositionInput } from './portfolio.js';
 import { PortfolioBooks } from './portfolio-books.js';
-import { Publisher, type PublishChange, type PublishResult, type EventInput } from './publisher.js';
-import type { PositionInput } from './portfolio.js';
 import { PublishRateLimiter } from './publish-rate.js';
+import { Publisher, type EventInput, type PublishChange, type PublishResult } from './publisher.js';
 import { Session, type SessionContext, type SessionLimits } from './session.js';
 import { SessionSet } from './session-set.js';
 import { closeSessions, Lifecycle } from './shutdown.js';
@@ -31,6 +30,10 @@ import { upgradeGate } from './upgrade-gate.js';
 
 export type { DevControls } from './dev-controls.js';
 export { DEFAULT_SYMBOLS, type MarketServerOptions } from './options.js';
+export { PublishError, type EventInput, type PublishChange, type PublishResult } from './publisher.js';
+export type { PositionInput } from './portfolio.js';
+export type { PortfolioChange } from './portfolio-books.js';
+export type { StateChange } from './engine/engine.js';
 
 /** Knobs for tests, not part of the public options. */
 export interface InternalServerOptions extends MarketServerOptions {

@@ -58,6 +58,28 @@ export function bearerChecker(expected: string): (req: IncomingMessage) => boole
   };
 }
 
+/**
+ * The publish token check every publishing route makes, in its order: publishing off
+ * without a token (403), then `Authorization: Bearer <token>` (401). Throws; returns when allowed.
+ */
+export function publishGuard(publishToken: string | undefined): (req: IncomingMessage) => void {
+  const tokenOk = publishToken === undefined ? undefined : bearerChecker(publishToken);
+  return (req) => {
+    if (!tokenOk) throw new HttpError(403, 'forbidden', 'publishing is disabled (start the server with --publish-token)');
+    if (!tokenOk(req)) throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
+  };
+}
+
+/** The request body parsed as JSON (bounded by `limit`: 413); 400 when it is not JSON. */
+export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const text = await readBody(req, limit);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'bad_request', 'body is not valid JSON');
+  }
+}
+
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);

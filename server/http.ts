@@ -10,7 +10,7 @@ export { MAX_BODY_BYTES } from './http-util.js';
 import type { ServerMetrics } from './metrics.js';
 import type { DevControls } from './dev-controls.js';
 import type { Engine } from './engine/engine.js';
-import { HttpError, MAX_BODY_BYTES, hasBearer, readBody, sendJson } from './http-util.js';
+import { HttpError, hasBearer, publishGuard, readJsonBody, sendJson } from './http-util.js';
 import { publishRoutes, type PublishRouteContext } from './publish-http.js';
 import { serveStatic } from './static.js';
 import { checkTopicName, unknownTopicMessage } from './topic-names.js';
@@ -141,17 +141,10 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
     return result.grant;
   };
 
+  const publishAllowed = publishGuard(ctx.publishToken);
   const publish = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (ctx.publishToken === undefined) throw new HttpError(403, 'forbidden', 'publishing is disabled (start the server with --publish-token)');
-    if (!hasBearer(req, ctx.publishToken))
-      throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
-    const text = await readBody(req, MAX_BODY_BYTES);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new HttpError(400, 'bad_request', 'body is not valid JSON');
-    }
+    publishAllowed(req);
+    const body = await readJsonBody(req);
     if (!Array.isArray(body)) throw new HttpError(400, 'bad_request', 'body must be a JSON array of trades');
     const trades: Trade[] = [];
     for (let i = 0; i < body.length; i++) {

@@ -5,7 +5,7 @@
  * JSON and fields (400). The body goes to the Publisher, which applies it whole or not at all.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, MAX_BODY_BYTES, bearerChecker, readBody, sendJson } from './http-util.js';
+import { HttpError, publishGuard, readJsonBody, sendJson } from './http-util.js';
 import { PublishError, type Publisher, type PublishResult } from './publisher.js';
 import type { PublishRateLimiter } from './publish-rate.js';
 
@@ -40,13 +40,13 @@ function mediaType(header: string | undefined): string {
 
 /** The publishing routes: the returned function serves `path` when it is one (true), else leaves it (false). */
 export function publishRoutes(ctx: PublishRouteContext): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> {
-  const tokenOk = ctx.publishToken === undefined ? () => false : bearerChecker(ctx.publishToken);
-  return (req, res, path) => servePublish(ctx, tokenOk, req, res, path);
+  const guard = publishGuard(ctx.publishToken);
+  return (req, res, path) => servePublish(ctx, guard, req, res, path);
 }
 
 async function servePublish(
   ctx: PublishRouteContext,
-  tokenOk: (req: IncomingMessage) => boolean,
+  guard: (req: IncomingMessage) => void,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
@@ -58,21 +58,13 @@ async function servePublish(
   const route = routes.find((r) => r.method === method);
   const allow = routes.map((r) => r.method).join(', ');
   if (!route) throw new HttpError(405, 'method_not_allowed', `use ${allow}`, { Allow: allow });
-  if (ctx.publishToken === undefined) throw new HttpError(403, 'forbidden', 'publishing is disabled (start the server with --publish-token)');
-  if (!tokenOk(req))
-    throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
+  guard(req);
   if (!ctx.rate.take())
     throw new HttpError(429, 'rate_limited', `publishing faster than ${ctx.rate.rate} requests/s`, { 'Retry-After': String(ctx.rate.retryAfter()) });
   const given = mediaType(req.headers['content-type']);
   if (given !== route.contentType)
     throw new HttpError(415, 'unsupported_media_type', `${method} ${match[1]} takes Content-Type: ${route.contentType}${given ? `, got ${given.slice(0, 80)}` : ''}`);
-  const text = await readBody(req, MAX_BODY_BYTES);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'bad_request', 'body is not valid JSON');
-  }
+  const body = await readJsonBody(req);
   let result: PublishResult;
   try {
     result = route.run(ctx.publisher, decodeURIComponent(match[2]!), body);
