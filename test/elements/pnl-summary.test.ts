@@ -8,6 +8,7 @@ import type { PortfolioSnapshotData, PortfolioTotals } from '../../src/protocol/
 import { getStream } from '../../src/stream/index.js';
 import { fetchSnapshot, publishHttp, serverInfo, waitFor, dropConnectionsFor } from '../support/browser/server.js';
 import { XSS, nextFrame, record, sleep, waitForState } from './helpers.js';
+import { expectNoAxeViolations } from '../support/browser/axe.js';
 
 let url: string;
 before(async () => {
@@ -286,6 +287,7 @@ describe('<pnl-summary>', () => {
     const errors = record<{ code: string; message: string }>(el, 'lmw-error');
     await waitFor(() => text(el).includes(`Waiting for account ${account}`), 5000, 'the waiting notice');
     expect(el.state).to.equal('loading');
+    await expectNoAxeViolations(el, '<pnl-summary> waiting for its account');
     const posted = await publishHttp(`/api/portfolio/${account}`, {
       currency: 'EUR',
       positions: [
@@ -306,6 +308,7 @@ describe('<pnl-summary>', () => {
     await waitFor(() => text(el).includes(`No open positions in account ${account}`), 5000, 'the empty state');
     expect(el.state).to.equal('live');
     expect(el.summary).to.deep.equal({ marketValue: 0, unrealizedPnl: 0, realizedPnl: 0, totalPnl: 0 });
+    await expectNoAxeViolations(el, '<pnl-summary> of an empty account');
   });
 
   it('shows markup in an account as text', async () => {

@@ -423,7 +423,7 @@ export class PnlSummary extends MarketElement {
         : state === 'loading'
           ? html`<div role="status">
               ${this.waitingForPublish
-                ? html`<p class="muted waiting" part="notice">Waiting for account ${account} to be published…</p>`
+                ? html`<p class="muted waiting">Waiting for account ${account} to be published…</p>`
                 : html`<span class="visually-hidden">Loading portfolio ${account}…</span>`}
               ${[0, 1, 2, 3].map(() => html`<div class="skeleton skeleton-row" aria-hidden="true"></div>`)}
             </div>`
