@@ -44,7 +44,7 @@ export class DemoPublishing {
       type: 'trade_executed',
       time,
       id: `${this.account}-${time.toString(36)}-${this.fills}`,
-      data: { account: this.account, symbol, side, qty: Math.abs(qty), price, closed },
+      data: { account: this.account, symbol, side, qty: round(Math.abs(qty), 8), price, closed },
     });
   }
 
