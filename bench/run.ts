@@ -4,7 +4,7 @@
  * writes bench/results.json. Not part of `npm test`.
  *
  *   --quick          short smoke run (fewer rounds, smaller sizes), writes bench/results.tmp-quick.json
- *   --only=a,b       parts to run: size, browser, fanout, idle (default all)
+ *   --only=a,b       parts to run: size, browser, fanout, idle, publish (default all)
  *   --rounds=N       rounds per part (default 5, quick 2)
  *   --no-build       use the existing dist/ instead of building the kit into a temp folder
  *   --out=FILE       where to write the results
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { runBrowserPart, type BrowserResult } from './browser.js';
 import { runFanoutPart, type FanoutResult, type Impl } from './fanout.js';
 import { runIdlePart, type IdleResult } from './idle.js';
+import { runPublishPart, type PublishResult } from './publish.js';
 import { runSizePart, type SizeResult } from './size.js';
 import { fmtBytes, fmtRate, fmtRatio, table } from './lib/stats.js';
 import { TARGETS, evaluateTargets, type TargetResult } from './targets.js';
@@ -26,7 +27,7 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = flag('quick');
-const parts = new Set((value('only') ?? 'size,browser,fanout,idle').split(','));
+const parts = new Set((value('only') ?? 'size,browser,fanout,idle,publish').split(','));
 const rounds = Number(value('rounds') ?? (quick ? 2 : 5));
 const out = value('out') ?? join(root, quick ? 'bench/results.tmp-quick.json' : 'bench/results.json');
 const started = performance.now();
@@ -85,6 +86,7 @@ async function main() {
   let browser: BrowserResult | undefined;
   let fanout: FanoutResult | undefined;
   let idle: IdleResult | undefined;
+  let publish: PublishResult | undefined;
   try {
     if (parts.has('size')) {
       log('part 4: size (esbuild minify + gzip -9)');
@@ -125,12 +127,16 @@ async function main() {
       log('part 3: idle connections');
       idle = await runIdlePart({ connections: quick ? 2000 : 10_000, rounds, impls, oursOptions: OURS_OPTIONS, settleMs: quick ? 500 : 1000, deadline, log });
     }
+    if (parts.has('publish') && oursAvailable) {
+      log('part 5: publishing over HTTP keep-alive to 100 subscribers');
+      publish = await runPublishPart({ subscribers: 100, rounds, concurrency: 8, warmMs: quick ? 300 : 500, windowMs: quick ? 1000 : 2000, deadline: deadline + 60_000, log });
+    }
   } finally {
     if (build.temp && !flag('keep-build')) rmSync(build.temp, { recursive: true, force: true });
   }
   machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
 
-  const targets = evaluateTargets({ browser, fanout, idle, size });
+  const targets = evaluateTargets({ browser, fanout, idle, size, publish });
   const results = {
     when: new Date().toISOString(),
     quick,
@@ -146,6 +152,7 @@ async function main() {
     fanout,
     idle,
     size,
+    publish,
   };
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${report(results)}\n`);
@@ -157,6 +164,7 @@ function report(r: {
   fanout?: FanoutResult;
   idle?: IdleResult;
   size?: SizeResult;
+  publish?: PublishResult;
   targets: TargetResult[];
   machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   durationSeconds: number;
@@ -244,8 +252,31 @@ function report(r: {
       : '';
     sections.push('4. Size (min+gzip)\n' + table(['what', 'min', 'min+gzip', 'files'], rows) + breakdown + (r.size.errors.length ? `\nnotes: ${r.size.errors.join('; ')}` : ''));
   }
+  if (r.publish) {
+    const p = r.publish;
+    const rows = (['ours', 'bare'] as const)
+      .filter((impl) => p[impl])
+      .map((impl) => {
+        const x = p[impl]!;
+        return [
+          impl,
+          fmtRate(x.publishedPerSecond),
+          fmtRate(x.deliveredEventsPerSecond),
+          `${x.p50Ms} / ${x.p99Ms}`,
+          `${Math.round(x.serverCpuShare * 100)} %`,
+          String(x.serverCpuMicrosPerEvent),
+          impl === 'ours' ? `${fmtRatio(p.medianRatio)} (${p.ratios.map(fmtRatio).join(' ')})` : '',
+          impl === 'ours' ? `${fmtRatio(p.medianCpuRatio)} (${p.cpuRatios.map(fmtRatio).join(' ')})` : '',
+        ];
+      });
+    sections.push(
+      `5. Publishing over HTTP keep-alive (${p.concurrency} requests in flight, one event each; ${p.subscribers} subscribers; medians over rounds)\n` +
+        table(['server', 'published/s', 'delivered/s', 'p50/p99 ms', 'server CPU', 'CPU us/event', 'delivered ours/bare', 'CPU/event ours/bare'], rows) +
+        (p.errors.length ? `\nerrors: ${p.errors.join('; ')}` : ''),
+    );
+  }
   sections.push(
-    'Targets (issue 6)\n' +
+    'Targets (issues 6 and 13)\n' +
       table(
         ['target', 'measured', 'verdict'],
         r.targets.map((t) => [t.target, t.measured, t.met === null ? 'not measured' : t.met ? 'met' : 'NOT MET']),

@@ -2,6 +2,7 @@
 import type { BrowserResult } from './browser.js';
 import type { FanoutResult } from './fanout.js';
 import type { IdleResult } from './idle.js';
+import type { PublishResult } from './publish.js';
 import type { SizeResult } from './size.js';
 import { fmtRatio } from './lib/stats.js';
 
@@ -13,6 +14,8 @@ export const TARGETS = {
   idleBytes: 2,
   /** 15 KB min+gzip for the main file, Lit included (KB = 1,000 bytes, the stricter reading). */
   mainBytes: 15_000,
+  /** Issue 13: events/s published over HTTP and delivered to 100 subscribers, against the bare handler. */
+  publishEvents: 0.8,
 };
 
 export interface TargetResult {
@@ -21,7 +24,7 @@ export interface TargetResult {
   met: boolean | null;
 }
 
-export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: IdleResult; size?: SizeResult }): TargetResult[] {
+export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: IdleResult; size?: SizeResult; publish?: PublishResult }): TargetResult[] {
   const out: TargetResult[] = [];
   const ratio = (target: string, value: number | undefined, ok: (v: number) => boolean) =>
     out.push({ target, measured: value === undefined || !Number.isFinite(value) ? 'n/a' : fmtRatio(value), met: value === undefined || !Number.isFinite(value) ? null : ok(value) });
@@ -34,6 +37,11 @@ export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutRes
     ratio(`fan-out x${count}: server CPU/delivery <= ${TARGETS.fanoutCpu}x bare ws`, c?.ours ? c.medianCpuRatio : undefined, (v) => v <= TARGETS.fanoutCpu);
   }
   ratio(`idle: bytes/connection <= ${TARGETS.idleBytes}x bare ws`, r.idle?.ours ? r.idle.medianRatio : undefined, (v) => v <= TARGETS.idleBytes);
+  ratio(
+    `publish: events/s over HTTP to 100 subscribers >= ${TARGETS.publishEvents}x the bare handler`,
+    r.publish?.ours ? r.publish.medianRatio : undefined,
+    (v) => v >= TARGETS.publishEvents,
+  );
   const main = r.size?.main?.minGzipBytes;
   out.push({
     target: 'main file without the chart <= 15 KB min+gzip (Lit included)',

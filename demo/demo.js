@@ -116,3 +116,76 @@ for (const type of Object.keys(counters)) document.addEventListener(type, () => 
 setInterval(() => {
   counterText.textContent = `lmw-bar ${counters['lmw-bar'].toLocaleString()} · lmw-pnl ${counters['lmw-pnl'].toLocaleString()}`;
 }, 500);
+
+// ---- your own data: events and a live document (docs/publishing.md) ----------------------
+// The simulator's fills go out as trade_executed events on events:fills and a market summary as
+// the document state:market; any backend can publish the same kinds. Shown as text only.
+
+/** Subscribes; a topic not published yet (unknown_topic) is asked for again every 2 s. */
+function follow(topic, listener, waiting) {
+  let handle;
+  const start = () => {
+    handle = stream.subscribe(topic, listener, {
+      onError: (error) => {
+        waiting(error);
+        if (error.code !== 'unknown_topic') return;
+        handle.unsubscribe();
+        setTimeout(start, 2000);
+      },
+    });
+  };
+  start();
+}
+
+const fills = $('#fills');
+const fillsStatus = $('#fills-status');
+follow(
+  'events:fills',
+  ({ state }) => {
+    const events = state.data.events.slice(-12).reverse();
+    fillsStatus.textContent = `${state.data.events.length} kept · seq ${state.seq}`;
+    fills.replaceChildren(
+      ...events.map((event) => {
+        const item = document.createElement('li');
+        const time = document.createElement('time');
+        time.textContent = timeFormat.format(event.time);
+        const text = document.createElement('span');
+        const d = event.data ?? {};
+        text.textContent = `${event.type} ${d.side ?? ''} ${d.qty ?? ''} ${d.symbol ?? ''} @ ${d.price ?? ''}${d.closed ? ' (closed)' : ''}`;
+        item.append(time, text);
+        return item;
+      }),
+    );
+  },
+  (error) => (fillsStatus.textContent = error.code === 'unknown_topic' ? 'Waiting for the first fill…' : error.message),
+);
+
+const market = $('#market');
+const marketStatus = $('#market-status');
+follow(
+  'state:market',
+  ({ state }) => {
+    marketStatus.textContent = `seq ${state.seq}`;
+    const symbols = Object.keys(state.data).sort();
+    market.replaceChildren(
+      ...symbols.map((symbol) => {
+        const s = state.data[symbol] ?? {};
+        const row = document.createElement('tr');
+        const change = Number(s.changePct ?? 0);
+        for (const [text, cls] of [
+          [symbol, ''],
+          [String(s.last ?? ''), ''],
+          [`${change > 0 ? '+' : ''}${change.toFixed(2)} %`, change > 0 ? 'up' : change < 0 ? 'down' : ''],
+          [Number(s.trades ?? 0).toLocaleString(), ''],
+        ]) {
+          const cell = document.createElement('td');
+          cell.textContent = text;
+          if (cls) cell.className = cls;
+          row.append(cell);
+        }
+        return row;
+      }),
+    );
+  },
+  (error) => (marketStatus.textContent = error.code === 'unknown_topic' ? 'Waiting for the document…' : error.message),
+);

@@ -14,11 +14,15 @@ import type { LocalEngine } from './engine/engine.js';
 import { MemoryEngine } from './engine/memory-engine.js';
 import { FlushLoop } from './flush-loop.js';
 import { loadTradesFile, ReplayFeed } from './feeds/replay.js';
+import { DemoPublishing } from './feeds/demo-publishing.js';
 import { MarketSimulator, tickSizeOf } from './feeds/simulator.js';
 import { createHttpHandler } from './http.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveOptions, type MarketServerOptions } from './options.js';
-import { PortfolioBook } from './portfolio.js';
+import { PortfolioBook, type PositionInput } from './portfolio.js';
+import { PortfolioBooks } from './portfolio-books.js';
+import { PublishRateLimiter } from './publish-rate.js';
+import { Publisher, type EventInput, type PublishChange, type PublishResult } from './publisher.js';
 import { Session, type SessionContext, type SessionLimits } from './session.js';
 import { SessionSet } from './session-set.js';
 import { closeSessions, Lifecycle } from './shutdown.js';
@@ -26,6 +30,10 @@ import { upgradeGate } from './upgrade-gate.js';
 
 export type { DevControls } from './dev-controls.js';
 export { DEFAULT_SYMBOLS, type MarketServerOptions } from './options.js';
+export { PublishError, type EventInput, type PublishChange, type PublishResult } from './publisher.js';
+export type { PositionInput } from './portfolio.js';
+export type { PortfolioChange } from './portfolio-books.js';
+export type { StateChange } from './engine/engine.js';
 
 /** Knobs for tests, not part of the public options. */
 export interface InternalServerOptions extends MarketServerOptions {
@@ -45,6 +53,24 @@ export interface MarketServer {
   epoch: string; // changes on each start and on history reset
   controls: DevControls;
   publishTrades(trades: Trade[]): void;
+  /**
+   * Publishes to an `events:`, `state:` or `portfolio:` topic, as the HTTP routes do (no
+   * token: the app embedding the server is trusted). `change` by kind: one event or an
+   * array of them; `{op: 'put', doc}` or `{op: 'patch', patch}`; `{currency?, positions,
+   * removed?, replace?}`. Throws a TypeError (PublishError) naming the bad field; nothing
+   * is applied then. Returns the topic and its seq after the change.
+   */
+  publish(topic: string, change: PublishChange): PublishResult;
+  /** One event or an array of them on `events:<channel>` (`time` defaults to now; a known `id` is stored once). */
+  publishEvent(channel: string, event: EventInput | EventInput[]): PublishResult;
+  /** Replaces the document `state:<key>`. */
+  putState(key: string, doc: Record<string, unknown>): PublishResult;
+  /** Merges a JSON Merge Patch (RFC 7396) into `state:<key>`. */
+  patchState(key: string, patch: Record<string, unknown>): PublishResult;
+  /** Upserts rows of `portfolio:<account>` (created on first use); `replace` removes every other row. */
+  upsertPositions(account: string, positions: PositionInput[], options?: { currency?: string; replace?: boolean }): PublishResult;
+  /** Removes rows of `portfolio:<account>`. */
+  removePositions(account: string, symbols: string[]): PublishResult;
   close(): Promise<void>;
 }
 
@@ -54,16 +80,24 @@ function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-/** Feeds: the simulator (with the demo portfolio), a replay, or none; every trade goes through `ingest`. */
+/**
+ * Feeds: the simulator (with the demo portfolio, its fills as events and a market summary
+ * document), a replay, or none; every trade goes through `ingest`, which also marks every
+ * published account.
+ */
 async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: InternalServerOptions, engine: LocalEngine) {
   const aggregator = new CandleAggregator(engine);
+  const precisionOf = (symbol: string) => aggregator.precision.of(symbol)?.precision;
+  const books = new PortfolioBooks(engine, precisionOf);
+  const publisher = new Publisher(engine, books);
   let book: PortfolioBook | undefined;
+  let demo: DemoPublishing | undefined;
   /** Every trade, whatever its source, goes through here. */
   const ingest = (trades: Trade[], publish: boolean) => {
     aggregator.ingest(trades, publish);
-    if (book && publish) {
-      book.mark(trades);
-      book.flush();
+    if (publish) {
+      books.mark(trades);
+      demo?.trades(trades);
     }
   };
   let simulator: MarketSimulator | undefined;
@@ -73,14 +107,20 @@ async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: Intern
       { seed: o.seed, symbols: o.symbols, rate: o.rate, tickMs: internal.tickMs, fillRate: internal.fillRate },
       {
         ingest,
-        fill: (symbol, qty, price) => book?.fill(symbol, qty, price),
+        fill: (symbol, qty, price) => {
+          if (!book) return;
+          const before = book.qtyOf(symbol);
+          book.fill(symbol, qty, price);
+          demo?.fill(symbol, book.qtyOf(symbol) - before, price, !book.has(symbol));
+        },
         held: (symbol) => book?.has(symbol) ?? false,
       },
     );
     for (const symbol of o.symbols) aggregator.declareTickSize(symbol, tickSizeOf(symbol));
     simulator.backfill();
-    const precisionOf = (symbol: string) => aggregator.precision.of(symbol)?.precision;
     book = new PortfolioBook(engine, DEMO_ACCOUNT, 'USD', simulator.initialHoldings(), precisionOf);
+    books.add(DEMO_ACCOUNT, book);
+    demo = new DemoPublishing(publisher, DEMO_ACCOUNT);
   } else if (o.feed === 'replay') {
     const trades = await loadTradesFile(o.replayFile!);
     replay = new ReplayFeed(trades, (batch) => ingest(batch, true), {
@@ -101,13 +141,16 @@ async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: Intern
   };
   return {
     publishTrades,
+    publisher,
     start() {
       simulator?.start();
       replay?.start();
+      demo?.start();
     },
     stop() {
       simulator?.stop();
       replay?.stop();
+      demo?.stop();
     },
   };
 }
@@ -136,7 +179,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     maxBufferedBytes: o.maxBufferedBytes,
   };
 
-  const engine = new MemoryEngine({ history: o.history });
+  const engine = new MemoryEngine({ history: o.history, eventsKept: o.eventsKept });
   const feeds = await startFeeds(o, internal, engine);
 
   const sessions = new SessionSet();
@@ -179,6 +222,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
       auth,
       allowedOrigins: o.allowedOrigins,
       publishTrades: feeds.publishTrades,
+      publishing: { publisher: feeds.publisher, rate: new PublishRateLimiter(o.publishRate) },
       connections: () => sessions.size,
       log: o.logger,
     }),
@@ -228,6 +272,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
   feeds.start();
 
   const hostForUrl = urlHost(o.host);
+  const { publisher } = feeds;
   return {
     port,
     host: o.host,
@@ -238,6 +283,12 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     },
     controls: dev.controls,
     publishTrades: feeds.publishTrades,
+    publish: (topic, change) => publisher.publish(topic, change),
+    publishEvent: (channel, event) => publisher.publishEvent(channel, event),
+    putState: (key, doc) => publisher.putState(key, doc),
+    patchState: (key, patch) => publisher.patchState(key, patch),
+    upsertPositions: (account, positions, options) => publisher.upsertPositions(account, positions, options),
+    removePositions: (account, symbols) => publisher.removePositions(account, symbols),
     close: () => lifecycle.close(),
   };
 }

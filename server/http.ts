@@ -1,19 +1,20 @@
 /**
- * The REST side: snapshots, health, metrics, trade publishing, dev controls and
+ * The REST side: snapshots, health, metrics, trade publishing (other publishing: server/publish-http.ts), dev controls and
  * (with `staticRoot`) the demo page. JSON answers; errors are `{error, code, message}`
  * (`code` repeats `error`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateTrade, type Trade } from '../src/protocol/index.js';
 import { bearerToken, grantAllows, normalizeOrigin, sameSecret, type Grant, type TokenVerifier } from './auth.js';
+export { MAX_BODY_BYTES } from './http-util.js';
 import type { ServerMetrics } from './metrics.js';
 import type { DevControls } from './dev-controls.js';
 import type { Engine } from './engine/engine.js';
+import { HttpError, hasBearer, publishGuard, readJsonBody, sendJson } from './http-util.js';
+import { publishRoutes, type PublishRouteContext } from './publish-http.js';
 import { serveStatic } from './static.js';
 import { checkTopicName, unknownTopicMessage } from './topic-names.js';
 
-/** Largest `POST /api/trades` body accepted. */
-export const MAX_BODY_BYTES = 1024 * 1024;
 /** Longest dev-control duration accepted (`ms`), so a typo cannot wedge a server for days. */
 export const MAX_CONTROL_MS = 10 * 60 * 1000;
 
@@ -37,19 +38,10 @@ export interface HttpContext {
    */
   allowedOrigins?: ReadonlySet<string> | undefined;
   publishTrades(trades: Trade[]): void;
+  /** The publishing routes (`/api/events/…`, `/api/state/…`, `/api/portfolio/…`). */
+  publishing: Omit<PublishRouteContext, 'publishToken'>;
   connections(): number;
   log(line: string): void;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
 }
 
 /** What a preflight for `GET /api/*` with an `Authorization` header needs besides the origin. */
@@ -59,52 +51,7 @@ const PREFLIGHT = {
   'Access-Control-Max-Age': '600',
 };
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
-}
-
 export { sameSecret };
-
-/** True when the request carries `Authorization: Bearer <expected>` (compared in constant time). */
-function hasBearer(req: IncomingMessage, expected: string): boolean {
-  const given = bearerToken(req.headers.authorization);
-  // Compare even when the header is missing, so both paths cost the same.
-  return sameSecret(given ?? '', expected) && given !== undefined;
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new HttpError(413, 'payload_too_large', `body over ${limit} bytes`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        reject(new HttpError(413, 'payload_too_large', `body over ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', reject);
-  });
-}
 
 function parseMs(value: string | null): number {
   const ms = Number(value);
@@ -120,6 +67,7 @@ function wantsDrop(query: URLSearchParams): boolean {
 }
 
 export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const servePublish = publishRoutes({ ...ctx.publishing, publishToken: ctx.publishToken });
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -151,6 +99,7 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
       await publish(req, res);
       return;
     }
+    if (path.startsWith('/api/') && (await servePublish(req, res, path))) return;
     if (path === '/healthz' && isGet) {
       sendJson(res, 200, { status: 'ok', epoch: ctx.engine.epoch, connections: ctx.connections(), topics: ctx.engine.topicCount });
       return;
@@ -192,17 +141,10 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
     return result.grant;
   };
 
+  const publishAllowed = publishGuard(ctx.publishToken);
   const publish = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (ctx.publishToken === undefined) throw new HttpError(403, 'forbidden', 'publishing is disabled (start the server with --publish-token)');
-    if (!hasBearer(req, ctx.publishToken))
-      throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
-    const text = await readBody(req, MAX_BODY_BYTES);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new HttpError(400, 'bad_request', 'body is not valid JSON');
-    }
+    publishAllowed(req);
+    const body = await readJsonBody(req);
     if (!Array.isArray(body)) throw new HttpError(400, 'bad_request', 'body must be a JSON array of trades');
     const trades: Trade[] = [];
     for (let i = 0; i < body.length; i++) {

@@ -4,7 +4,7 @@
  * the CLI parses argv through `parseFlag` and prints `usage()`; the docs' tables are
  * checked against `OPTIONS` by test/server/server-options.test.ts.
  */
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_HISTORY, DEFAULT_MAX_FRAME_BYTES, validateTrade } from '../src/protocol/index.js';
+import { DEFAULT_EVENTS_KEPT, DEFAULT_HEARTBEAT_MS, DEFAULT_HISTORY, DEFAULT_MAX_FRAME_BYTES, validateTrade } from '../src/protocol/index.js';
 import { isLoopbackHost, normalizeOrigin } from './auth.js';
 
 export interface MarketServerOptions {
@@ -19,9 +19,13 @@ export interface MarketServerOptions {
   replayFile?: string;
   speed?: number;
   history?: number;
+  /** Events an `events:` topic's snapshot holds. */
+  eventsKept?: number;
+  /** Publishing requests per second (all publish routes together; 0 = off); past it 429. */
+  publishRate?: number;
   heartbeatMs?: number;
   maxFrameBytes?: number;
-  /** Enables POST /api/trades. */
+  /** Enables POST /api/trades, /api/events/*, /api/portfolio/* and PUT/PATCH /api/state/*. */
   publishToken?: string;
   /** Enables POST /admin/* (drop, refuse, silence, gap, stall). */
   devControls?: boolean;
@@ -173,12 +177,20 @@ export const OPTIONS = {
   replayFile: { flag: 'replay', metavar: 'FILE', group: 'server', help: 'replay a JSON Lines trades file ({symbol,price,size,time} per line)', ...nonEmptyString() },
   speed: { flag: 'speed', metavar: 'X', group: 'server', help: 'replay speed factor', default: 1, ...number('positive') },
   history: { flag: 'history', metavar: 'N', group: 'server', help: 'updates kept per topic for resume', default: DEFAULT_HISTORY, ...integer(0) },
+  eventsKept: {
+    flag: 'events-kept', metavar: 'N', group: 'server', help: 'events an events: topic\'s snapshot holds (oldest dropped)', default: DEFAULT_EVENTS_KEPT,
+    ...integer(1, 100_000),
+  },
   heartbeatMs: { flag: 'heartbeat-ms', metavar: 'N', group: 'server', help: 'WebSocket ping interval in ms', default: DEFAULT_HEARTBEAT_MS, ...integer(1) },
   maxFrameBytes: {
     flag: 'max-frame-bytes', metavar: 'N', group: 'server', help: 'largest client frame; larger ones close with 1009', default: DEFAULT_MAX_FRAME_BYTES,
     unit: 'bytes', ...integer(1),
   },
-  publishToken: { flag: 'publish-token', metavar: 'T', group: 'server', help: 'enable POST /api/trades with "Authorization: Bearer T"', ...nonEmptyString() },
+  publishToken: {
+    flag: 'publish-token', metavar: 'T', group: 'server',
+    help: 'enable publishing (POST /api/trades, /api/events/C, /api/portfolio/A; PUT/PATCH /api/state/K) with "Authorization: Bearer T"',
+    ...nonEmptyString(),
+  },
   devControls: {
     flag: 'dev-controls', group: 'server', help: 'enable POST /admin/drop|refuse|silence|gap|stall',
     check(value, label) {
@@ -218,6 +230,10 @@ export const OPTIONS = {
     // 0 only makes sense with clientRate 0, which the API allows; a flag needs a real burst.
     parse: integer(1).parse,
   },
+  publishRate: {
+    flag: 'publish-rate', metavar: 'N', group: 'limits', help: 'publishing requests per second, all routes together, then HTTP 429',
+    default: 1000, zero: 'off', ...number('non-negative'),
+  },
   maxBufferedBytes: {
     flag: 'max-buffered-bytes', metavar: 'N', group: 'limits', help: 'send buffer over which a client is a slow consumer and is closed with 4408',
     default: 1024 * 1024, unit: 'bytes', zero: 'off', ...integer(0),
@@ -241,6 +257,8 @@ export interface ResolvedOptions {
   replayFile: string | undefined;
   speed: number;
   history: number;
+  eventsKept: number;
+  publishRate: number;
   heartbeatMs: number;
   maxFrameBytes: number;
   publishToken: string | undefined;
@@ -289,6 +307,8 @@ export function resolveOptions(options: MarketServerOptions = {}): ResolvedOptio
     replayFile: options.replayFile,
     speed: value('speed'),
     history: value('history'),
+    eventsKept: value('eventsKept'),
+    publishRate: value('publishRate'),
     heartbeatMs: value('heartbeatMs'),
     maxFrameBytes: value('maxFrameBytes'),
     publishToken: options.publishToken,

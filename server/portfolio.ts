@@ -31,6 +31,16 @@ export interface InitialHolding {
   lastPrice: number;
 }
 
+/** A row as a backend publishes it (`POST /api/portfolio/<ACCOUNT>`, `upsertPositions`); validated before it gets here. */
+export interface PositionInput {
+  symbol: string;
+  qty: number;
+  avgPrice: number;
+  /** Used only while the server has no trades of the symbol. */
+  lastPrice?: number;
+  realizedPnl?: number;
+}
+
 const cents = (value: number) => Math.round(value * 100) / 100;
 const micro = (value: number) => Math.round(value * 1e6) / 1e6;
 /** Quantities to 1e-8 so repeated fills do not accumulate float noise. */
@@ -61,6 +71,11 @@ export class PortfolioBook {
 
   has(symbol: string): boolean {
     return this.holdings.has(symbol);
+  }
+
+  /** Quantity held of `symbol` (0 when none). */
+  qtyOf(symbol: string): number {
+    return this.holdings.get(symbol)?.qty ?? 0;
   }
 
   /** Marks held symbols to the newest trade (by trade time). */
@@ -107,9 +122,44 @@ export class PortfolioBook {
     this.dirty.add(symbol);
   }
 
-  /** Publishes one update with what changed since the last flush (nothing when nothing did). */
-  flush(time = Date.now()): void {
-    if (this.dirty.size === 0 && this.removed.size === 0) return;
+  /**
+   * Sets rows as a backend posted them: quantity, average price and realized P&L as given,
+   * the last price from `markOf` (the symbol's own trades) when the server has one, else the
+   * posted `lastPrice`. With `replace`, every other row goes. Published with the next flush.
+   */
+  upsert(rows: readonly PositionInput[], markOf: (symbol: string) => { price: number; time: number } | undefined, replace = false): void {
+    if (replace) {
+      const kept = new Set(rows.map((row) => row.symbol));
+      this.remove([...this.holdings.keys()].filter((symbol) => !kept.has(symbol)));
+    }
+    for (const row of rows) {
+      const mark = markOf(row.symbol);
+      const lastPrice = mark?.price ?? row.lastPrice!;
+      const before = this.holdings.get(row.symbol);
+      this.holdings.set(row.symbol, {
+        qty: lots(row.qty),
+        avgPrice: micro(row.avgPrice),
+        realizedPnl: row.realizedPnl ?? before?.realizedPnl ?? 0,
+        lastPrice,
+        markTime: mark?.time ?? before?.markTime ?? 0,
+      });
+      this.removed.delete(row.symbol);
+      this.dirty.add(row.symbol);
+    }
+  }
+
+  /** Removes rows (symbols not held are ignored). Published with the next flush. */
+  remove(symbols: readonly string[]): void {
+    for (const symbol of symbols) {
+      if (!this.holdings.delete(symbol)) continue;
+      this.dirty.delete(symbol);
+      this.removed.add(symbol);
+    }
+  }
+
+  /** Publishes one update with what changed since the last flush (nothing when nothing did); returns the topic's seq. */
+  flush(time = Date.now()): number {
+    if (this.dirty.size === 0 && this.removed.size === 0) return this.engine.snapshot(this.topic).seq;
     const positions = [...this.dirty].map((symbol) => this.row(symbol));
     const removed = [...this.removed];
     this.dirty.clear();
@@ -118,7 +168,7 @@ export class PortfolioBook {
     const state = this.engine.snapshot(this.topic).data as PortfolioSnapshotData;
     const after = applyPortfolioUpdate(cloneData(state), { positions, removed, totals: state.totals });
     const update: PortfolioUpdateData = { positions, removed, totals: sumPositions(after.positions) };
-    this.engine.publish(this.topic, update, time);
+    return this.engine.publish(this.topic, update, time);
   }
 
   private row(symbol: string): Position {

@@ -10,5 +10,14 @@ export function checkTopicName(name: string): TopicNameCheck {
 
 /** The message of `unknown_topic` for a well-formed name the engine does not have. */
 export function unknownTopicMessage(topic: ParsedTopic): string {
-  return `no such topic: ${topic.kind === 'candles' ? `unknown symbol ${topic.symbol}` : `unknown account ${topic.account}`}`;
+  switch (topic.kind) {
+    case 'candles':
+      return `no such topic: unknown symbol ${topic.symbol}`;
+    case 'portfolio':
+      return `no such topic: unknown account ${topic.account} (nothing published for it yet)`;
+    case 'events':
+      return `no such topic: nothing published on channel ${topic.channel} yet`;
+    case 'state':
+      return `no such topic: no document ${topic.key} published yet`;
+  }
 }

@@ -256,7 +256,9 @@ export type PnlSummaryLmwErrorElementEvent = PnlSummaryElementEvent<
 >;
 
 export type PnlSummaryProps = {
-  /** Account to show (letters, digits and `._-`). The reference server simulates `demo`. */
+  /** Account to show (letters, digits and `._-`). The reference server simulates `demo`; any
+other account a backend publishes (docs/publishing.md). Until its first publish the
+element stays loading ("Waiting for account …") and asks again, every 1 s up to every 10 s. */
   account?: PnlSummary["account"] | undefined;
   /** ISO 4217 code used to format money, overriding the account's own currency. */
   currency?: PnlSummary["currency"] | undefined;
@@ -290,12 +292,14 @@ same URL share one connection. */
   /** `state` changed; detail `{state, previous}`. */
   "onlmw-state-change"?:
     ((e: PnlSummaryLmwStateChangeElementEvent) => void) | undefined;
-  /** Entered the error state (bad account, unknown account, server error); detail `{code, message}`. */
+  /** Entered the error state (bad account, server error; an account not published yet waits instead); detail `{code, message}`. */
   "onlmw-error"?: ((e: PnlSummaryLmwErrorElementEvent) => void) | undefined;
 };
 
 export type PnlSummarySolidJsProps = {
-  /** Account to show (letters, digits and `._-`). The reference server simulates `demo`. */
+  /** Account to show (letters, digits and `._-`). The reference server simulates `demo`; any
+other account a backend publishes (docs/publishing.md). Until its first publish the
+element stays loading ("Waiting for account …") and asks again, every 1 s up to every 10 s. */
   "prop:account"?: PnlSummary["account"] | undefined;
   /** ISO 4217 code used to format money, overriding the account's own currency. */
   "prop:currency"?: PnlSummary["currency"] | undefined;
@@ -328,7 +332,7 @@ same URL share one connection. */
   /** `state` changed; detail `{state, previous}`. */
   "on:lmw-state-change"?:
     ((e: PnlSummaryLmwStateChangeElementEvent) => void) | undefined;
-  /** Entered the error state (bad account, unknown account, server error); detail `{code, message}`. */
+  /** Entered the error state (bad account, server error; an account not published yet waits instead); detail `{code, message}`. */
   "on:lmw-error"?: ((e: PnlSummaryLmwErrorElementEvent) => void) | undefined;
 
   /** Set the innerHTML of the element */
@@ -549,7 +553,9 @@ export type CustomElements = {
    *
    * Component attributes and properties that can be applied to the element or by using JavaScript.
    *
-   * - `account`: Account to show (letters, digits and `._-`). The reference server simulates `demo`.
+   * - `account`: Account to show (letters, digits and `._-`). The reference server simulates `demo`; any
+   * other account a backend publishes (docs/publishing.md). Until its first publish the
+   * element stays loading ("Waiting for account …") and asks again, every 1 s up to every 10 s.
    * - `currency`: ISO 4217 code used to format money, overriding the account's own currency.
    * - `sort-by`/`sortBy`: Column the table is sorted by: `symbol`, `qty`, `avg-price`, `last-price`, `market-value`,
    * `unrealized-pnl` or `realized-pnl` (the camelCase names, e.g. `unrealizedPnl`, also work).
@@ -578,7 +584,7 @@ export type CustomElements = {
    *
    * - `lmw-pnl`: The totals changed (from server data, never from a property set); detail `{totals}`.
    * - `lmw-state-change`: `state` changed; detail `{state, previous}`.
-   * - `lmw-error`: Entered the error state (bad account, unknown account, server error); detail `{code, message}`.
+   * - `lmw-error`: Entered the error state (bad account, server error; an account not published yet waits instead); detail `{code, message}`.
    *
    * ## CSS Custom Properties
    *
@@ -845,7 +851,9 @@ export type CustomElementsSolidJs = {
    *
    * Component attributes and properties that can be applied to the element or by using JavaScript.
    *
-   * - `account`: Account to show (letters, digits and `._-`). The reference server simulates `demo`.
+   * - `account`: Account to show (letters, digits and `._-`). The reference server simulates `demo`; any
+   * other account a backend publishes (docs/publishing.md). Until its first publish the
+   * element stays loading ("Waiting for account …") and asks again, every 1 s up to every 10 s.
    * - `currency`: ISO 4217 code used to format money, overriding the account's own currency.
    * - `sort-by`/`sortBy`: Column the table is sorted by: `symbol`, `qty`, `avg-price`, `last-price`, `market-value`,
    * `unrealized-pnl` or `realized-pnl` (the camelCase names, e.g. `unrealizedPnl`, also work).
@@ -874,7 +882,7 @@ export type CustomElementsSolidJs = {
    *
    * - `lmw-pnl`: The totals changed (from server data, never from a property set); detail `{totals}`.
    * - `lmw-state-change`: `state` changed; detail `{state, previous}`.
-   * - `lmw-error`: Entered the error state (bad account, unknown account, server error); detail `{code, message}`.
+   * - `lmw-error`: Entered the error state (bad account, server error; an account not published yet waits instead); detail `{code, message}`.
    *
    * ## CSS Custom Properties
    *

@@ -51,7 +51,9 @@ same URL share one connection. */
 };
 
 type PnlSummaryProps = {
-  /** Account to show (letters, digits and `._-`). The reference server simulates `demo`. */
+  /** Account to show (letters, digits and `._-`). The reference server simulates `demo`; any
+other account a backend publishes (docs/publishing.md). Until its first publish the
+element stays loading ("Waiting for account …") and asks again, every 1 s up to every 10 s. */
   account?: PnlSummary["account"];
   /** ISO 4217 code used to format money, overriding the account's own currency. */
   currency?: PnlSummary["currency"];
@@ -78,7 +80,7 @@ same URL share one connection. */
   onLmwPnl?: (e: CustomEvent<PnlEventDetail>) => void;
   /** `state` changed; detail `{state, previous}`. */
   onLmwStateChange?: (e: CustomEvent<StateChangeDetail>) => void;
-  /** Entered the error state (bad account, unknown account, server error); detail `{code, message}`. */
+  /** Entered the error state (bad account, server error; an account not published yet waits instead); detail `{code, message}`. */
   onLmwError?: (e: CustomEvent<ElementError>) => void;
 };
 
@@ -178,7 +180,7 @@ export type CustomElements = {
    * ### **Events:**
    *  - **lmw-pnl** - The totals changed (from server data, never from a property set); detail `{totals}`.
    * - **lmw-state-change** - `state` changed; detail `{state, previous}`.
-   * - **lmw-error** - Entered the error state (bad account, unknown account, server error); detail `{code, message}`.
+   * - **lmw-error** - Entered the error state (bad account, server error; an account not published yet waits instead); detail `{code, message}`.
    *
    * ### **CSS Properties:**
    *  - **--lmw-up** - Colour of gains. _(default: light-dark(#0a6e44, #3ccf86))_

@@ -15,7 +15,7 @@
  * then following: over pub/sub an engine must subscribe first, buffer, read and merge
  * by seq (../shared/design/scale-out-redis.md), and that belongs in the engine.
  */
-import type { Bar, Interval, PortfolioSnapshotData, PortfolioUpdateData, PricePrecision } from '../../src/protocol/index.js';
+import type { Bar, Interval, PortfolioSnapshotData, PricePrecision } from '../../src/protocol/index.js';
 import type { OutMessage } from '../frame-writer.js';
 
 export type Awaitable<T> = T | Promise<T>;
@@ -25,8 +25,8 @@ export interface Subscriber {
   enqueue(message: OutMessage): void;
 }
 
-/** A change published to a topic: a candle topic takes its bar's new state, a portfolio its changed rows and totals. */
-export type TopicChange = Bar | PortfolioUpdateData;
+export type { StateChange, TopicChange } from './changes.js';
+import type { TopicChange } from './changes.js';
 
 /** Where a client asks to resume: the epoch and seq of the last update it applied. */
 export interface Since {
@@ -62,7 +62,12 @@ export interface Engine {
   readonly topicCount: number;
   /** Whether a well-formed topic name is a topic. */
   has(topic: string): Awaitable<boolean>;
-  /** Applies a change to an existing topic and records it in its history; resolves with its seq. */
+  /**
+   * Folds a change into a topic (server/engine/changes.ts) and records the update in its
+   * history; resolves with the topic's seq after it (unchanged when the change changed
+   * nothing: a duplicate event id, a patch that leaves the document as it was). An
+   * `events:` or `state:` topic is created by its first change; other kinds must exist.
+   */
   publish(topic: string, change: TopicChange, time?: number): Awaitable<number>;
   /** The updates of an existing topic after `since.seq`, or why they are gone. */
   updatesSince(topic: string, since: Since): Awaitable<UpdatesSince>;

@@ -6,16 +6,20 @@
 import { randomBytes } from 'node:crypto';
 import {
   candlesTopic,
+  DEFAULT_EVENTS_KEPT,
   DEFAULT_MAX_BARS,
+  parseTopic,
   INTERVALS,
   portfolioTopic,
   type Bar,
+  type EventEnvelope,
   type PortfolioSnapshotData,
   type PortfolioUpdateData,
   type PricePrecision,
 } from '../../src/protocol/index.js';
+import type { StateChange } from './changes.js';
 import type { FollowStart, LocalEngine, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
-import { CandleTopic, PortfolioTopic, type Topic } from './topic.js';
+import { CandleTopic, EventsTopic, PortfolioTopic, StateTopic, type Topic } from './topic.js';
 
 export function newEpoch(): string {
   return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
@@ -25,6 +29,8 @@ export interface MemoryEngineOptions {
   /** Updates kept per topic for resume. */
   history: number;
   maxBars?: number;
+  /** Events an `events:` topic's snapshot holds (default 100). */
+  eventsKept?: number;
 }
 
 export class MemoryEngine implements LocalEngine {
@@ -55,9 +61,30 @@ export class MemoryEngine implements LocalEngine {
   }
 
   publish(name: string, change: TopicChange, time?: number): number {
-    const topic = this.topic(name);
-    // The kind is the topic's: a candle topic is only ever given bars, a portfolio its updates.
-    return topic.kind === 'candles' ? topic.publish(change as Bar, time) : topic.publish(change as PortfolioUpdateData, time);
+    const topic = this.topics.get(name) ?? this.createOnPublish(name);
+    // The kind is the topic's: each kind is only ever given its own changes (validated by the publisher).
+    switch (topic.kind) {
+      case 'candles':
+        return topic.publish(change as Bar, time);
+      case 'portfolio':
+        return topic.publish(change as PortfolioUpdateData, time);
+      case 'events':
+        return topic.change(change as EventEnvelope, time);
+      case 'state':
+        return topic.change(change as StateChange, time);
+    }
+  }
+
+  /** An `events:` or `state:` topic comes into being with its first change. */
+  private createOnPublish(name: string): Topic {
+    const parsed = parseTopic(name);
+    let topic: Topic;
+    if (parsed.ok && parsed.topic.kind === 'events')
+      topic = new EventsTopic(name, parsed.topic.channel, this.options.eventsKept ?? DEFAULT_EVENTS_KEPT, this.options.history);
+    else if (parsed.ok && parsed.topic.kind === 'state') topic = new StateTopic(name, this.options.history);
+    else throw new Error(`no such topic: ${name}`);
+    this.topics.set(name, topic);
+    return topic;
   }
 
   updatesSince(name: string, since: Since): UpdatesSince {

@@ -5,7 +5,12 @@
  */
 import {
   applyCandleUpdate,
+  applyEventsUpdate,
   applyPortfolioUpdate,
+  applyStateUpdate,
+  type EventEnvelope,
+  type EventsSnapshotData,
+  type JsonObject,
   type Bar,
   type CandleSnapshotData,
   type Interval,
@@ -14,6 +19,7 @@ import {
   type PortfolioUpdateData,
 } from '../../src/protocol/index.js';
 import { OutMessage } from '../frame-writer.js';
+import { foldEvent, foldStateChange, type StateChange } from './changes.js';
 import type { Subscriber } from './engine.js';
 import { UpdateHistory } from './history.js';
 import { candleUpdatePrefix, candleUpdateText } from './update-text.js';
@@ -28,7 +34,8 @@ abstract class BaseTopic<S, U> {
 
   constructor(
     readonly name: string,
-    readonly state: S,
+    /** Replaced, not mutated, only by state topics (a merge patch gives a new document). */
+    public state: S,
     historySize: number,
   ) {
     this.history = new UpdateHistory(historySize, (seq, time, data) => this.updateJson(seq, time, data as U));
@@ -118,4 +125,60 @@ export class PortfolioTopic extends BaseTopic<PortfolioSnapshotData, PortfolioUp
   }
 }
 
-export type Topic = CandleTopic | PortfolioTopic;
+/**
+ * `events:<CHANNEL>`: the last `max` events as its state; an update is one event. Ids of
+ * the events still in the resume history (or in the list, when that is longer) are
+ * remembered, so a retried POST with the same id is stored once.
+ */
+export class EventsTopic extends BaseTopic<EventsSnapshotData, EventEnvelope> {
+  readonly kind = 'events';
+  private readonly ids = new Map<string, number>();
+  /** (seq, id) of remembered ids, oldest first, for forgetting them in order. */
+  private readonly idOrder: Array<[number, string]> = [];
+  private readonly idWindow: number;
+
+  constructor(name: string, channel: string, max: number, historySize: number) {
+    super(name, { channel, max, events: [] }, historySize);
+    this.idWindow = Math.max(historySize, max);
+  }
+
+  /** Folds one event in; returns the topic's seq after it (unchanged for a duplicate id). */
+  change(event: EventEnvelope, time?: number): number {
+    const update = foldEvent(this.ids, event);
+    return update ? this.publish(update, time) : this.seq;
+  }
+
+  protected apply(event: EventEnvelope): void {
+    applyEventsUpdate(this.state, event);
+    const seq = this.seq + 1;
+    if (event.id !== undefined) {
+      this.ids.set(event.id, seq);
+      this.idOrder.push([seq, event.id]);
+    }
+    while (this.idOrder.length > 0 && this.idOrder[0]![0] <= seq - this.idWindow) {
+      const [old, id] = this.idOrder.shift()!;
+      if (this.ids.get(id) === old) this.ids.delete(id);
+    }
+  }
+}
+
+/** `state:<KEY>`: a JSON document as its state; an update is a merge patch (RFC 7396). */
+export class StateTopic extends BaseTopic<JsonObject, JsonObject> {
+  readonly kind = 'state';
+
+  constructor(name: string, historySize: number) {
+    super(name, {}, historySize);
+  }
+
+  /** Folds a put or patch in; returns the topic's seq after it (unchanged when the document stays the same). */
+  change(change: StateChange, time?: number): number {
+    const patch = foldStateChange(this.state, change);
+    return patch ? this.publish(patch, time) : this.seq;
+  }
+
+  protected apply(patch: JsonObject): void {
+    this.state = applyStateUpdate(this.state, patch);
+  }
+}
+
+export type Topic = CandleTopic | PortfolioTopic | EventsTopic | StateTopic;

@@ -49,6 +49,13 @@ export class TopicController<D = unknown, U = unknown> implements ReactiveContro
     this.take();
   }
 
+  /** Subscribes again to the same target (after an `unknown_topic`, to see whether it exists now). */
+  retry(): void {
+    if (!this.connected) return;
+    this.release();
+    this.take();
+  }
+
   hostConnected(): void {
     this.connected = true;
     this.take();

@@ -7,11 +7,15 @@ import {
   DEFAULT_MAX_BARS,
   type Bar,
   type CandleSnapshotData,
+  type EventEnvelope,
+  type EventsSnapshotData,
+  type JsonObject,
   type PortfolioSnapshotData,
   type PortfolioTotals,
   type PortfolioUpdateData,
   type Position,
 } from './messages.js';
+import { applyMergePatch } from './merge-patch.js';
 import type { ParsedTopic } from './topics.js';
 
 export type TopicKind = ParsedTopic['kind'];
@@ -73,10 +77,33 @@ export function applyPortfolioUpdate(state: PortfolioSnapshotData, update: Portf
   return state;
 }
 
-/** The one dispatch from a topic's kind to its applier. Mutates and returns `state`. */
+/** Appends one event, dropping the oldest past `state.max`. */
+export function applyEventsUpdate(state: EventsSnapshotData, event: EventEnvelope): EventsSnapshotData {
+  state.events.push(event);
+  if (state.events.length > state.max) state.events.splice(0, state.events.length - state.max);
+  return state;
+}
+
+/** The document after a merge patch: a new object (unchanged members shared), `state` untouched. */
+export function applyStateUpdate(state: JsonObject, patch: JsonObject): JsonObject {
+  return applyMergePatch(state, patch);
+}
+
+/**
+ * The one dispatch from a topic's kind to its applier. Returns the new state: the same
+ * object, mutated, except for `state:` topics, whose applier returns a new document.
+ */
 export function applyUpdateOfKind(kind: TopicKind, state: unknown, data: unknown, maxBars = DEFAULT_MAX_BARS): unknown {
-  if (kind === 'candles') return applyCandleUpdate(state as CandleSnapshotData, data as Bar, maxBars);
-  return applyPortfolioUpdate(state as PortfolioSnapshotData, data as PortfolioUpdateData);
+  switch (kind) {
+    case 'candles':
+      return applyCandleUpdate(state as CandleSnapshotData, data as Bar, maxBars);
+    case 'portfolio':
+      return applyPortfolioUpdate(state as PortfolioSnapshotData, data as PortfolioUpdateData);
+    case 'events':
+      return applyEventsUpdate(state as EventsSnapshotData, data as EventEnvelope);
+    case 'state':
+      return applyStateUpdate(state as JsonObject, data as JsonObject);
+  }
 }
 
 /** A deep copy cheap enough for plain JSON data (snapshots are plain JSON). */

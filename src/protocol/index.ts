@@ -4,3 +4,4 @@ export * from './topics.js';
 export * from './apply.js';
 export * from './validate.js';
 export * from './precision.js';
+export * from './merge-patch.js';

@@ -137,6 +137,39 @@ export interface PortfolioUpdateData {
   totals: PortfolioTotals;
 }
 
+/** Any JSON value (what `JSON.parse` can give). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Default number of events an `events:` topic's snapshot holds (a server option). */
+export const DEFAULT_EVENTS_KEPT = 100;
+
+/** One event of an `events:<CHANNEL>` topic: what a backend published, `time` filled in when it gave none. */
+export interface EventEnvelope<T = JsonValue> {
+  /** What happened (`trade_executed`, `alert`, …): 1 to 64 characters. */
+  type: string;
+  /** When, epoch milliseconds. */
+  time: number;
+  /** Optional id (1 to 128 characters): the same id within the topic's history is stored once. */
+  id?: string;
+  data: T;
+}
+
+/** Snapshot of an `events:` topic: its last `max` events, oldest first. */
+export interface EventsSnapshotData<T = JsonValue> {
+  channel: string;
+  /** Most events the list holds: an update past it drops the oldest (the client does the same). */
+  max: number;
+  events: EventEnvelope<T>[];
+}
+/** An `events:` update is one new event. */
+export type EventsUpdateData<T = JsonValue> = EventEnvelope<T>;
+
+/** Snapshot of a `state:<KEY>` topic: the whole document (always a JSON object). */
+export type StateSnapshotData<D extends JsonObject = JsonObject> = D;
+/** A `state:` update: a JSON Merge Patch (RFC 7396) of the document; `null` deletes a member. */
+export type StateUpdateData = JsonObject;
+
 /** A trade as fed to the aggregator or published through `POST /api/trades`. */
 export interface Trade {
   symbol: string;

@@ -4,12 +4,21 @@ import { INTERVALS, type Interval } from './messages.js';
 export const SYMBOL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$/;
 /** Accounts: letters, digits and `._-`, 1 to 64 characters. */
 export const ACCOUNT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Event channels (`events:<CHANNEL>`): letters, digits and `._-`, starting with a letter or digit, 1 to 64 characters. */
+export const CHANNEL_PATTERN = ACCOUNT_PATTERN;
+/** Document keys (`state:<KEY>`): the same set as channels, 1 to 64 characters. */
+export const KEY_PATTERN = ACCOUNT_PATTERN;
 /** Longest topic name accepted anywhere. */
 export const MAX_TOPIC_LENGTH = 128;
 
 export type ParsedTopic =
   | { kind: 'candles'; symbol: string; interval: Interval }
-  | { kind: 'portfolio'; account: string };
+  | { kind: 'portfolio'; account: string }
+  | { kind: 'events'; channel: string }
+  | { kind: 'state'; key: string };
+
+/** Every topic kind, in the order docs/protocol.md describes them. */
+export const TOPIC_KINDS = ['candles', 'portfolio', 'events', 'state'] as const;
 
 export type TopicParseResult = { ok: true; topic: ParsedTopic } | { ok: false; reason: string };
 
@@ -23,6 +32,14 @@ export function candlesTopic(symbol: string, interval: Interval): string {
 
 export function portfolioTopic(account: string): string {
   return `portfolio:${account}`;
+}
+
+export function eventsTopic(channel: string): string {
+  return `events:${channel}`;
+}
+
+export function stateTopic(key: string): string {
+  return `state:${key}`;
 }
 
 /** Parses a topic name; the reason is short and readable, fit for an error message. */
@@ -43,7 +60,19 @@ export function parseTopic(name: unknown): TopicParseResult {
     if (!ACCOUNT_PATTERN.test(account)) return { ok: false, reason: 'invalid account' };
     return { ok: true, topic: { kind: 'portfolio', account } };
   }
-  return { ok: false, reason: 'unknown topic kind (use candles:… or portfolio:…)' };
+  if (parts[0] === 'events') {
+    if (parts.length !== 2) return { ok: false, reason: 'expected events:<CHANNEL>' };
+    const channel = parts[1]!;
+    if (!CHANNEL_PATTERN.test(channel)) return { ok: false, reason: 'invalid channel (letters, digits and ._-, at most 64)' };
+    return { ok: true, topic: { kind: 'events', channel } };
+  }
+  if (parts[0] === 'state') {
+    if (parts.length !== 2) return { ok: false, reason: 'expected state:<KEY>' };
+    const key = parts[1]!;
+    if (!KEY_PATTERN.test(key)) return { ok: false, reason: 'invalid key (letters, digits and ._-, at most 64)' };
+    return { ok: true, topic: { kind: 'state', key } };
+  }
+  return { ok: false, reason: 'unknown topic kind (use candles:…, portfolio:…, events:… or state:…)' };
 }
 
 /** parseTopic results by name (bounded: cleared when full). Shared objects: do not mutate. */

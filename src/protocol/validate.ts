@@ -128,11 +128,35 @@ function firstError<T>(items: readonly T[], check: (item: T) => string | null): 
   return null;
 }
 
+/** Longest event `type`. */
+export const MAX_EVENT_TYPE_LENGTH = 64;
+/** Longest event `id`. */
+export const MAX_EVENT_ID_LENGTH = 128;
+
+/** Checks one event as it travels on the wire (`time` present); returns a reason or null. */
+export function validateEventEnvelope(v: unknown, path = 'event'): string | null {
+  if (!isObject(v)) return `${path} must be an object`;
+  if (typeof v.type !== 'string' || v.type.length === 0 || v.type.length > MAX_EVENT_TYPE_LENGTH)
+    return `${path}.type must be a string of 1 to ${MAX_EVENT_TYPE_LENGTH} characters`;
+  if (!isFiniteNumber(v.time) || v.time < 0 || v.time > 8.64e15) return `${path}.time must be epoch milliseconds`;
+  if (v.id !== undefined && (typeof v.id !== 'string' || v.id.length === 0 || v.id.length > MAX_EVENT_ID_LENGTH))
+    return `${path}.id must be a string of 1 to ${MAX_EVENT_ID_LENGTH} characters`;
+  if (!('data' in v)) return `${path}.data is missing`;
+  return null;
+}
+
 /** Checks a topic's snapshot `data`; returns a reason or null. */
 export function validateSnapshotData(topic: string, data: unknown): string | null {
   const parsed = parseTopicCached(topic);
   if (!parsed.ok) return parsed.reason;
   if (!isObject(data)) return 'snapshot data must be an object';
+  if (parsed.topic.kind === 'state') return null; // any JSON object is a document
+  if (parsed.topic.kind === 'events') {
+    if (typeof data.channel !== 'string') return 'events snapshot needs channel';
+    if (!Number.isSafeInteger(data.max) || (data.max as number) < 0) return 'events snapshot max must be a non-negative integer';
+    if (!Array.isArray(data.events)) return 'events snapshot events must be an array';
+    return firstError(data.events, (event) => validateEventEnvelope(event));
+  }
   if (parsed.topic.kind === 'candles') {
     if (!Array.isArray(data.bars)) return 'snapshot bars must be an array';
     if (data.precision !== undefined && !isPrecision(data.precision)) return `snapshot precision must be an integer from 0 to ${MAX_PRECISION}`;
@@ -154,6 +178,8 @@ export function validateUpdateData(topic: string, data: unknown): string | null 
   const parsed = parseTopicCached(topic);
   if (!parsed.ok) return parsed.reason;
   if (parsed.topic.kind === 'candles') return validateBar(data);
+  if (parsed.topic.kind === 'events') return validateEventEnvelope(data);
+  if (parsed.topic.kind === 'state') return isObject(data) ? null : 'state update must be a merge patch object';
   if (!isObject(data)) return 'portfolio update must be an object';
   if (!Array.isArray(data.positions)) return 'portfolio update positions must be an array';
   if (!Array.isArray(data.removed) || !data.removed.every((s) => typeof s === 'string'))

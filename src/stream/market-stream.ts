@@ -10,6 +10,11 @@ import {
   DEFAULT_MAX_BARS,
   parseTopic,
   type WelcomeMessage,
+  type EventsSnapshotData,
+  type EventsUpdateData,
+  type JsonObject,
+  type JsonValue,
+  type StateUpdateData,
 } from '../protocol/index.js';
 import { Auth } from './auth.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_CAP_MS } from './backoff.js';
@@ -167,6 +172,9 @@ export class MarketStream {
    * listener joining a topic that already has state gets `{kind: 'snapshot'}` in a
    * microtask, without a round trip. The default coalescing is `frame`.
    */
+  subscribe<T = JsonValue>(topic: `events:${string}`, listener: TopicListener<EventsSnapshotData<T>, EventsUpdateData<T>>, options?: SubscribeOptions): SubscriptionHandle;
+  subscribe<D = JsonObject>(topic: `state:${string}`, listener: TopicListener<D, StateUpdateData>, options?: SubscribeOptions): SubscriptionHandle;
+  subscribe<D = unknown, U = unknown>(topic: string, listener: TopicListener<D, U>, options?: SubscribeOptions): SubscriptionHandle;
   subscribe<D = unknown, U = unknown>(
     topic: string,
     listener: TopicListener<D, U>,

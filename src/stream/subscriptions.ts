@@ -80,6 +80,8 @@ export class Subscriptions {
       if (refusal) record.error = { ...refusal, topic };
       this.topics.set(topic, record);
     }
+    // A topic the server did not have may be published by now: a listener coming back to it asks again.
+    if (record.subscribers.size === 0 && record.error?.code === 'unknown_topic') record.error = undefined;
     if (record.lingerTimer !== undefined) this.o.clock.clearTimer(record.lingerTimer);
     record.lingerTimer = undefined;
     this.cancelIdleClose();

@@ -1,5 +1,5 @@
 /** Public types of the shared stream controller (no DOM). */
-import type { UpdateMessage } from '../protocol/index.js';
+import type { EventsSnapshotData, JsonObject, JsonValue, UpdateMessage } from '../protocol/index.js';
 import type { Clock } from './clock.js';
 import type { StreamErrorCode } from './errors.js';
 import type { TransportFactory } from './transport.js';
@@ -52,6 +52,11 @@ export interface TopicState<D = unknown> {
   seq: number;
   data: D;
 }
+
+/** The state of an `events:<CHANNEL>` topic: its last events, oldest first (`data.events`). */
+export type EventsTopicState<T = JsonValue> = TopicState<EventsSnapshotData<T>>;
+/** The state of a `state:<KEY>` topic: the document itself (`data`). */
+export type DocumentTopicState<D = JsonObject> = TopicState<D>;
 
 export type TopicEventKind = 'snapshot' | 'update' | 'reset';
 

@@ -62,6 +62,22 @@ describe('demo page', () => {
     }
   });
 
+  it('shows the published kinds next to the four elements: fills from events:fills, the state:market document', async function () {
+    this.timeout(30_000);
+    const { doc } = await openDemo('dark');
+    const fills = doc.querySelector('#fills')!;
+    await waitFor(() => fills.children.length > 0, 20_000, 'a fill in the list');
+    expect(fills.textContent).to.match(/trade_executed (buy|sell) [\d.]+ [A-Z-]+ @ [\d.]+/);
+    expect(fills.querySelector('img, script')).to.equal(null);
+    const rows = await waitFor(() => {
+      const found = [...doc.querySelectorAll('#market tr')];
+      return found.length > 0 ? found : undefined;
+    }, 10_000, 'market rows');
+    const symbols = rows.map((row) => row.querySelector('td')!.textContent);
+    expect(symbols.every((symbol) => /^[A-Z-]+$/.test(symbol ?? ''))).to.equal(true);
+    expect(doc.querySelector('#market-status')!.textContent).to.match(/^seq \d+$/);
+  });
+
   it('offers a button for every fault the server can inject, each with a line saying what it does', async () => {
     const { doc } = await openDemo('dark');
     const buttons = [...doc.querySelectorAll<HTMLButtonElement>('button[data-fault]')];

@@ -6,8 +6,9 @@ import { getFormatters } from '../../src/elements/base/format.js';
 import { choosePrecision, getPriceFormat } from '../../src/elements/base/price-format.js';
 import type { PortfolioSnapshotData, PortfolioTotals } from '../../src/protocol/index.js';
 import { getStream } from '../../src/stream/index.js';
-import { fetchSnapshot, serverInfo, waitFor, dropConnectionsFor } from '../support/browser/server.js';
+import { fetchSnapshot, publishHttp, serverInfo, waitFor, dropConnectionsFor } from '../support/browser/server.js';
 import { XSS, nextFrame, record, sleep, waitForState } from './helpers.js';
+import { expectNoAxeViolations } from '../support/browser/axe.js';
 
 let url: string;
 before(async () => {
@@ -266,19 +267,48 @@ describe('<pnl-summary>', () => {
     expect(marketValue).to.match(/\d\.\d{3},\d{2}/); // de-DE grouping and decimals
   });
 
-  it('takes a new account at run time: error for an unknown one, live again for demo', async () => {
+  it('takes a new account at run time: an unpublished one waits (loading, no error), then live again for demo', async () => {
     const el = await pnl();
     await waitForState(el, 'live');
     const errors = record<{ code: string; message: string }>(el, 'lmw-error');
     el.account = 'nobody';
-    await waitForState(el, 'error');
+    await waitForState(el, 'loading');
+    await waitFor(() => text(el).includes('Waiting for account nobody to be published'), 5000, 'the waiting notice');
     expect(el.summary).to.equal(null);
-    expect(errors.events).to.have.length(1);
-    expect(errors.events[0]!.detail.code).to.equal('unknown_topic');
-    expect(text(el)).to.contain(errors.events[0]!.detail.message);
+    expect(errors.events).to.have.length(0);
     el.account = 'demo';
     await waitForState(el, 'live');
     await expectMatchesServer(el);
+  });
+
+  it('shows a published account: loading until its first publish, then its rows and totals; an empty account says so', async () => {
+    const account = `acme-${Math.random().toString(36).slice(2, 8)}`;
+    const el = await pnl(account);
+    const errors = record<{ code: string; message: string }>(el, 'lmw-error');
+    await waitFor(() => text(el).includes(`Waiting for account ${account}`), 5000, 'the waiting notice');
+    expect(el.state).to.equal('loading');
+    await expectNoAxeViolations(el, '<pnl-summary> waiting for its account');
+    const posted = await publishHttp(`/api/portfolio/${account}`, {
+      currency: 'EUR',
+      positions: [
+        { symbol: 'ZZZ-1', qty: 3, avgPrice: 10, lastPrice: 12.5, realizedPnl: 1 },
+        { symbol: 'ZZZ-2', qty: 1, avgPrice: 100, lastPrice: 90 },
+      ],
+    });
+    expect(posted.status).to.equal(200);
+    await waitForState(el, 'live', 8000);
+    expect(errors.events).to.have.length(0);
+    const snapshot = await fetchSnapshot<PortfolioSnapshotData>(`portfolio:${account}`);
+    await waitFor(() => JSON.stringify(el.summary) === JSON.stringify(snapshot.data.totals), 5000, 'the published totals');
+    expect(el.summary).to.deep.equal({ marketValue: 127.5, unrealizedPnl: -2.5, realizedPnl: 1, totalPnl: -1.5 });
+    await waitFor(() => symbolsShown(el).join() === 'ZZZ-1,ZZZ-2', 5000, 'the published rows');
+    expect(text(el)).to.contain('€');
+    // Remove every row: the account stays, with a clear empty state.
+    await publishHttp(`/api/portfolio/${account}`, { positions: [], removed: ['ZZZ-1', 'ZZZ-2'] });
+    await waitFor(() => text(el).includes(`No open positions in account ${account}`), 5000, 'the empty state');
+    expect(el.state).to.equal('live');
+    expect(el.summary).to.deep.equal({ marketValue: 0, unrealizedPnl: 0, realizedPnl: 0, totalPnl: 0 });
+    await expectNoAxeViolations(el, '<pnl-summary> of an empty account');
   });
 
   it('shows markup in an account as text', async () => {

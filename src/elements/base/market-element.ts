@@ -12,6 +12,10 @@ export type ViewState = 'loading' | 'live' | 'stale' | 'error';
 export type Theme = 'light' | 'dark' | 'auto';
 export type { ElementError, StateChangeDetail } from '../../events/index.js';
 
+/** First wait before an element that waits for its topic to be published asks again (ms); it doubles up to the cap. */
+export const PUBLISH_RETRY_MS = 1000;
+export const PUBLISH_RETRY_CAP_MS = 10_000;
+
 /** Name of the page-wide `<meta>` that gives every element its default data URL. */
 export const SRC_META_NAME = 'live-market-widgets:src';
 
@@ -71,7 +75,8 @@ export abstract class MarketElement extends LitElement {
         this.crash(error);
       }
     },
-    onError: ({ code, message }) => this.guarded(() => this.setError({ code, message })),
+    onError: ({ code, message }) =>
+      this.guarded(() => (code === 'unknown_topic' && this.waitsForPublish ? this.waitForPublish() : this.setError({ code, message }))),
   });
 
   /** Declared by elements that show the stream's metrics; bound to the same URL as the others. */
@@ -85,6 +90,10 @@ export abstract class MarketElement extends LitElement {
   private _connection: ConnectionState = 'idle';
   /** What the controllers are bound to (URL and topic choice); undefined while unbound. */
   private _bindingKey?: string;
+  /** The topic is not published yet: loading, asking again on a timer. */
+  private _waiting = false;
+  private _waitTimer?: ReturnType<typeof setTimeout>;
+  private _waitAttempt = 0;
 
   /**
    * Current state, reflected to the `state` attribute: `loading`, `live`, `stale`
@@ -143,6 +152,19 @@ export abstract class MarketElement extends LitElement {
   /** Whether there is data to show (false: the loading skeleton). */
   protected get hasData(): boolean {
     return true;
+  }
+
+  /**
+   * True for an element whose topic a backend may publish later (a published account): an
+   * `unknown_topic` keeps it loading and it asks again, 1 s, 2 s, … up to every 10 s.
+   */
+  protected get waitsForPublish(): boolean {
+    return false;
+  }
+
+  /** Whether the element is waiting for its topic to be published. */
+  protected get waitingForPublish(): boolean {
+    return this._waiting;
   }
 
   /** The connection state changed. */
@@ -205,6 +227,7 @@ export abstract class MarketElement extends LitElement {
     if (key === this._bindingKey) return;
     this._bindingKey = key;
     this._error = undefined;
+    this.stopWaiting();
     this.clearData();
 
     const refused: ElementError | undefined =
@@ -233,6 +256,7 @@ export abstract class MarketElement extends LitElement {
   /** Leaves the stream (on disconnect); the next update binds again from scratch. */
   private unbind(): void {
     this._bindingKey = undefined;
+    this.stopWaiting();
     this.connectionController.setUrl(undefined);
     this.topicController.setTarget(undefined, undefined);
     this.metricsController?.setUrl(undefined);
@@ -247,7 +271,25 @@ export abstract class MarketElement extends LitElement {
     this.requestUpdate();
   }
 
+  /** `unknown_topic` for a topic that may be published later: stay loading, ask again with backoff. */
+  private waitForPublish(): void {
+    this._waiting = true;
+    clearTimeout(this._waitTimer);
+    const wait = Math.min(PUBLISH_RETRY_CAP_MS, PUBLISH_RETRY_MS * 2 ** this._waitAttempt++);
+    this._waitTimer = setTimeout(() => this.guarded(() => this.topicController.retry()), wait);
+    this.refreshState();
+    this.requestUpdate();
+  }
+
+  private stopWaiting(): void {
+    clearTimeout(this._waitTimer);
+    this._waitTimer = undefined;
+    this._waiting = false;
+    this._waitAttempt = 0;
+  }
+
   private receive(event: TopicEvent): void {
+    if (this._waiting) this.stopWaiting();
     if (this._error && this._error.code !== 'internal_error') this._error = undefined; // data came after all
     this.onTopicEvent(event);
     this.refreshState();

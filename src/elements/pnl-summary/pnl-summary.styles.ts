@@ -132,6 +132,11 @@ export const pnlStyles = css`
     height: 16px;
     margin: 10px 14px;
   }
+  /* An account not published yet: said above the skeleton, which stays. */
+  .waiting {
+    margin: 8px 14px 0;
+    font-size: 0.9em;
+  }
   /* A changed cell flashes: its background is tinted for one table render (the element
      switches the class on and off). No CSS animation and no overlay on purpose: a running
      animation costs style work on every frame, and an overlay per cell costs layout. */

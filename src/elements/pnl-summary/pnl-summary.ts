@@ -88,7 +88,7 @@ interface RowView {
  *
  * @fires {CustomEvent<PnlEventDetail>} lmw-pnl - The totals changed (from server data, never from a property set); detail `{totals}`.
  * @fires {CustomEvent<StateChangeDetail>} lmw-state-change - `state` changed; detail `{state, previous}`.
- * @fires {CustomEvent<ElementError>} lmw-error - Entered the error state (bad account, unknown account, server error); detail `{code, message}`.
+ * @fires {CustomEvent<ElementError>} lmw-error - Entered the error state (bad account, server error; an account not published yet waits instead); detail `{code, message}`.
  *
  * @csspart base - The wrapper that holds the element's box and layout, whatever the host's `display`; the container its sizes are queried against.
  * @csspart header - The title row.
@@ -114,7 +114,11 @@ interface RowView {
 export class PnlSummary extends MarketElement {
   static override styles = [themeStyles, pnlStyles];
 
-  /** Account to show (letters, digits and `._-`). The reference server simulates `demo`. */
+  /**
+   * Account to show (letters, digits and `._-`). The reference server simulates `demo`; any
+   * other account a backend publishes (docs/publishing.md). Until its first publish the
+   * element stays loading ("Waiting for account …") and asks again, every 1 s up to every 10 s.
+   */
   @property() account = 'demo';
 
   /** ISO 4217 code used to format money, overriding the account's own currency. */
@@ -173,6 +177,11 @@ export class PnlSummary extends MarketElement {
 
   protected override get hasData(): boolean {
     return this._totals !== undefined;
+  }
+
+  /** A published account may not exist yet: wait for it rather than fail. */
+  protected override get waitsForPublish(): boolean {
+    return true;
   }
 
   protected override topicChoice(): TopicChoice {
@@ -416,7 +425,9 @@ export class PnlSummary extends MarketElement {
         ? this.renderError('Portfolio unavailable')
         : state === 'loading'
           ? html`<div role="status">
-              <span class="visually-hidden">Loading portfolio ${account}…</span>
+              ${this.waitingForPublish
+                ? html`<p class="muted waiting">Waiting for account ${account} to be published…</p>`
+                : html`<span class="visually-hidden">Loading portfolio ${account}…</span>`}
               ${[0, 1, 2, 3].map(() => html`<div class="skeleton skeleton-row" aria-hidden="true"></div>`)}
             </div>`
           : this.renderData()}
@@ -472,7 +483,7 @@ export class PnlSummary extends MarketElement {
       </thead>
       <tbody>
         ${rows.length === 0
-          ? html`<tr><td class="empty" colspan=${COLUMNS.length}>No open positions</td></tr>`
+          ? html`<tr><td class="empty" colspan=${COLUMNS.length}>No open positions in account ${this.account.trim()}</td></tr>`
           : repeat(
               rows,
               (view) => view.shown.symbol,

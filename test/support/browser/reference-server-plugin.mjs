@@ -186,6 +186,15 @@ export function referenceServerPlugin() {
         case 'lmw-stall':
           server.controls.stallHandshakes(Number(p.ms ?? 0));
           return true;
+        case 'lmw-publish': {
+          // A backend publishing over HTTP with the publish token (from Node: the token stays out of the page).
+          const response = await fetch(`${server.httpUrl}${p.path}`, {
+            method: p.method ?? 'POST',
+            headers: { authorization: `Bearer ${TEST_SERVER_OPTIONS.publishToken}`, 'content-type': p.contentType ?? 'application/json' },
+            body: JSON.stringify(p.body),
+          });
+          return { status: response.status, body: await response.json() };
+        }
         default:
           throw new Error(`unknown server command ${command}`);
       }

@@ -38,6 +38,18 @@ export const stallHandshakes = (ms: number) => executeServerCommand<boolean, { m
  */
 export const setOffline = (offline: boolean) => executeServerCommand<boolean, { offline: boolean }>('lmw-offline', { offline });
 
+/**
+ * Publishes as a backend would: an HTTP request to a publishing route (`/api/events/C`,
+ * `/api/state/K`, `/api/portfolio/A`) sent from Node with the publish token.
+ */
+export const publishHttp = (path: string, body: unknown, method = 'POST', contentType = 'application/json') =>
+  executeServerCommand<{ status: number; body: any }, { path: string; body: unknown; method: string; contentType: string }>('lmw-publish', {
+    path,
+    body,
+    method,
+    contentType,
+  });
+
 export async function fetchSnapshot<D = unknown>(topic: string): Promise<TopicSnapshot<D>> {
   const { httpUrl } = await serverInfo();
   const response = await fetch(`${httpUrl}/api/snapshot?topic=${encodeURIComponent(topic)}`);
