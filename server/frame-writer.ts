@@ -10,8 +10,12 @@ import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ServerMetrics } from './metrics.js';
 
-/** Largest frame built from one turn's queue (characters); a bigger turn is sent as several frames. */
-export const MAX_BATCH_CHARS = 256 * 1024;
+/**
+ * Largest frame of several messages (characters of JSON): a longer run is sent as several
+ * frames, and a message longer than this goes alone. Small enough that the send buffer is
+ * checked often (the send queue writes frame by frame while the socket is under its mark).
+ */
+export const MAX_BATCHED_CHARS = 16 * 1024;
 
 /** One server-to-client text frame, encoded once and shared by every client it goes to. */
 export class OutFrame {
@@ -70,7 +74,7 @@ export function addToFingerprint(fingerprint: number, message: OutMessage): numb
 
 /**
  * The frames of one queue, in order: as many messages per frame as fit in
- * MAX_BATCH_CHARS (a message that does not fit with others goes alone), a lone
+ * MAX_BATCHED_CHARS (a message that does not fit with others goes alone), a lone
  * message as itself, several as a JSON array.
  */
 export function framesOf(queue: readonly OutMessage[]): OutFrame[] {
@@ -79,7 +83,7 @@ export function framesOf(queue: readonly OutMessage[]): OutFrame[] {
   while (start < queue.length) {
     let end = start + 1;
     let chars = queue[start]!.json.length;
-    while (end < queue.length && chars + queue[end]!.json.length + 1 <= MAX_BATCH_CHARS) chars += queue[end++]!.json.length + 1;
+    while (end < queue.length && chars + queue[end]!.json.length + 1 <= MAX_BATCHED_CHARS) chars += queue[end++]!.json.length + 1;
     if (end - start === 1) frames.push(queue[start]!.frame);
     else {
       let text = `[${queue[start]!.json}`;
@@ -100,8 +104,9 @@ interface CachedQueue {
 
 /**
  * One flush of every session with something queued (one turn of the event loop):
- * builds each distinct queue's frames once and counts what is sent, reported to the
- * metrics once at the end instead of per frame.
+ * builds the frames of each distinct run of queued messages once (the same live
+ * updates queued for many clients) and counts what is sent, reported to the metrics
+ * once at the end instead of per frame.
  */
 export class FlushTurn {
   private readonly cache = new Map<number, CachedQueue>();
@@ -138,7 +143,7 @@ function sameMessages(a: readonly OutMessage[], b: readonly OutMessage[]): boole
 }
 
 /**
- * Writes one session's frames, and says when its client no longer reads.
+ * Writes one session's frames, and says when its send buffer is full.
  *
  * A frame is written to the socket `ws` took over in the upgrade, whole and as `ws`
  * would frame it (`textFrameHeader`): one buffer built once for every client instead of
@@ -148,27 +153,35 @@ function sameMessages(a: readonly OutMessage[], b: readonly OutMessage[]): boole
  * stay whole and in order with its own. With permessage-deflate it compresses
  * asynchronously and queues frames, which ours could overtake: the server never
  * negotiates it (app.ts), and the constructor refuses a socket that did.
+ *
+ * The writer never refuses a frame: the send queue (server/send-queue.ts) asks `full`
+ * before each one and waits for the socket's `drain` when it is, so the buffer holds at
+ * most the mark plus one frame.
  */
 export class FrameWriter {
   constructor(
     ws: WebSocket,
     /** The socket `ws` took over in the upgrade (what `ws` writes to). */
-    private readonly socket: Writable,
-    /** Send-buffer high-water mark: past it the client is a slow consumer; 0 = off. */
-    private readonly highWater: number,
+    readonly socket: Writable,
+    /** Send-buffer high-water mark in bytes; 0 = no mark (everything is written at once). */
+    readonly highWater: number,
   ) {
     if (ws.extensions !== '') throw new TypeError(`FrameWriter needs a WebSocket without extensions, got "${ws.extensions}"`);
   }
 
-  /**
-   * Writes a frame and counts it in `turn`, or returns false without writing when the
-   * send buffer is past the high-water mark (the caller drops the client). The caller
-   * checked that the socket is open.
-   */
-  write(frame: OutFrame, turn: FlushTurn): boolean {
-    if (this.highWater > 0 && this.socket.writableLength > this.highWater) return false;
+  /** Bytes written and not yet taken by the kernel (what `ws.bufferedAmount` reports). */
+  get buffered(): number {
+    return this.socket.writableLength;
+  }
+
+  /** The send buffer is at or past the mark: write nothing more until it drains. */
+  get full(): boolean {
+    return this.highWater > 0 && this.socket.writableLength >= this.highWater;
+  }
+
+  /** Writes a frame whole and counts it in `turn`. The caller checked that the socket is open. */
+  write(frame: OutFrame, turn: FlushTurn): void {
     this.socket.write(frame.wire);
     turn.sent(frame);
-    return true;
   }
 }

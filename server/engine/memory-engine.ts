@@ -17,6 +17,7 @@ import {
   type PortfolioUpdateData,
   type PricePrecision,
 } from '../../src/protocol/index.js';
+import { SnapshotMessages } from '../snapshot-messages.js';
 import type { StateChange } from './changes.js';
 import type { FollowStart, LocalEngine, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
 import { CandleTopic, EventsTopic, PortfolioTopic, StateTopic, type Topic } from './topic.js';
@@ -31,6 +32,8 @@ export interface MemoryEngineOptions {
   maxBars?: number;
   /** Events an `events:` topic's snapshot holds (default 100). */
   eventsKept?: number;
+  /** Where snapshot texts are encoded, once per topic and seq (default: a cache of its own). */
+  snapshots?: SnapshotMessages;
 }
 
 export class MemoryEngine implements LocalEngine {
@@ -38,9 +41,11 @@ export class MemoryEngine implements LocalEngine {
   readonly maxBars: number;
   private readonly topics = new Map<string, Topic>();
   private readonly series = new Map<string, CandleTopic[]>();
+  private readonly snapshots: SnapshotMessages;
 
   constructor(private readonly options: MemoryEngineOptions) {
     this.maxBars = options.maxBars ?? DEFAULT_MAX_BARS;
+    this.snapshots = options.snapshots ?? new SnapshotMessages();
   }
 
   get epoch(): string {
@@ -107,7 +112,7 @@ export class MemoryEngine implements LocalEngine {
     // A Set: a second follow of the same topic leaves one delivery.
     topic.subscribers.add(subscriber);
     if (read?.ok) return { recovered: true, epoch, seq: topic.seq, missed: read.updates };
-    return { recovered: false, epoch, seq: topic.seq, snapshot: topic.snapshotJson(epoch) };
+    return { recovered: false, epoch, seq: topic.seq, snapshot: this.snapshots.message(name, epoch, topic.seq, topic.state).json };
   }
 
   unfollow(name: string, subscriber: Subscriber): void {
@@ -134,13 +139,17 @@ export class MemoryEngine implements LocalEngine {
   }
 
   describeSymbol(symbol: string, precision: PricePrecision): void {
-    for (const topic of this.candleSeries(symbol) as CandleTopic[]) topic.describe(precision);
+    for (const topic of this.candleSeries(symbol) as CandleTopic[]) {
+      topic.describe(precision);
+      this.snapshots.forget(topic.name); // the snapshot text changes at the same seq
+    }
   }
 
   seed(name: string, bar: Bar): void {
     const topic = this.topic(name);
     if (topic.kind !== 'candles') throw new Error(`seed: ${name} is not a candle topic`);
     topic.seed(bar);
+    this.snapshots.forget(name);
   }
 
   addPortfolio(account: string, state: PortfolioSnapshotData): string {

@@ -30,7 +30,6 @@ abstract class BaseTopic<S, U> {
   readonly history: UpdateHistory;
   /** When set, the next update is recorded but not sent (dev control `injectGap`). */
   withholdNext = false;
-  protected snapshotCache: { seq: number; epoch: string; json: string } | undefined;
 
   constructor(
     readonly name: string,
@@ -71,15 +70,6 @@ abstract class BaseTopic<S, U> {
     for (const subscriber of this.subscribers) subscriber.enqueue(message);
     return seq;
   }
-
-  /** The snapshot message at the current seq, serialised at most once per seq. */
-  snapshotJson(epoch: string): string {
-    const cached = this.snapshotCache;
-    if (cached && cached.seq === this.seq && cached.epoch === epoch) return cached.json;
-    const json = JSON.stringify({ op: 'snapshot', topic: this.name, epoch, seq: this.seq, data: this.state });
-    this.snapshotCache = { seq: this.seq, epoch, json };
-    return json;
-  }
 }
 
 export class CandleTopic extends BaseTopic<CandleSnapshotData, Bar> {
@@ -109,7 +99,6 @@ export class CandleTopic extends BaseTopic<CandleSnapshotData, Bar> {
     this.state.precision = precision;
     if (tickSize === undefined) delete this.state.tickSize;
     else this.state.tickSize = tickSize;
-    this.snapshotCache = undefined; // the snapshot text changes at the same seq
   }
   /** Puts a bar into the state without an update: only for the initial history (seq 0). */
   seed(bar: Bar): void {
