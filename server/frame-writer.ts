@@ -26,7 +26,21 @@ export class OutFrame {
     readonly payload: Buffer,
     /** Protocol messages in it. */
     readonly messages: number,
-  ) {}
+    /** The complete frame when it is already built (`payload` is then a view into it). */
+    wire?: Buffer,
+  ) {
+    this.whole = wire;
+  }
+
+  /** The frame of `text`, encoded straight into one buffer with its header (one copy of the text, not two). */
+  static ofText(text: string, messages: number): OutFrame {
+    const length = Buffer.byteLength(text);
+    const header = textFrameHeader(length);
+    const wire = Buffer.allocUnsafe(header.length + length);
+    header.copy(wire, 0);
+    wire.write(text, header.length);
+    return new OutFrame(wire.subarray(header.length), messages, wire);
+  }
 
   /** The complete WebSocket frame (header and payload) as it goes on the wire, built on first use. */
   get wire(): Buffer {
@@ -60,7 +74,7 @@ export class OutMessage {
 
   /** The frame of this message sent on its own (a plain object, not an array). */
   get frame(): OutFrame {
-    return (this.alone ??= new OutFrame(Buffer.from(this.json), 1));
+    return (this.alone ??= OutFrame.ofText(this.json, 1));
   }
 }
 
@@ -88,7 +102,7 @@ export function framesOf(queue: readonly OutMessage[]): OutFrame[] {
     else {
       let text = `[${queue[start]!.json}`;
       for (let i = start + 1; i < end; i++) text += `,${queue[i]!.json}`;
-      frames.push(new OutFrame(Buffer.from(`${text}]`), end - start));
+      frames.push(OutFrame.ofText(`${text}]`, end - start));
     }
     start = end;
   }

@@ -26,7 +26,7 @@ import {
 } from '../src/protocol/index.js';
 import { grantAllows, type Grant, type TokenVerifier } from './auth.js';
 import type { Awaitable, Engine, Subscriber } from './engine/engine.js';
-import type { FollowStart, Since } from './engine/engine.js';
+import type { Since } from './engine/engine.js';
 import { FlushTurn, FrameWriter, OutMessage } from './frame-writer.js';
 import { FrameRateLimiter } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
@@ -465,38 +465,33 @@ export class Session implements Subscriber {
    * What a `SubReply` reads when the queue reaches it. The last queued op of a held
    * topic follows it (live updates start after the reply); a reply with a later sub or
    * unsub of the same topic queued behind it only reads (that op restarts or ends the
-   * topic); a reply of a topic no longer held (a refresh revoked it) is dropped.
+   * topic); a reply of a topic no longer held (a refresh revoked it) is dropped. A fresh
+   * sub gets the topic's recent cached snapshot and the updates after it when there is
+   * one (server/snapshot-messages.ts), so it encodes nothing.
    */
-  startReply(name: string, since: Since | undefined): Awaitable<FollowStart> | 'drop' {
+  startReply(name: string, since: Since | undefined): Awaitable<ReplyStart> | 'drop' {
     const later = this.releaseOp(name);
     if (this.gone) return 'drop';
-    const { engine } = this.ctx;
-    if (later) return this.readOnly(name, since);
-    if (!this.topics.has(name)) return 'drop';
-    const start = engine.follow(name, this, since);
+    if (!later && !this.topics.has(name)) return 'drop';
+    const { engine, snapshots } = this.ctx;
+    const recent = since ? undefined : snapshots.recent(name, engine.epoch);
+    if (later) {
+      // Read only: the updates after `since` (or after the recent snapshot) when kept, else a snapshot.
+      const after = since ?? (recent && { epoch: recent.epoch, seq: recent.seq });
+      const snapshot = () =>
+        then(engine.snapshot(name), ({ epoch, seq, data }): ReplyStart => ({ epoch, seq, snapshot: snapshots.message(name, epoch, seq, data), updates: [] }));
+      if (!after) return snapshot();
+      return then(engine.updatesSince(name, after), (read) =>
+        read.ok ? startAfter(after, read.updates, since ? undefined : recent!.message) : snapshot(),
+      );
+    }
+    const from = since ?? (recent && { epoch: recent.epoch, seq: recent.seq });
+    const start = engine.follow(name, this, from);
     this.following.add(name);
-    return start;
-  }
-
-  /** A reply's start without following: the missed updates when they are kept, else a snapshot. */
-  private readOnly(name: string, since: Since | undefined): Awaitable<FollowStart> {
-    const { engine } = this.ctx;
-    const snapshot = (): Awaitable<FollowStart> =>
-      then(engine.snapshot(name), ({ epoch, seq, data }) => ({
-        recovered: false as const,
-        epoch,
-        seq,
-        snapshot: this.ctx.snapshots.message(name, epoch, seq, data).json,
-      }));
-    if (!since) return snapshot();
-    return then(engine.updatesSince(name, since), (read) =>
-      read.ok ? { recovered: true as const, epoch: since.epoch, seq: since.seq + read.updates.length, missed: read.updates } : snapshot(),
-    );
-  }
-
-  /** The snapshot message of a reply (shared with every client at that seq when the cache holds it). */
-  snapshotMessage(name: string, json: string): OutMessage {
-    return this.ctx.snapshots.messageOf(name, json);
+    return then(start, (value): ReplyStart => {
+      if (value.recovered) return startAfter(from!, value.missed, since ? undefined : recent!.message);
+      return { epoch: value.epoch, seq: value.seq, snapshot: snapshots.messageOf(name, value.snapshot), updates: [] };
+    });
   }
 
   /** Closing or closed: replies produce nothing more. */
@@ -561,6 +556,24 @@ export class Session implements Subscriber {
   }
 }
 
+/**
+ * Where a reply starts: `subscribed` at `seq`, then the snapshot at `seq` when there is
+ * one (`recovered: false`), then `updates` (the missed ones after `since`, or those after
+ * a reused snapshot), in seq order. Live updates follow from the last of them + 1.
+ */
+interface ReplyStart {
+  epoch: string;
+  /** The seq of `subscribed`: the snapshot's, or `since.seq` for a replay. */
+  seq: number;
+  snapshot?: OutMessage;
+  updates: readonly string[];
+}
+
+/** A reply from `after` on: a replay (recovered), or a reused snapshot at `after.seq` and the updates since. */
+function startAfter(after: Since, updates: readonly string[], snapshot: OutMessage | undefined): ReplyStart {
+  return snapshot ? { epoch: after.epoch, seq: after.seq, snapshot, updates } : { epoch: after.epoch, seq: after.seq + updates.length, updates };
+}
+
 /** `f(value)` now, or once the value comes. */
 function then<T, U>(value: Awaitable<T>, f: (value: T) => Awaitable<U>): Awaitable<U> {
   return value instanceof Promise ? value.then(f) : f(value);
@@ -573,10 +586,10 @@ function then<T, U>(value: Awaitable<T>, f: (value: T) => Awaitable<U>): Awaitab
  * before the socket can take it.
  */
 class SubReply implements DeferredReply {
-  private start: FollowStart | undefined;
+  private start: ReplyStart | undefined;
   private reading: Promise<unknown> | undefined;
-  /** Next message: -1 = `subscribed`, then the missed updates or the snapshot. */
-  private index = -1;
+  /** Next message: -2 = `subscribed`, -1 = the snapshot, then the updates. */
+  private index = -2;
   private done = false;
 
   constructor(
@@ -605,19 +618,18 @@ class SubReply implements DeferredReply {
       this.start = start;
     }
     const start = this.start;
+    if (this.index === -2) {
+      this.index = start.snapshot ? -1 : 0;
+      const { epoch, seq } = start;
+      return new OutMessage(JSON.stringify({ op: 'subscribed', id: this.id, topic: this.topic, epoch, seq, recovered: !start.snapshot }));
+    }
     if (this.index === -1) {
       this.index = 0;
-      const { epoch, seq, recovered } = start;
-      return new OutMessage(JSON.stringify({ op: 'subscribed', id: this.id, topic: this.topic, epoch, seq, recovered }));
+      return start.snapshot;
     }
-    if (start.recovered) {
-      if (this.index < start.missed.length) return new OutMessage(start.missed[this.index++]!);
-    } else if (this.index === 0) {
-      this.index = 1;
-      return this.session.snapshotMessage(this.topic, start.snapshot);
-    }
+    if (this.index < start.updates.length) return new OutMessage(start.updates[this.index++]!);
     this.done = true;
-    this.start = { recovered: true, epoch: start.epoch, seq: start.seq, missed: [] }; // let go of the texts
+    this.start = { epoch: start.epoch, seq: start.seq, updates: [] }; // let go of the texts
     return undefined;
   }
 }

@@ -3,7 +3,10 @@
  * asks for that topic at that seq: the JSON text and the `OutMessage` around it (so the
  * frame, ~190 KB for a full candle series, is also built once). A snapshot is always
  * taken at a topic's current seq, so one entry per topic is enough: a later seq
- * replaces it. The entries are bounded in total text (MAX_SNAPSHOT_CACHE_CHARS, least
+ * replaces it. A live topic moves every tick, so a snapshot younger than
+ * SNAPSHOT_REUSE_MS is also served to later subs, followed by the updates after its seq
+ * (`recent`): a topic is encoded at most about once a second however many clients
+ * subscribe. The entries are bounded in total text (MAX_SNAPSHOT_CACHE_CHARS, least
  * recently used out first), so the cache never holds more than that whatever the
  * number of topics. State that changes without a new seq (a candle series' precision,
  * the seeded start-up history) must `forget` its topic.
@@ -16,12 +19,21 @@ import { OutMessage } from './frame-writer.js';
 
 /** Most snapshot text (characters) kept over all topics. */
 export const MAX_SNAPSHOT_CACHE_CHARS = 8 * 1024 * 1024;
+/**
+ * A snapshot this young is served again, followed by the updates since its seq, instead of
+ * encoding a new one (a live topic moves every tick, so otherwise every `sub` would encode).
+ */
+export const SNAPSHOT_REUSE_MS = 1000;
 
-interface Entry {
-  epoch: string;
-  seq: number;
-  message: OutMessage;
+export interface CachedSnapshot {
+  readonly epoch: string;
+  readonly seq: number;
+  readonly message: OutMessage;
+  /** When it was encoded (ms since the epoch). */
+  readonly at: number;
 }
+
+type Entry = CachedSnapshot;
 
 export class SnapshotMessages {
   /** Snapshots encoded (cache misses). */
@@ -49,7 +61,7 @@ export class SnapshotMessages {
     const message = new OutMessage(JSON.stringify({ op: 'snapshot', topic, epoch, seq, data }));
     if (entry) this.remove(topic, entry);
     if (message.json.length <= this.maxChars) {
-      this.entries.set(topic, { epoch, seq, message });
+      this.entries.set(topic, { epoch, seq, message, at: Date.now() });
       this.chars += message.json.length;
       for (const [oldest, old] of this.entries) {
         if (this.chars <= this.maxChars) break;
@@ -57,6 +69,18 @@ export class SnapshotMessages {
       }
     }
     return message;
+  }
+
+  /**
+   * The topic's cached snapshot when it is of `epoch` and younger than `maxAgeMs`: a
+   * reply may send it and the updates after its seq (counted as a hit).
+   */
+  recent(topic: string, epoch: string, maxAgeMs = SNAPSHOT_REUSE_MS): CachedSnapshot | undefined {
+    const entry = this.entries.get(topic);
+    if (!entry || entry.epoch !== epoch || Date.now() - entry.at > maxAgeMs) return undefined;
+    this.hits += 1;
+    this.touch(topic, entry);
+    return entry;
   }
 
   /**
