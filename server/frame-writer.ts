@@ -1,10 +1,12 @@
 /**
  * Outgoing messages and frames, shared between clients, and the one place that writes
  * them. A message is serialised once (its JSON text) and encoded once (UTF-8, then one
- * complete WebSocket frame) however many clients get it; the frame of a turn with
- * several messages is built once for every client whose queue holds the same messages
- * in the same order. `FrameWriter` puts a session's frames on its socket, and holds the
- * one assumption this makes about `ws` (test/server/frame-writer.test.ts keeps it honest).
+ * complete WebSocket frame) however many clients get it; the frame of a run of several
+ * messages (at most MAX_BATCHED_CHARS of them) is built once for every client whose
+ * queue holds the same messages in the same order. `FrameWriter` puts a session's frames
+ * on its socket, says when its buffer is full (the send queue, server/send-queue.ts,
+ * decides what to write when), and holds the one assumption this makes about `ws`
+ * (test/server/frame-writer.test.ts keeps it honest).
  */
 import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';

@@ -307,3 +307,47 @@ describe('a client that stops taking data', () => {
     for (const reader of readers) reader.ws.terminate();
   });
 });
+
+describe('encode once', () => {
+  test('a snapshot is encoded once for every client at that seq, and reused with the updates after it for a second', async (t) => {
+    const server = await serverFor(t, { feed: 'none' });
+    const topic = 'candles:AAA-USD:1m';
+    const trade = (k: number) => server.publishTrades([{ symbol: 'AAA-USD', price: 10 + k / 100, size: 1, time: T0 + k * 1000 }]);
+    trade(0);
+    const encodes = () => metricValue(server.httpUrl, 'lmw_snapshot_encodes_total');
+    const hits = () => metricValue(server.httpUrl, 'lmw_snapshot_cache_hits_total');
+    const [encodes0, hits0] = [await encodes(), await hits()];
+    const same = await Promise.all([1, 2, 3, 4, 5].map(() => TestClient.connect(server)));
+    for (const client of same) await client.sub(topic);
+    const snapshots = await Promise.all(same.map((client) => client.next((m) => m.op === 'snapshot')));
+    assert.equal((await encodes()) - encodes0, 1, 'five clients at one seq: one encoding');
+    assert.equal((await hits()) - hits0, 4);
+    for (const client of same) assert.equal(client.frames.find((f) => f.includes('"op":"snapshot"')), same[0]!.frames.find((f) => f.includes('"op":"snapshot"')), 'the same bytes');
+
+    // The topic moves on: a later sub within the second gets the same snapshot and the updates since.
+    for (let k = 1; k <= 5; k++) trade(k);
+    const late = await TestClient.connect(server);
+    const subscribed = await late.sub(topic);
+    assert.equal(subscribed.recovered, false);
+    assert.equal(subscribed.seq, snapshots[0]!.seq, 'subscribed at the reused snapshot');
+    const snapshot = await late.next((m) => m.op === 'snapshot');
+    assert.equal(snapshot.seq, snapshots[0]!.seq);
+    const updates: Message[] = [];
+    for (let k = 1; k <= 5; k++) updates.push(await late.next((m) => m.op === 'update'));
+    assert.deepEqual(updates.map((m) => m.seq), [1, 2, 3, 4, 5].map((k) => snapshot.seq + k));
+    assert.equal((await encodes()) - encodes0, 1, 'still one encoding');
+    const state = snapshot.data as CandleSnapshotData;
+    for (const update of updates) applyCandleUpdate(state, update.data as Bar);
+    const rest = await getJson(`${server.httpUrl}/api/snapshot?topic=${encodeURIComponent(topic)}`);
+    assert.equal(rest.body.seq, updates.at(-1)!.seq);
+    assert.deepEqual(state, rest.body.data, 'exact');
+
+    // Older than a second: a new sub encodes the current state.
+    await delay(1100);
+    const fresh = await TestClient.connect(server);
+    const again = await fresh.sub(topic);
+    assert.equal(again.seq, rest.body.seq);
+    assert.equal((await encodes()) - encodes0, 2);
+    for (const client of [...same, late, fresh]) client.close();
+  });
+});
