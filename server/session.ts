@@ -165,7 +165,7 @@ export class Session implements Subscriber {
    */
   flush(turn?: FlushTurn): void {
     if (this.silenced || this.ws.readyState !== WebSocket.OPEN) {
-      this.queue.clear();
+      this.queue.stop(); // the socket is going (or silenced): nothing more is written
       return;
     }
     // Outside the server's flush of a turn (a close), the session has a turn of its own.
