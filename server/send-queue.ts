@@ -47,7 +47,7 @@ export interface SendQueueLimits {
   slowConsumerMs: number;
   /** Most text (characters) of queued messages (replies not yet produced do not count); past it the client is cut. */
   maxBacklogChars: number;
-  /** Most queued messages; past it the client is cut. */
+  /** Most queued items (messages and replies); past it the client is cut. */
   maxMessages: number;
 }
 
@@ -68,9 +68,10 @@ export class SendQueue {
   private head = 0;
   /** A message a reply produced that did not fit before the buffer filled. */
   private held: OutMessage | undefined;
-  /** Text and count of the queued messages (not replies). */
+  /** Text and count of the queued messages, and count of the queued replies. */
   private chars = 0;
   private messages = 0;
+  private replies = 0;
   private scheduled = false;
   /** Waiting for the socket's `drain` (or the retry timer). */
   private blocked = false;
@@ -109,7 +110,7 @@ export class SendQueue {
   push(message: OutMessage): boolean {
     if (this.stopped) return true;
     const chars = this.chars + message.json.length;
-    if (this.messages + 1 > this.limits.maxMessages || (this.limits.highWater > 0 && chars > this.limits.maxBacklogChars)) return false;
+    if (this.messages + this.replies + 1 > this.limits.maxMessages || (this.limits.highWater > 0 && chars > this.limits.maxBacklogChars)) return false;
     this.items.push(message);
     this.chars = chars;
     this.messages += 1;
@@ -117,11 +118,14 @@ export class SendQueue {
     return true;
   }
 
-  /** Queues a reply, produced when the queue reaches it. */
-  pushReply(reply: DeferredReply): void {
-    if (this.stopped) return;
+  /** Queues a reply, produced when the queue reaches it. Returns false, queuing nothing, past `maxMessages` items. */
+  pushReply(reply: DeferredReply): boolean {
+    if (this.stopped) return true;
+    if (this.messages + this.replies + 1 > this.limits.maxMessages) return false;
     this.items.push(reply);
+    this.replies += 1;
     this.wake();
+    return true;
   }
 
   /**
@@ -151,7 +155,7 @@ export class SendQueue {
     this.items = [];
     this.head = 0;
     this.held = undefined;
-    this.chars = this.messages = 0;
+    this.chars = this.messages = this.replies = 0;
     this.unblock();
   }
 
@@ -160,7 +164,7 @@ export class SendQueue {
     this.items = [];
     this.head = 0;
     this.held = undefined;
-    this.chars = this.messages = 0;
+    this.chars = this.messages = this.replies = 0;
   }
 
   private wake(): void {
@@ -221,6 +225,7 @@ export class SendQueue {
       if (next === undefined) {
         this.writeBatch(batch, turn);
         this.head += 1;
+        this.replies -= 1;
         return true;
       }
       if (batch.length > 0 && chars + 1 + next.json.length > MAX_BATCHED_CHARS) {

@@ -25,8 +25,7 @@ import {
   type UnsubMessage,
 } from '../src/protocol/index.js';
 import { grantAllows, type Grant, type TokenVerifier } from './auth.js';
-import type { Awaitable, Engine, Subscriber } from './engine/engine.js';
-import type { Since } from './engine/engine.js';
+import type { Awaitable, Engine, Since, Subscriber } from './engine/engine.js';
 import { FlushTurn, FrameWriter, OutMessage } from './frame-writer.js';
 import { FrameRateLimiter } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
@@ -150,6 +149,11 @@ export class Session implements Subscriber {
     if (this.gone || this.silenced) return;
     if (!this.queue.push(message))
       this.dropSlowConsumer(`more than ${MAX_PENDING_MESSAGES} messages or ${BACKLOG_MARKS * this.ctx.limits.maxBufferedBytes} bytes queued`);
+  }
+
+  private pushReply(reply: DeferredReply): void {
+    if (this.gone || this.silenced) return;
+    if (!this.queue.pushReply(reply)) this.dropSlowConsumer(`more than ${MAX_PENDING_MESSAGES} messages and replies queued`);
   }
 
   private enqueueJson(json: string): void {
@@ -457,7 +461,7 @@ export class Session implements Subscriber {
       this.topics.add(name);
       this.unfollow(name);
       this.addOp(name);
-      this.queue.pushReply(new SubReply(this, id, name, since));
+      this.pushReply(new SubReply(this, id, name, since));
     });
   }
 
@@ -516,7 +520,7 @@ export class Session implements Subscriber {
     // A reply of the topic is still queued: it must know that this unsub comes after it.
     this.addOp(name);
     let sent = false;
-    this.queue.pushReply({
+    this.pushReply({
       next: () => {
         if (sent) return undefined;
         sent = true;

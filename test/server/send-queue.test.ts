@@ -224,7 +224,7 @@ describe('send queue', () => {
     assert.deepEqual(order(payloads(reading.written)), Array.from({ length: 30 }, (_, k) => k + 1));
   });
 
-  test('the backlog of queued messages is bounded: past maxBacklogChars or maxMessages push refuses', () => {
+  test('the backlog is bounded: past maxBacklogChars or maxMessages (replies included) the queue refuses', () => {
     const { socket } = handSocket();
     const { queue } = queueOn(socket, { highWater: 1024, maxBacklogChars: 10_000, maxMessages: 50 });
     let accepted = 0;
@@ -235,5 +235,11 @@ describe('send queue', () => {
     let n = 0;
     while (counted.push(msg(n))) n++;
     assert.equal(n, 50);
+    // Replies count as items too, so a client cannot queue them without bound either.
+    const { queue: replies } = queueOn(handSocket().socket, { highWater: 1024, maxMessages: 50 });
+    let r = 0;
+    while (replies.pushReply(replyOf(0, 1, 10))) r++;
+    assert.equal(r, 50);
+    assert.equal(replies.push(msg(1)), false);
   });
 });
