@@ -247,6 +247,61 @@ describe('the subscription limit', () => {
   });
 });
 
+describe('ops behind a pending reply', () => {
+  test('sub, unsub and sub of one topic read at once: each answered in order, and one live stream at the end', async (t) => {
+    const server = await serverFor(t, { feed: 'none' });
+    const topic = 'candles:AAA-USD:1m';
+    let k = 0;
+    const trade = () => server.publishTrades([{ symbol: 'AAA-USD', price: 10 + k / 100, size: 1, time: T0 + k++ * 1000 }]);
+    trade();
+    const client = await TestClient.connect(server);
+    const socket = rawSocket(client.ws);
+    const burst = (ops: Array<[string, number]>) => {
+      socket.cork(); // one read on the server
+      for (const [op, id] of ops) client.send({ op, id, topic });
+      process.nextTick(() => socket.uncork());
+    };
+    burst([['sub', 1], ['unsub', 2]]);
+    await client.next((m) => m.op === 'unsubscribed' && m.id === 2);
+    trade();
+    await delay(100);
+    assert.deepEqual(
+      client.all((m) => m.topic === topic).map((m) => `${m.op}:${m.id ?? m.seq}`),
+      ['subscribed:1', 'snapshot:1', 'unsubscribed:2'],
+      'answered in order; no update after the unsub',
+    );
+    assert.equal(await metricValue(server.httpUrl, 'lmw_subscriptions'), 0);
+
+    burst([['sub', 3], ['unsub', 4], ['sub', 5]]);
+    await client.next((m) => m.op === 'subscribed' && m.id === 5);
+    trade();
+    trade();
+    await waitUntil(async () => client.all((m) => m.op === 'update').at(-1)?.seq === (await getJson(`${server.httpUrl}/api/snapshot?topic=${topic}`)).body.seq, 5000, 'the live updates');
+    await delay(100);
+    const second = client.all((m) => m.topic === topic).slice(3);
+    assert.deepEqual(
+      second.filter((m) => m.op !== 'update').map((m) => `${m.op}:${m.id ?? ''}`),
+      ['subscribed:3', 'snapshot:', 'unsubscribed:4', 'subscribed:5', 'snapshot:'],
+      JSON.stringify(second.map((m) => `${m.op}:${m.id ?? m.seq}`)),
+    );
+    // Each reply's stream is exact: the snapshot at subscribed.seq, then seq + 1 (a reused snapshot
+    // is followed by the updates since it); after the unsub nothing, after the last sub one live stream.
+    let last: number | undefined;
+    for (const m of second) {
+      if (m.op === 'subscribed') last = undefined;
+      else if (m.op === 'snapshot') last = m.seq;
+      else if (m.op === 'unsubscribed') last = -1;
+      else {
+        assert.ok(last !== undefined && last !== -1, `update ${m.seq} outside a stream`);
+        assert.equal(m.seq, last + 1);
+        last = m.seq;
+      }
+    }
+    assert.equal(await metricValue(server.httpUrl, 'lmw_subscriptions'), 1);
+    client.close();
+  });
+});
+
 describe('a client that stops taking data', () => {
   test('is still cut with 4408 within slowConsumerMs (plus a margin) of stopping', async (t) => {
     const slowConsumerMs = 500;
