@@ -5,7 +5,7 @@
  * trade that is older than a bar's first trade becomes its open (ties keep arrival
  * order: the first to arrive opens, the last to arrive closes).
  */
-import { findBar, INTERVAL_SECONDS, type Bar, type Trade } from '../src/protocol/index.js';
+import { INTERVAL_SECONDS, type Bar, type Trade } from '../src/protocol/index.js';
 import type { CandleSeriesTopic, LocalEngine } from './engine/engine.js';
 import { PrecisionBook } from './precision.js';
 
@@ -66,9 +66,9 @@ export class CandleAggregator {
     const time = bucketStart(trade.time, INTERVAL_SECONDS[topic.interval]);
     let current = pending.get(time);
     if (!current) {
-      const bars = topic.state.bars;
-      const index = findBar(bars, time);
-      if (index >= 0) current = bars[index];
+      const bars = topic.store;
+      const index = bars.find(time);
+      if (index >= 0) current = bars.bar(index);
       else if (bars.length >= topic.maxBars && index === -1) return undefined; // before a full window
     }
     let spans = this.spans.get(topic);
@@ -108,8 +108,8 @@ export class CandleAggregator {
   /** Forgets the spans of bars the series no longer keeps, so memory stays bounded. */
   private prune(topic: CandleSeriesTopic): void {
     const spans = this.spans.get(topic);
-    const oldest = topic.state.bars[0];
-    if (!spans || !oldest || spans.size <= topic.maxBars + 64) return;
-    for (const time of spans.keys()) if (time < oldest.time) spans.delete(time);
+    if (!spans || topic.store.length === 0 || spans.size <= topic.maxBars + 64) return;
+    const oldest = topic.store.time(0);
+    for (const time of spans.keys()) if (time < oldest) spans.delete(time);
   }
 }
