@@ -3,7 +3,9 @@
  * time (UTC), never its arrival time: a late trade updates its older bar and the
  * update carries that bar's time. Open and close follow trade time too, so a late
  * trade that is older than a bar's first trade becomes its open (ties keep arrival
- * order: the first to arrive opens, the last to arrive closes).
+ * order: the first to arrive opens, the last to arrive closes). Those times are kept for
+ * the newest SPAN_BARS bars of each series; a trade into an older bar changes its high,
+ * low, volume and trade count only.
  */
 import { INTERVAL_SECONDS, type Bar, type Trade } from '../src/protocol/index.js';
 import type { CandleSeriesTopic, LocalEngine } from './engine/engine.js';
@@ -14,6 +16,9 @@ interface BarSpan {
   first: number;
   last: number;
 }
+
+/** Bars per series whose open and close trade times are remembered (for late trades). */
+export const SPAN_BARS = 64;
 
 export function bucketStart(timeMs: number, intervalSec: number): number {
   return Math.floor(timeMs / (intervalSec * 1000)) * intervalSec;
@@ -74,12 +79,10 @@ export class CandleAggregator {
     let spans = this.spans.get(topic);
     if (!spans) this.spans.set(topic, (spans = new Map()));
     const span = current ? spans.get(time) : undefined;
-    if (!current || !span) {
+    if (!current) {
       spans.set(time, { first: trade.time, last: trade.time });
-      if (!current) {
-        const p = trade.price;
-        return { time, open: p, high: p, low: p, close: p, volume: trade.size, trades: 1 };
-      }
+      const p = trade.price;
+      return { time, open: p, high: p, low: p, close: p, volume: trade.size, trades: 1 };
     }
     const next: Bar = {
       time,
@@ -99,17 +102,21 @@ export class CandleAggregator {
         span.last = trade.time;
         next.close = trade.price;
       }
-    } else {
-      next.close = trade.price;
     }
+    // Without a span (a bar older than the newest SPAN_BARS) the trade times of its open and
+    // close are unknown: a late trade moves only high, low, volume and trades.
     return next;
   }
 
-  /** Forgets the spans of bars the series no longer keeps, so memory stays bounded. */
+  /**
+   * Keeps the spans of the newest SPAN_BARS bars only: a span object per kept bar (six
+   * windows of 2,000 per symbol) was most of the server's heap per symbol.
+   */
   private prune(topic: CandleSeriesTopic): void {
     const spans = this.spans.get(topic);
-    if (!spans || topic.store.length === 0 || spans.size <= topic.maxBars + 64) return;
-    const oldest = topic.store.time(0);
-    for (const time of spans.keys()) if (time < oldest) spans.delete(time);
+    const { store } = topic;
+    if (!spans || spans.size <= SPAN_BARS * 2 || store.length <= SPAN_BARS) return;
+    const cutoff = store.time(store.length - SPAN_BARS);
+    for (const time of spans.keys()) if (time < cutoff) spans.delete(time);
   }
 }

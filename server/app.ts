@@ -188,6 +188,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     connections: () => sessions.size,
     subscriptions: () => sessions.subscriptions(),
     topics: () => engine.topicCount,
+    history: () => engine.footprint(),
   });
   const flushLoop = new FlushLoop(metrics);
   const dev = new DevControlState(sessions, engine);

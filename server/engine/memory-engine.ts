@@ -38,6 +38,16 @@ export interface MemoryEngineOptions {
   eventsKept?: number;
 }
 
+export interface EngineFootprint {
+  /** Bytes of every candle topic's bar window (a row per bar: OHLCV, seq and time of its last change). */
+  barBytes: number;
+  bars: number;
+  /** Bytes of the candle topics' exact rings (for clients without compaction). */
+  ringBytes: number;
+  /** Updates kept for exact resume by portfolio, events and state topics. */
+  logUpdates: number;
+}
+
 export class MemoryEngine implements LocalEngine {
   private currentEpoch = newEpoch();
   readonly maxBars: number;
@@ -155,6 +165,22 @@ export class MemoryEngine implements LocalEngine {
     const topic = new PortfolioTopic(portfolioTopic(account), state, this.exactHistory);
     this.topics.set(topic.name, topic);
     return topic.name;
+  }
+
+  /** Bytes of the typed bar windows (their seq columns included) and exact rings, and the updates log topics keep. */
+  footprint(): EngineFootprint {
+    let barBytes = 0;
+    let bars = 0;
+    let ringBytes = 0;
+    for (const topics of this.series.values())
+      for (const topic of topics) {
+        barBytes += topic.store.bytes;
+        bars += topic.store.length;
+        ringBytes += topic.ringBytes;
+      }
+    let logUpdates = 0;
+    for (const topic of this.topics.values()) if (topic.kind !== 'candles') logUpdates += topic.keptUpdates;
+    return { barBytes, bars, ringBytes, logUpdates };
   }
 
   private topic(name: string): Topic {

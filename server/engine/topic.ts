@@ -142,6 +142,11 @@ abstract class LoggedTopic<S, U> extends BaseTopic<U> {
     this.history.push(seq, time, json ?? { time, data });
   }
 
+  /** Updates kept for exact resume. */
+  get keptUpdates(): number {
+    return this.history.size;
+  }
+
   protected exact(afterSeq: number): string[] | undefined {
     return this.history.after(afterSeq, this.seq);
   }
@@ -178,9 +183,9 @@ export class CandleTopic extends BaseTopic<Bar> {
     this.updatePrefix = candleUpdatePrefix(name);
   }
 
-  /** Bytes of the bar window and the exact ring (for the memory bench). */
-  get bytes(): number {
-    return this.store.bytes + this.ring.bytes;
+  /** Bytes of the exact ring (for the memory bench and /metrics). */
+  get ringBytes(): number {
+    return this.ring.bytes;
   }
 
   protected apply(bar: Bar, seq: number, time: number): void {

@@ -17,7 +17,7 @@ export const DEFAULT_HISTORY_MS = 15 * 60_000;
  * for clients without the `compact` capability; clients with it resume from the topic's
  * whole state (docs/protocol.md, "Resume").
  */
-export const DEFAULT_EXACT_HISTORY = 256;
+export const DEFAULT_EXACT_HISTORY = 64;
 /**
  * Capabilities a client may announce in `hello.caps` and the server in `welcome.caps`.
  * `compact`: the client accepts compacted replays (`subscribed.compacted`).
