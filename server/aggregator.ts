@@ -4,8 +4,8 @@
  * update carries that bar's time. Open and close follow trade time too, so a late
  * trade that is older than a bar's first trade becomes its open (ties keep arrival
  * order: the first to arrive opens, the last to arrive closes). Those times are kept for
- * the newest SPAN_BARS bars of each series; a trade into an older bar changes its high,
- * low, volume and trade count only.
+ * the bars of the last 30 minutes (SPAN_SECONDS) of each series; a trade into an older
+ * bar changes its high, low, volume and trade count only.
  */
 import { INTERVAL_SECONDS, type Bar, type Trade } from '../src/protocol/index.js';
 import type { CandleSeriesTopic, LocalEngine } from './engine/engine.js';
@@ -17,8 +17,8 @@ interface BarSpan {
   last: number;
 }
 
-/** Bars per series whose open and close trade times are remembered (for late trades). */
-export const SPAN_BARS = 64;
+/** How far back (bar time, seconds) the open and close trade times of bars are remembered, for late trades. */
+export const SPAN_SECONDS = 30 * 60;
 
 export function bucketStart(timeMs: number, intervalSec: number): number {
   return Math.floor(timeMs / (intervalSec * 1000)) * intervalSec;
@@ -103,20 +103,20 @@ export class CandleAggregator {
         next.close = trade.price;
       }
     }
-    // Without a span (a bar older than the newest SPAN_BARS) the trade times of its open and
+    // Without a span (a bar older than SPAN_SECONDS) the trade times of its open and
     // close are unknown: a late trade moves only high, low, volume and trades.
     return next;
   }
 
   /**
-   * Keeps the spans of the newest SPAN_BARS bars only: a span object per kept bar (six
-   * windows of 2,000 per symbol) was most of the server's heap per symbol.
+   * Keeps the spans of the bars within SPAN_SECONDS of the newest one: a span object for every
+   * kept bar (six windows of 2,000 per symbol) was most of the server's heap per symbol.
    */
   private prune(topic: CandleSeriesTopic): void {
     const spans = this.spans.get(topic);
     const { store } = topic;
-    if (!spans || spans.size <= SPAN_BARS * 2 || store.length <= SPAN_BARS) return;
-    const cutoff = store.time(store.length - SPAN_BARS);
+    if (!spans || store.length === 0 || spans.size <= SPAN_SECONDS / INTERVAL_SECONDS[topic.interval] + 64) return;
+    const cutoff = store.time(store.length - 1) - SPAN_SECONDS;
     for (const time of spans.keys()) if (time < cutoff) spans.delete(time);
   }
 }
