@@ -179,7 +179,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     maxBufferedBytes: o.maxBufferedBytes,
   };
 
-  const engine = new MemoryEngine({ history: o.history, eventsKept: o.eventsKept });
+  const engine = new MemoryEngine({ history: o.history, historyMs: o.historyMs, exactHistory: o.exactHistory, eventsKept: o.eventsKept });
   const feeds = await startFeeds(o, internal, engine);
 
   const sessions = new SessionSet();
@@ -188,6 +188,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     connections: () => sessions.size,
     subscriptions: () => sessions.subscriptions(),
     topics: () => engine.topicCount,
+    history: () => engine.footprint(),
   });
   const flushLoop = new FlushLoop(metrics);
   const dev = new DevControlState(sessions, engine);

@@ -19,8 +19,37 @@ export class ServerMetrics {
   framesDropped = 0;
   private readonly upgradesRefused: Counter<'reason'>;
 
-  constructor(sources: { connections: () => number; subscriptions: () => number; topics: () => number; addresses: () => number }) {
+  constructor(sources: {
+    connections: () => number;
+    subscriptions: () => number;
+    topics: () => number;
+    addresses: () => number;
+    /** What the engine keeps for resume, when it can tell (the memory engine). */
+    history?: () => { barBytes: number; ringBytes: number; logUpdates: number };
+  }) {
     const registers = [this.registry];
+    const history = sources.history;
+    if (history) {
+      new Gauge({
+        name: 'lmw_history_bytes',
+        help: 'Bytes the engine keeps for resume, by part (bars: the candle windows with their per-bar seqs; exact: exact rings of candle topics)',
+        labelNames: ['part'],
+        registers,
+        collect() {
+          const now = history();
+          this.set({ part: 'bars' }, now.barBytes);
+          this.set({ part: 'exact' }, now.ringBytes);
+        },
+      });
+      new Gauge({
+        name: 'lmw_log_updates_kept',
+        help: 'Updates kept for exact resume by portfolio, events and state topics',
+        registers,
+        collect() {
+          this.set(history().logUpdates);
+        },
+      });
+    }
     new Gauge({
       name: 'lmw_connections',
       help: 'Open WebSocket connections',

@@ -83,6 +83,8 @@ export class Session implements Subscriber {
   /** Dev control, in any phase: the server neither sends nor reads on this socket any more. */
   silenced = false;
   private phase: SessionPhase = 'awaiting-hello';
+  /** The client announced `compact` in `hello.caps`: its resumes may be compacted. */
+  private compact = false;
   private pending: OutMessage[] = [];
   /** Fingerprint of `pending` (server/frame-writer.ts), so equal queues share their frames. */
   private fingerprint = EMPTY_FINGERPRINT;
@@ -325,6 +327,7 @@ export class Session implements Subscriber {
 
   private onHello(hello: HelloMessage): void {
     clearTimeout(this.helloTimer);
+    this.compact = hello.caps?.includes('compact') === true;
     const auth = this.ctx.auth;
     if (!auth) {
       this.open();
@@ -354,6 +357,7 @@ export class Session implements Subscriber {
         session: this.id,
         heartbeatMs: this.ctx.heartbeatMs,
         serverTime: Date.now(),
+        ...(this.compact ? { caps: ['compact'] } : {}),
       }),
     );
   }
@@ -428,14 +432,15 @@ export class Session implements Subscriber {
         this.sendError('too_many_subscriptions', `at most ${this.ctx.limits.maxSubscriptions} topics per connection; unsub one first`, id, name);
         return;
       }
-      this.after(engine.follow(name, this, since), (start) => this.started(id, name, start));
+      this.after(engine.follow(name, this, since, { compact: this.compact }), (start) => this.started(id, name, start));
     });
   }
 
   /** Queues the start of a followed topic's stream. */
   private started(id: number, name: string, start: FollowStart): void {
     const { epoch, seq, recovered } = start;
-    this.enqueueJson(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq, recovered }));
+    const compacted = start.recovered && start.compacted && start.missed.length > 0;
+    this.enqueueJson(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq, recovered, ...(compacted ? { compacted } : {}) }));
     if (start.recovered) for (const json of start.missed) this.enqueueJson(json);
     else this.enqueueJson(start.snapshot);
     if (this.gone) {
