@@ -4,7 +4,7 @@
  * writes bench/results.json. Not part of `npm test`.
  *
  *   --quick          short smoke run (fewer rounds, smaller sizes), writes bench/results.tmp-quick.json
- *   --only=a,b       parts to run: size, browser, fanout, idle, publish (default all)
+ *   --only=a,b       parts to run: size, browser, fanout, idle, publish, memory (default all)
  *   --rounds=N       rounds per part (default 5, quick 2)
  *   --no-build       use the existing dist/ instead of building the kit into a temp folder
  *   --out=FILE       where to write the results
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { runBrowserPart, type BrowserResult } from './browser.js';
 import { runFanoutPart, type FanoutResult, type Impl } from './fanout.js';
 import { runIdlePart, type IdleResult } from './idle.js';
+import { runMemoryPart, type MemoryResult } from './memory.js';
 import { runPublishPart, type PublishResult } from './publish.js';
 import { runSizePart, type SizeResult } from './size.js';
 import { fmtBytes, fmtRate, fmtRatio, table } from './lib/stats.js';
@@ -27,7 +28,7 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = flag('quick');
-const parts = new Set((value('only') ?? 'size,browser,fanout,idle,publish').split(','));
+const parts = new Set((value('only') ?? 'size,browser,fanout,idle,publish,memory').split(','));
 const rounds = Number(value('rounds') ?? (quick ? 2 : 5));
 const out = value('out') ?? join(root, quick ? 'bench/results.tmp-quick.json' : 'bench/results.json');
 const started = performance.now();
@@ -87,6 +88,7 @@ async function main() {
   let fanout: FanoutResult | undefined;
   let idle: IdleResult | undefined;
   let publish: PublishResult | undefined;
+  let memory: MemoryResult | undefined;
   try {
     if (parts.has('size')) {
       log('part 4: size (esbuild minify + gzip -9)');
@@ -131,12 +133,16 @@ async function main() {
       log('part 5: publishing over HTTP keep-alive to 100 subscribers');
       publish = await runPublishPart({ subscribers: 100, rounds, concurrency: 8, warmMs: quick ? 300 : 500, windowMs: quick ? 1000 : 2000, deadline: deadline + 60_000, log });
     }
+    if (parts.has('memory') && oursAvailable) {
+      log('part 6: server memory per symbol (simulator at the default rate, 1 against 50 symbols)');
+      memory = await runMemoryPart({ symbols: 50, settleMs: quick ? 15_000 : 60_000, log });
+    }
   } finally {
     if (build.temp && !flag('keep-build')) rmSync(build.temp, { recursive: true, force: true });
   }
   machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
 
-  const targets = evaluateTargets({ browser, fanout, idle, size, publish });
+  const targets = evaluateTargets({ browser, fanout, idle, size, publish, memory });
   const results = {
     when: new Date().toISOString(),
     quick,
@@ -153,6 +159,7 @@ async function main() {
     idle,
     size,
     publish,
+    memory,
   };
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${report(results)}\n`);
@@ -165,6 +172,7 @@ function report(r: {
   idle?: IdleResult;
   size?: SizeResult;
   publish?: PublishResult;
+  memory?: MemoryResult;
   targets: TargetResult[];
   machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   durationSeconds: number;
@@ -273,6 +281,26 @@ function report(r: {
       `5. Publishing over HTTP keep-alive (${p.concurrency} requests in flight, one event each; ${p.subscribers} subscribers; medians over rounds)\n` +
         table(['server', 'published/s', 'delivered/s', 'p50/p99 ms', 'server CPU', 'CPU us/event', 'delivered ours/bare', 'CPU/event ours/bare'], rows) +
         (p.errors.length ? `\nerrors: ${p.errors.join('; ')}` : ''),
+    );
+  }
+  if (r.memory) {
+    const m = r.memory;
+    const x = m.perSymbol;
+    sections.push(
+      `6. Server memory per symbol (simulator at the default rate, (RSS with ${m.symbols} - RSS with 1) / ${m.symbols - 1} after ${m.settleSeconds} s, after GC)\n` +
+        table(
+          ['what', 'per symbol'],
+          [
+            ['RSS', fmtBytes(x.rss)],
+            ['  bar windows (6 x 2,000 rows: OHLCV + seq and time of last change)', fmtBytes(x.bars)],
+            ['  exact rings (old clients)', fmtBytes(x.exactRings)],
+            ['  the rest (heap: simulator, aggregator spans, topics; allocator slack)', fmtBytes(x.other)],
+            ['heap used', fmtBytes(x.heap)],
+            ['baseline: Bar[] windows + the histories filled by then (before issue 12; spans not counted)', fmtBytes(m.baselinePerSymbol.rss)],
+          ],
+        ) +
+        `\nours / baseline ${fmtRatio(m.ratio)}; bytes per idle connection: part 3 (--only=idle)` +
+        (m.errors.length ? `\nerrors: ${m.errors.join('; ')}` : ''),
     );
   }
   sections.push(

@@ -2,6 +2,7 @@
 import type { BrowserResult } from './browser.js';
 import type { FanoutResult } from './fanout.js';
 import type { IdleResult } from './idle.js';
+import type { MemoryResult } from './memory.js';
 import type { PublishResult } from './publish.js';
 import type { SizeResult } from './size.js';
 import { fmtRatio } from './lib/stats.js';
@@ -16,6 +17,8 @@ export const TARGETS = {
   mainBytes: 15_000,
   /** Issue 13: events/s published over HTTP and delivered to 100 subscribers, against the bare handler. */
   publishEvents: 0.8,
+  /** Issue 12: server RSS per simulated symbol at the default settings. */
+  memoryPerSymbolBytes: 1_000_000,
 };
 
 export interface TargetResult {
@@ -24,7 +27,7 @@ export interface TargetResult {
   met: boolean | null;
 }
 
-export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: IdleResult; size?: SizeResult; publish?: PublishResult }): TargetResult[] {
+export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: IdleResult; size?: SizeResult; publish?: PublishResult; memory?: MemoryResult }): TargetResult[] {
   const out: TargetResult[] = [];
   const ratio = (target: string, value: number | undefined, ok: (v: number) => boolean) =>
     out.push({ target, measured: value === undefined || !Number.isFinite(value) ? 'n/a' : fmtRatio(value), met: value === undefined || !Number.isFinite(value) ? null : ok(value) });
@@ -42,6 +45,12 @@ export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutRes
     r.publish?.ours ? r.publish.medianRatio : undefined,
     (v) => v >= TARGETS.publishEvents,
   );
+  const perSymbol = r.memory?.perSymbol.rss;
+  out.push({
+    target: `memory: server RSS per symbol <= ${TARGETS.memoryPerSymbolBytes / 1e6} MB (default settings, after a minute)`,
+    measured: perSymbol === undefined ? 'n/a' : `${(perSymbol / 1e6).toFixed(2)} MB`,
+    met: perSymbol === undefined ? null : perSymbol <= TARGETS.memoryPerSymbolBytes,
+  });
   const main = r.size?.main?.minGzipBytes;
   out.push({
     target: 'main file without the chart <= 15 KB min+gzip (Lit included)',

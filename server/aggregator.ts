@@ -3,9 +3,11 @@
  * time (UTC), never its arrival time: a late trade updates its older bar and the
  * update carries that bar's time. Open and close follow trade time too, so a late
  * trade that is older than a bar's first trade becomes its open (ties keep arrival
- * order: the first to arrive opens, the last to arrive closes).
+ * order: the first to arrive opens, the last to arrive closes). Those times are kept for
+ * the bars of the last 30 minutes (SPAN_SECONDS) of each series; a trade into an older
+ * bar changes its high, low, volume and trade count only.
  */
-import { findBar, INTERVAL_SECONDS, type Bar, type Trade } from '../src/protocol/index.js';
+import { INTERVAL_SECONDS, type Bar, type Trade } from '../src/protocol/index.js';
 import type { CandleSeriesTopic, LocalEngine } from './engine/engine.js';
 import { PrecisionBook } from './precision.js';
 
@@ -14,6 +16,9 @@ interface BarSpan {
   first: number;
   last: number;
 }
+
+/** How far back (bar time, seconds) the open and close trade times of bars are remembered, for late trades. */
+export const SPAN_SECONDS = 30 * 60;
 
 export function bucketStart(timeMs: number, intervalSec: number): number {
   return Math.floor(timeMs / (intervalSec * 1000)) * intervalSec;
@@ -66,20 +71,18 @@ export class CandleAggregator {
     const time = bucketStart(trade.time, INTERVAL_SECONDS[topic.interval]);
     let current = pending.get(time);
     if (!current) {
-      const bars = topic.state.bars;
-      const index = findBar(bars, time);
-      if (index >= 0) current = bars[index];
+      const bars = topic.store;
+      const index = bars.find(time);
+      if (index >= 0) current = bars.bar(index);
       else if (bars.length >= topic.maxBars && index === -1) return undefined; // before a full window
     }
     let spans = this.spans.get(topic);
     if (!spans) this.spans.set(topic, (spans = new Map()));
     const span = current ? spans.get(time) : undefined;
-    if (!current || !span) {
+    if (!current) {
       spans.set(time, { first: trade.time, last: trade.time });
-      if (!current) {
-        const p = trade.price;
-        return { time, open: p, high: p, low: p, close: p, volume: trade.size, trades: 1 };
-      }
+      const p = trade.price;
+      return { time, open: p, high: p, low: p, close: p, volume: trade.size, trades: 1 };
     }
     const next: Bar = {
       time,
@@ -99,17 +102,21 @@ export class CandleAggregator {
         span.last = trade.time;
         next.close = trade.price;
       }
-    } else {
-      next.close = trade.price;
     }
+    // Without a span (a bar older than SPAN_SECONDS) the trade times of its open and
+    // close are unknown: a late trade moves only high, low, volume and trades.
     return next;
   }
 
-  /** Forgets the spans of bars the series no longer keeps, so memory stays bounded. */
+  /**
+   * Keeps the spans of the bars within SPAN_SECONDS of the newest one: a span object for every
+   * kept bar (six windows of 2,000 per symbol) was most of the server's heap per symbol.
+   */
   private prune(topic: CandleSeriesTopic): void {
     const spans = this.spans.get(topic);
-    const oldest = topic.state.bars[0];
-    if (!spans || !oldest || spans.size <= topic.maxBars + 64) return;
-    for (const time of spans.keys()) if (time < oldest.time) spans.delete(time);
+    const { store } = topic;
+    if (!spans || store.length === 0 || spans.size <= SPAN_SECONDS / INTERVAL_SECONDS[topic.interval] + 64) return;
+    const cutoff = store.time(store.length - 1) - SPAN_SECONDS;
+    for (const time of spans.keys()) if (time < cutoff) spans.delete(time);
   }
 }

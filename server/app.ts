@@ -182,7 +182,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
   };
 
   const snapshots = new SnapshotMessages();
-  const engine = new MemoryEngine({ history: o.history, eventsKept: o.eventsKept, snapshots });
+  const engine = new MemoryEngine({ history: o.history, historyMs: o.historyMs, exactHistory: o.exactHistory, eventsKept: o.eventsKept, snapshots });
   const feeds = await startFeeds(o, internal, engine);
 
   const sessions = new SessionSet();
@@ -193,6 +193,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     topics: () => engine.topicCount,
     snapshotEncodes: () => snapshots.encodes,
     snapshotHits: () => snapshots.hits,
+    history: () => engine.footprint(),
   });
   const flushLoop = new FlushLoop(metrics);
   const dev = new DevControlState(sessions, engine);

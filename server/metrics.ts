@@ -27,8 +27,32 @@ export class ServerMetrics {
     /** Snapshot messages encoded, and served from the cache (server/snapshot-messages.ts). */
     snapshotEncodes?: () => number;
     snapshotHits?: () => number;
+    /** What the engine keeps for resume, when it can tell (the memory engine). */
+    history?: () => { barBytes: number; ringBytes: number; logUpdates: number };
   }) {
     const registers = [this.registry];
+    const history = sources.history;
+    if (history) {
+      new Gauge({
+        name: 'lmw_history_bytes',
+        help: 'Bytes the engine keeps for resume, by part (bars: the candle windows with their per-bar seqs; exact: exact rings of candle topics)',
+        labelNames: ['part'],
+        registers,
+        collect() {
+          const now = history();
+          this.set({ part: 'bars' }, now.barBytes);
+          this.set({ part: 'exact' }, now.ringBytes);
+        },
+      });
+      new Gauge({
+        name: 'lmw_log_updates_kept',
+        help: 'Updates kept for exact resume by portfolio, events and state topics',
+        registers,
+        collect() {
+          this.set(history().logUpdates);
+        },
+      });
+    }
     new Gauge({
       name: 'lmw_connections',
       help: 'Open WebSocket connections',

@@ -4,7 +4,7 @@
  * the CLI parses argv through `parseFlag` and prints `usage()`; the docs' tables are
  * checked against `OPTIONS` by test/server/server-options.test.ts.
  */
-import { DEFAULT_EVENTS_KEPT, DEFAULT_HEARTBEAT_MS, DEFAULT_HISTORY, DEFAULT_MAX_FRAME_BYTES, validateTrade } from '../src/protocol/index.js';
+import { DEFAULT_EVENTS_KEPT, DEFAULT_HEARTBEAT_MS, DEFAULT_EXACT_HISTORY, DEFAULT_HISTORY, DEFAULT_HISTORY_MS, DEFAULT_MAX_FRAME_BYTES, validateTrade } from '../src/protocol/index.js';
 import { isLoopbackHost, normalizeOrigin } from './auth.js';
 
 export interface MarketServerOptions {
@@ -18,7 +18,12 @@ export interface MarketServerOptions {
   /** JSON Lines trades file ({symbol,price,size,time} per line); implies feed 'replay'. */
   replayFile?: string;
   speed?: number;
+  /** Updates a log topic (events, state) keeps for exact resume. */
   history?: number;
+  /** Age (ms) past which a log topic's updates no longer answer a resume. */
+  historyMs?: number;
+  /** Updates a keyed topic (candles, portfolio) keeps for clients without compacted resume. */
+  exactHistory?: number;
   /** Events an `events:` topic's snapshot holds. */
   eventsKept?: number;
   /** Publishing requests per second (all publish routes together; 0 = off); past it 429. */
@@ -178,7 +183,15 @@ export const OPTIONS = {
   },
   replayFile: { flag: 'replay', metavar: 'FILE', group: 'server', help: 'replay a JSON Lines trades file ({symbol,price,size,time} per line)', ...nonEmptyString() },
   speed: { flag: 'speed', metavar: 'X', group: 'server', help: 'replay speed factor', default: 1, ...number('positive') },
-  history: { flag: 'history', metavar: 'N', group: 'server', help: 'updates kept per topic for resume', default: DEFAULT_HISTORY, ...integer(0) },
+  history: { flag: 'history', metavar: 'N', group: 'server', help: 'updates a log topic (events:, state:) keeps for resume', default: DEFAULT_HISTORY, ...integer(0) },
+  historyMs: {
+    flag: 'history-ms', metavar: 'N', group: 'server', help: 'age in ms past which a log topic\'s updates no longer answer a resume', default: DEFAULT_HISTORY_MS,
+    ...integer(1),
+  },
+  exactHistory: {
+    flag: 'exact-history', metavar: 'N', group: 'server',
+    help: 'updates a candle or portfolio topic keeps for clients without compacted resume', default: DEFAULT_EXACT_HISTORY, ...integer(0),
+  },
   eventsKept: {
     flag: 'events-kept', metavar: 'N', group: 'server', help: 'events an events: topic\'s snapshot holds (oldest dropped)', default: DEFAULT_EVENTS_KEPT,
     ...integer(1, 100_000),
@@ -265,6 +278,8 @@ export interface ResolvedOptions {
   replayFile: string | undefined;
   speed: number;
   history: number;
+  historyMs: number;
+  exactHistory: number;
   eventsKept: number;
   publishRate: number;
   heartbeatMs: number;
@@ -316,6 +331,8 @@ export function resolveOptions(options: MarketServerOptions = {}): ResolvedOptio
     replayFile: options.replayFile,
     speed: value('speed'),
     history: value('history'),
+    historyMs: value('historyMs'),
+    exactHistory: value('exactHistory'),
     eventsKept: value('eventsKept'),
     publishRate: value('publishRate'),
     heartbeatMs: value('heartbeatMs'),

@@ -100,6 +100,8 @@ export class Session implements Subscriber {
   /** Dev control, in any phase: the server neither sends nor reads on this socket any more. */
   silenced = false;
   private phase: SessionPhase = 'awaiting-hello';
+  /** The client announced `compact` in `hello.caps`: its resumes may be compacted. */
+  private compact = false;
   private readonly queue: SendQueue;
   private helloTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
@@ -353,6 +355,7 @@ export class Session implements Subscriber {
 
   private onHello(hello: HelloMessage): void {
     clearTimeout(this.helloTimer);
+    this.compact = hello.caps?.includes('compact') === true;
     const auth = this.ctx.auth;
     if (!auth) {
       this.open();
@@ -382,6 +385,7 @@ export class Session implements Subscriber {
         session: this.id,
         heartbeatMs: this.ctx.heartbeatMs,
         serverTime: Date.now(),
+        ...(this.compact ? { caps: ['compact'] } : {}),
       }),
     );
   }
@@ -471,7 +475,9 @@ export class Session implements Subscriber {
    * unsub of the same topic queued behind it only reads (that op restarts or ends the
    * topic); a reply of a topic no longer held (a refresh revoked it) is dropped. A fresh
    * sub gets the topic's recent cached snapshot and the updates after it when there is
-   * one (server/snapshot-messages.ts), so it encodes nothing.
+   * one (server/snapshot-messages.ts), so it encodes nothing. Only a client's own
+   * `since` may be answered compacted (when it announced `compact`): the updates after
+   * a reused snapshot, and a read-only reply, are exact.
    */
   startReply(name: string, since: Since | undefined): Awaitable<ReplyStart> | 'drop' {
     const later = this.releaseOp(name);
@@ -479,22 +485,24 @@ export class Session implements Subscriber {
     if (!later && !this.topics.has(name)) return 'drop';
     const { engine, snapshots } = this.ctx;
     const recent = since ? undefined : snapshots.recent(name, engine.epoch);
+    const after = since ?? (recent && { epoch: recent.epoch, seq: recent.seq });
+    const reused = recent?.message;
     if (later) {
       // Read only: the updates after `since` (or after the recent snapshot) when kept, else a snapshot.
-      const after = since ?? (recent && { epoch: recent.epoch, seq: recent.seq });
       const snapshot = () =>
-        then(engine.snapshot(name), ({ epoch, seq, data }): ReplyStart => ({ epoch, seq, snapshot: snapshots.message(name, epoch, seq, data), updates: [] }));
+        then(engine.snapshot(name), ({ epoch, seq, data }): ReplyStart => ({ epoch, seq, snapshot: snapshots.message(name, epoch, seq, () => data), updates: [] }));
       if (!after) return snapshot();
       return then(engine.updatesSince(name, after), (read) =>
-        read.ok ? startAfter(after, read.updates, since ? undefined : recent!.message) : snapshot(),
+        read.ok ? { epoch: after.epoch, seq: after.seq + (reused ? 0 : read.updates.length), snapshot: reused, updates: read.updates } : snapshot(),
       );
     }
-    const from = since ?? (recent && { epoch: recent.epoch, seq: recent.seq });
-    const start = engine.follow(name, this, from);
+    const start = engine.follow(name, this, after, { compact: since !== undefined && this.compact });
     this.following.add(name);
     return then(start, (value): ReplyStart => {
-      if (value.recovered) return startAfter(from!, value.missed, since ? undefined : recent!.message);
-      return { epoch: value.epoch, seq: value.seq, snapshot: snapshots.messageOf(name, value.snapshot), updates: [] };
+      if (!value.recovered) return { epoch: value.epoch, seq: value.seq, snapshot: snapshots.messageOf(name, value.snapshot), updates: [] };
+      // A reused snapshot at `after.seq`, then the exact updates since; or a replay up to the topic's seq.
+      if (reused) return { epoch: value.epoch, seq: after!.seq, snapshot: reused, updates: value.missed };
+      return { epoch: value.epoch, seq: value.seq, updates: value.missed, compacted: value.compacted && value.missed.length > 0 };
     });
   }
 
@@ -567,15 +575,12 @@ export class Session implements Subscriber {
  */
 interface ReplyStart {
   epoch: string;
-  /** The seq of `subscribed`: the snapshot's, or `since.seq` for a replay. */
+  /** The seq of `subscribed`: the snapshot's, or the last replayed update's. */
   seq: number;
   snapshot?: OutMessage;
   updates: readonly string[];
-}
-
-/** A reply from `after` on: a replay (recovered), or a reused snapshot at `after.seq` and the updates since. */
-function startAfter(after: Since, updates: readonly string[], snapshot: OutMessage | undefined): ReplyStart {
-  return snapshot ? { epoch: after.epoch, seq: after.seq, snapshot, updates } : { epoch: after.epoch, seq: after.seq + updates.length, updates };
+  /** The replay is compacted (seqs may jump; only for a client that announced `compact`). */
+  compacted?: boolean;
 }
 
 /** `f(value)` now, or once the value comes. */
@@ -624,8 +629,9 @@ class SubReply implements DeferredReply {
     const start = this.start;
     if (this.index === -2) {
       this.index = start.snapshot ? -1 : 0;
-      const { epoch, seq } = start;
-      return new OutMessage(JSON.stringify({ op: 'subscribed', id: this.id, topic: this.topic, epoch, seq, recovered: !start.snapshot }));
+      const { epoch, seq, compacted } = start;
+      const recovered = !start.snapshot;
+      return new OutMessage(JSON.stringify({ op: 'subscribed', id: this.id, topic: this.topic, epoch, seq, recovered, ...(compacted ? { compacted } : {}) }));
     }
     if (this.index === -1) {
       this.index = 0;

@@ -47,10 +47,10 @@ export class SnapshotMessages {
   constructor(private readonly maxChars = MAX_SNAPSHOT_CACHE_CHARS) {}
 
   /**
-   * The snapshot message of `topic` at `seq`: from the cache, or encoded from `data`
-   * (read at once, never kept) and cached.
+   * The snapshot message of `topic` at `seq`: from the cache, or encoded from `read()`
+   * (called only then: building a topic's snapshot data costs) and cached.
    */
-  message(topic: string, epoch: string, seq: number, data: unknown): OutMessage {
+  message(topic: string, epoch: string, seq: number, read: () => unknown): OutMessage {
     const entry = this.entries.get(topic);
     if (entry && entry.seq === seq && entry.epoch === epoch) {
       this.hits += 1;
@@ -58,7 +58,7 @@ export class SnapshotMessages {
       return entry.message;
     }
     this.encodes += 1;
-    const message = new OutMessage(JSON.stringify({ op: 'snapshot', topic, epoch, seq, data }));
+    const message = new OutMessage(JSON.stringify({ op: 'snapshot', topic, epoch, seq, data: read() }));
     if (entry) this.remove(topic, entry);
     if (message.json.length <= this.maxChars) {
       this.entries.set(topic, { epoch, seq, message, at: Date.now() });

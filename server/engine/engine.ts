@@ -37,8 +37,17 @@ export interface Since {
 /** Why the updates after a seq cannot be read: another epoch, no longer kept, or a seq the topic never had. */
 export type GoneReason = 'other-epoch' | 'too-old' | 'ahead';
 
-/** The updates after a seq (each the exact text that was or would have been sent), or why there are none. */
-export type UpdatesSince = { ok: true; updates: readonly string[] } | { ok: false; gone: GoneReason };
+/**
+ * The updates after a seq (each the exact text that was or would have been sent), or why
+ * there are none. `compacted`: only the latest change of each key, seqs jumping
+ * (strictly increasing, the last one the topic's seq); given only when asked for.
+ */
+export type UpdatesSince = { ok: true; updates: readonly string[]; compacted: boolean } | { ok: false; gone: GoneReason };
+
+/** How a client takes a resume: `compact` when it announced the capability. */
+export interface ResumeOptions {
+  compact?: boolean;
+}
 
 export interface Snapshot {
   epoch: string;
@@ -52,7 +61,7 @@ export interface Snapshot {
  * (recovered), or the snapshot message at `seq`. Live updates after `seq` follow.
  */
 export type FollowStart =
-  | { recovered: true; epoch: string; seq: number; missed: readonly string[] }
+  | { recovered: true; epoch: string; seq: number; missed: readonly string[]; compacted: boolean }
   | { recovered: false; epoch: string; seq: number; snapshot: string };
 
 export interface Engine {
@@ -69,8 +78,8 @@ export interface Engine {
    * `events:` or `state:` topic is created by its first change; other kinds must exist.
    */
   publish(topic: string, change: TopicChange, time?: number): Awaitable<number>;
-  /** The updates of an existing topic after `since.seq`, or why they are gone. */
-  updatesSince(topic: string, since: Since): Awaitable<UpdatesSince>;
+  /** The updates of an existing topic after `since.seq` (compacted when allowed and possible), or why they are gone. */
+  updatesSince(topic: string, since: Since, options?: ResumeOptions): Awaitable<UpdatesSince>;
   /** The state of an existing topic and the seq it is at. */
   snapshot(topic: string): Awaitable<Snapshot>;
   /**
@@ -81,7 +90,7 @@ export interface Engine {
    * publish again; an engine that answers later holds live updates back and delivers
    * them no sooner than the turn after it resolves.
    */
-  follow(topic: string, subscriber: Subscriber, since?: Since): Awaitable<FollowStart>;
+  follow(topic: string, subscriber: Subscriber, since?: Since, options?: ResumeOptions): Awaitable<FollowStart>;
   /** Stops delivering `topic` to `subscriber`; nothing happens when it did not follow it. */
   unfollow(topic: string, subscriber: Subscriber): void;
   /** Dev control `injectGap`: the topic's next update is recorded but not delivered. False for an unknown topic. */
@@ -99,7 +108,13 @@ export interface CandleSeriesTopic {
   readonly interval: Interval;
   /** Bars the topic keeps. */
   readonly maxBars: number;
-  readonly state: { readonly bars: readonly Bar[] };
+  /** Its bars, oldest first. */
+  readonly store: {
+    readonly length: number;
+    find(time: number): number;
+    bar(index: number): Bar;
+    time(index: number): number;
+  };
 }
 
 /**
@@ -110,9 +125,9 @@ export interface CandleSeriesTopic {
 export interface LocalEngine extends Engine {
   has(topic: string): boolean;
   publish(topic: string, change: TopicChange, time?: number): number;
-  updatesSince(topic: string, since: Since): UpdatesSince;
+  updatesSince(topic: string, since: Since, options?: ResumeOptions): UpdatesSince;
   snapshot(topic: string): Snapshot;
-  follow(topic: string, subscriber: Subscriber, since?: Since): FollowStart;
+  follow(topic: string, subscriber: Subscriber, since?: Since, options?: ResumeOptions): FollowStart;
   /** The candle topics of `symbol` for every interval, created (empty, seq 0) on first use. */
   candleSeries(symbol: string): readonly CandleSeriesTopic[];
   /** Sets the price precision every candle snapshot of `symbol` carries (creates its series if needed). */

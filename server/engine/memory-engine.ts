@@ -1,12 +1,13 @@
 /**
- * The in-memory engine: every topic in this process (server/engine/topic.ts), its
- * history a ring of the last N updates (server/engine/history.ts), one epoch per
- * start. Every answer is synchronous, so a publish fans out in the same turn.
+ * The in-memory engine: every topic in this process (server/engine/topic.ts), with
+ * what answers a resume (exact rings, and per-key marks for compacted replays), one
+ * epoch per start. Every answer is synchronous, so a publish fans out in the same turn.
  */
 import { randomBytes } from 'node:crypto';
 import {
   candlesTopic,
   DEFAULT_EVENTS_KEPT,
+  DEFAULT_EXACT_HISTORY,
   DEFAULT_MAX_BARS,
   parseTopic,
   INTERVALS,
@@ -19,7 +20,7 @@ import {
 } from '../../src/protocol/index.js';
 import { SnapshotMessages } from '../snapshot-messages.js';
 import type { StateChange } from './changes.js';
-import type { FollowStart, LocalEngine, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
+import type { FollowStart, LocalEngine, ResumeOptions, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
 import { CandleTopic, EventsTopic, PortfolioTopic, StateTopic, type Topic } from './topic.js';
 
 export function newEpoch(): string {
@@ -27,13 +28,27 @@ export function newEpoch(): string {
 }
 
 export interface MemoryEngineOptions {
-  /** Updates kept per topic for resume. */
+  /** Updates a log topic (events, state) keeps for exact resume. */
   history: number;
+  /** Age (ms) past which a log topic's updates no longer answer a resume (default: no limit). */
+  historyMs?: number;
+  /** Updates a keyed topic (candles, portfolio) keeps for clients without compaction (default DEFAULT_EXACT_HISTORY). */
+  exactHistory?: number;
   maxBars?: number;
   /** Events an `events:` topic's snapshot holds (default 100). */
   eventsKept?: number;
   /** Where snapshot texts are encoded, once per topic and seq (default: a cache of its own). */
   snapshots?: SnapshotMessages;
+}
+
+export interface EngineFootprint {
+  /** Bytes of every candle topic's bar window (a row per bar: OHLCV, seq and time of its last change). */
+  barBytes: number;
+  bars: number;
+  /** Bytes of the candle topics' exact rings (for clients without compaction). */
+  ringBytes: number;
+  /** Updates kept for exact resume by portfolio, events and state topics. */
+  logUpdates: number;
 }
 
 export class MemoryEngine implements LocalEngine {
@@ -43,9 +58,12 @@ export class MemoryEngine implements LocalEngine {
   private readonly series = new Map<string, CandleTopic[]>();
   private readonly snapshots: SnapshotMessages;
 
+  private readonly exactHistory: number;
+
   constructor(private readonly options: MemoryEngineOptions) {
     this.maxBars = options.maxBars ?? DEFAULT_MAX_BARS;
     this.snapshots = options.snapshots ?? new SnapshotMessages();
+    this.exactHistory = options.exactHistory ?? DEFAULT_EXACT_HISTORY;
   }
 
   get epoch(): string {
@@ -85,34 +103,34 @@ export class MemoryEngine implements LocalEngine {
     const parsed = parseTopic(name);
     let topic: Topic;
     if (parsed.ok && parsed.topic.kind === 'events')
-      topic = new EventsTopic(name, parsed.topic.channel, this.options.eventsKept ?? DEFAULT_EVENTS_KEPT, this.options.history);
-    else if (parsed.ok && parsed.topic.kind === 'state') topic = new StateTopic(name, this.options.history);
+      topic = new EventsTopic(name, parsed.topic.channel, this.options.eventsKept ?? DEFAULT_EVENTS_KEPT, this.options.history, this.options.historyMs);
+    else if (parsed.ok && parsed.topic.kind === 'state') topic = new StateTopic(name, this.options.history, this.options.historyMs);
     else throw new Error(`no such topic: ${name}`);
     this.topics.set(name, topic);
     return topic;
   }
 
-  updatesSince(name: string, since: Since): UpdatesSince {
+  updatesSince(name: string, since: Since, options?: ResumeOptions): UpdatesSince {
     const topic = this.topic(name);
     if (since.epoch !== this.epoch) return { ok: false, gone: 'other-epoch' };
     if (since.seq > topic.seq) return { ok: false, gone: 'ahead' };
-    const updates = topic.history.after(since.seq, topic.seq);
-    return updates ? { ok: true, updates } : { ok: false, gone: 'too-old' };
+    const replay = topic.replay(since.seq, options?.compact === true);
+    return replay ? { ok: true, updates: replay.updates, compacted: replay.compacted } : { ok: false, gone: 'too-old' };
   }
 
   snapshot(name: string): Snapshot {
     const topic = this.topic(name);
-    return { epoch: this.epoch, seq: topic.seq, data: topic.state };
+    return { epoch: this.epoch, seq: topic.seq, data: topic.snapshotData() };
   }
 
-  follow(name: string, subscriber: Subscriber, since?: Since): FollowStart {
+  follow(name: string, subscriber: Subscriber, since?: Since, options?: ResumeOptions): FollowStart {
     const topic = this.topic(name);
     const { epoch } = this;
-    const read = since ? this.updatesSince(name, since) : undefined;
+    const read = since ? this.updatesSince(name, since, options) : undefined;
     // A Set: a second follow of the same topic leaves one delivery.
     topic.subscribers.add(subscriber);
-    if (read?.ok) return { recovered: true, epoch, seq: topic.seq, missed: read.updates };
-    return { recovered: false, epoch, seq: topic.seq, snapshot: this.snapshots.message(name, epoch, topic.seq, topic.state).json };
+    if (read?.ok) return { recovered: true, epoch, seq: topic.seq, missed: read.updates, compacted: read.compacted };
+    return { recovered: false, epoch, seq: topic.seq, snapshot: this.snapshots.message(name, epoch, topic.seq, () => topic.snapshotData()).json };
   }
 
   unfollow(name: string, subscriber: Subscriber): void {
@@ -130,7 +148,7 @@ export class MemoryEngine implements LocalEngine {
     let topics = this.series.get(symbol);
     if (!topics) {
       topics = INTERVALS.map(
-        (interval) => new CandleTopic(candlesTopic(symbol, interval), symbol, interval, this.options.history, this.maxBars),
+        (interval) => new CandleTopic(candlesTopic(symbol, interval), symbol, interval, this.exactHistory, this.maxBars),
       );
       for (const topic of topics) this.topics.set(topic.name, topic);
       this.series.set(symbol, topics);
@@ -153,9 +171,25 @@ export class MemoryEngine implements LocalEngine {
   }
 
   addPortfolio(account: string, state: PortfolioSnapshotData): string {
-    const topic = new PortfolioTopic(portfolioTopic(account), state, this.options.history);
+    const topic = new PortfolioTopic(portfolioTopic(account), state, this.exactHistory);
     this.topics.set(topic.name, topic);
     return topic.name;
+  }
+
+  /** Bytes of the typed bar windows (their seq columns included) and exact rings, and the updates log topics keep. */
+  footprint(): EngineFootprint {
+    let barBytes = 0;
+    let bars = 0;
+    let ringBytes = 0;
+    for (const topics of this.series.values())
+      for (const topic of topics) {
+        barBytes += topic.store.bytes;
+        bars += topic.store.length;
+        ringBytes += topic.ringBytes;
+      }
+    let logUpdates = 0;
+    for (const topic of this.topics.values()) if (topic.kind !== 'candles') logUpdates += topic.keptUpdates;
+    return { barBytes, bars, ringBytes, logUpdates };
   }
 
   private topic(name: string): Topic {

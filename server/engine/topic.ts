@@ -1,7 +1,13 @@
 /**
  * The memory engine's topics: each has its state (built with the shared appliers, so
  * what a client rebuilds is what the server holds), a seq that grows by one per
- * update, a history ring for resume, and its followers.
+ * update, what answers a resume, and its followers.
+ *
+ * Resume: log topics (events, state) keep their last updates exactly (count and age).
+ * Keyed topics (candles, portfolio) also know when each key last changed, so a client
+ * that takes compacted replays (`hello.caps` `compact`) resumes from any seq of the
+ * epoch with only the latest change of each key; others get the last
+ * `exactHistory` updates exactly, or a snapshot.
  */
 import {
   applyCandleUpdate,
@@ -21,26 +27,48 @@ import {
 import { OutMessage } from '../frame-writer.js';
 import { foldEvent, foldStateChange, type StateChange } from './changes.js';
 import type { Subscriber } from './engine.js';
+import { BarRing } from './bar-ring.js';
+import { BarStore } from './bar-store.js';
 import { UpdateHistory } from './history.js';
 import { candleUpdatePrefix, candleUpdateText } from './update-text.js';
 
-abstract class BaseTopic<S, U> {
+/** What answers a resume after a seq: the updates' text, and whether they are compacted. */
+export interface Replay {
+  updates: readonly string[];
+  compacted: boolean;
+}
+
+/** How long a topic's resume history reaches: exact updates (count and age) for log topics and old clients. */
+export interface HistoryLimits {
+  /** Updates a log topic keeps for exact resume. */
+  history: number;
+  /** Age past which a log topic's updates no longer answer a resume. */
+  historyMs: number;
+  /** Updates a keyed topic keeps for exact resume (clients without compaction). */
+  exactHistory: number;
+}
+
+abstract class BaseTopic<U> {
   seq = 0;
   readonly subscribers = new Set<Subscriber>();
-  readonly history: UpdateHistory;
   /** When set, the next update is recorded but not sent (dev control `injectGap`). */
   withholdNext = false;
 
-  constructor(
-    readonly name: string,
-    /** Replaced, not mutated, only by state topics (a merge patch gives a new document). */
-    public state: S,
-    historySize: number,
-  ) {
-    this.history = new UpdateHistory(historySize, (seq, time, data) => this.updateJson(seq, time, data as U));
-  }
+  constructor(readonly name: string) {}
 
-  protected abstract apply(data: U): void;
+  /** Folds the update into the state. */
+  protected abstract apply(data: U, seq: number, time: number): void;
+  /** Keeps the update for exact resume: its text when it was sent, else its parts. */
+  protected abstract record(seq: number, time: number, data: U, json: string | undefined): void;
+  /** The exact updates after `afterSeq` (0 <= afterSeq < seq), or undefined when not all are kept. */
+  protected abstract exact(afterSeq: number): string[] | undefined;
+  /** The state as a snapshot carries it (the live state: read it at once, never change it). */
+  abstract snapshotData(): unknown;
+
+  /** A keyed topic's compacted replay after `afterSeq`, or undefined (a log topic, or too old). */
+  protected compacted(_afterSeq: number): string[] | undefined {
+    return undefined;
+  }
 
   /** The text of one update message (what `JSON.stringify` of it gives). */
   protected updateJson(seq: number, time: number, data: U): string {
@@ -48,69 +76,210 @@ abstract class BaseTopic<S, U> {
   }
 
   /**
-   * Records one update: new seq, applied to the state, kept in history, and when the
+   * Records one update: new seq, applied to the state, kept for resume, and when the
    * topic has subscribers serialised once and queued for all of them (the same
    * message object, so it is also encoded once). `data` must not change afterwards:
-   * the state and the history keep it. Returns the update's seq.
+   * the state and the history may keep it. Returns the update's seq.
    */
   publish(data: U, time = Date.now()): number {
     const seq = this.seq + 1;
-    this.apply(data);
+    this.apply(data, seq, time);
     this.seq = seq;
     const withheld = this.withholdNext;
     this.withholdNext = false;
     if (withheld || this.subscribers.size === 0) {
       // Not sent now: the text is written only if a resume asks for this update.
-      this.history.push(seq, { time, data });
+      this.record(seq, time, data, undefined);
       return seq;
     }
     const json = this.updateJson(seq, time, data);
-    this.history.push(seq, json);
+    this.record(seq, time, data, json);
     const message = new OutMessage(json);
     for (const subscriber of this.subscribers) subscriber.enqueue(message);
     return seq;
   }
+
+  /**
+   * The updates after `afterSeq` up to the current seq, or undefined when they cannot be
+   * served (the client gets a snapshot). `compact`: the client takes compacted replays.
+   */
+  replay(afterSeq: number, compact: boolean): Replay | undefined {
+    if (afterSeq < 0 || afterSeq > this.seq) return undefined;
+    if (afterSeq === this.seq) return { updates: [], compacted: false };
+    const compacted = compact ? this.compacted(afterSeq) : undefined;
+    if (compacted) return { updates: compacted, compacted: true };
+    const exact = this.exact(afterSeq);
+    return exact && { updates: exact, compacted: false };
+  }
 }
 
-export class CandleTopic extends BaseTopic<CandleSnapshotData, Bar> {
+/** A topic whose exact updates are kept as text (or parts) in an `UpdateHistory`. */
+abstract class LoggedTopic<S, U> extends BaseTopic<U> {
+  protected readonly history: UpdateHistory;
+
+  constructor(
+    name: string,
+    /** Replaced, not mutated, only by state topics (a merge patch gives a new document). */
+    public state: S,
+    historySize: number,
+    historyMs = Number.POSITIVE_INFINITY,
+  ) {
+    super(name);
+    this.history = new UpdateHistory(historySize, (seq, time, data) => this.updateJson(seq, time, data as U), historyMs);
+  }
+
+  protected record(seq: number, time: number, data: U, json: string | undefined): void {
+    this.history.push(seq, time, json ?? { time, data });
+  }
+
+  /** Updates kept for exact resume. */
+  get keptUpdates(): number {
+    return this.history.size;
+  }
+
+  protected exact(afterSeq: number): string[] | undefined {
+    return this.history.after(afterSeq, this.seq);
+  }
+
+  snapshotData(): unknown {
+    return this.state;
+  }
+}
+
+/**
+ * `candles:<SYMBOL>:<INTERVAL>`: its bars in a `BarStore` (each with the seq of its last
+ * change, which answers a compacted resume from any seq of the epoch: the bars changed
+ * after it, in the order of those changes) and its last updates in a `BarRing`.
+ */
+export class CandleTopic extends BaseTopic<Bar> {
   readonly kind = 'candles';
+  readonly store: BarStore;
+  private readonly ring: BarRing;
   private readonly updatePrefix: string;
+  private precision: PricePrecision | undefined;
+  private readonly text = (seq: number, updated: number, bar: Bar): string =>
+    candleUpdateText(this.updatePrefix, seq, updated, bar);
+
   constructor(
     name: string,
     readonly symbol: string,
     readonly interval: Interval,
-    historySize: number,
+    exactHistory: number,
     readonly maxBars: number,
   ) {
-    super(name, { symbol, interval, bars: [] }, historySize);
+    super(name);
+    this.store = new BarStore(maxBars);
+    this.ring = new BarRing(exactHistory);
     this.updatePrefix = candleUpdatePrefix(name);
   }
-  protected apply(bar: Bar): void {
-    applyCandleUpdate(this.state, bar, this.maxBars);
+
+  /** Bytes of the exact ring (for the memory bench and /metrics). */
+  get ringBytes(): number {
+    return this.ring.bytes;
   }
+
+  protected apply(bar: Bar, seq: number, time: number): void {
+    this.store.upsert(bar, seq, time);
+  }
+
+  protected record(seq: number, time: number, bar: Bar): void {
+    this.ring.push(seq, bar, time);
+  }
+
+  protected exact(afterSeq: number): string[] | undefined {
+    return this.ring.after(afterSeq, this.seq, this.text);
+  }
+
+  /** Every bar changed after `afterSeq` at its latest, in seq order: applied, they give the state at `seq`. */
+  protected override compacted(afterSeq: number): string[] {
+    const { store } = this;
+    return store.changedAfter(afterSeq).map((i) => this.text(store.seq(i), store.updated(i), store.bar(i)));
+  }
+
   protected override updateJson(seq: number, time: number, bar: Bar): string {
     return candleUpdateText(this.updatePrefix, seq, time, bar);
   }
+
+  snapshotData(): CandleSnapshotData {
+    const data: CandleSnapshotData = { symbol: this.symbol, interval: this.interval, bars: this.store.toBars() };
+    if (this.precision) {
+      data.precision = this.precision.precision;
+      if (this.precision.tickSize !== undefined) data.tickSize = this.precision.tickSize;
+    }
+    return data;
+  }
+
   /**
    * Sets the precision the snapshot carries. Not an update: precision is snapshot metadata,
    * so a client holding an older snapshot keeps the value it had until its next snapshot.
    */
-  describe({ precision, tickSize }: PricePrecision): void {
-    this.state.precision = precision;
-    if (tickSize === undefined) delete this.state.tickSize;
-    else this.state.tickSize = tickSize;
+  describe(precision: PricePrecision): void {
+    this.precision = precision;
   }
+
   /** Puts a bar into the state without an update: only for the initial history (seq 0). */
   seed(bar: Bar): void {
     if (this.seq !== 0) throw new Error('seed() is only for the initial state');
-    applyCandleUpdate(this.state, bar, this.maxBars);
+    this.store.upsert(bar, 0, 0);
   }
 }
 
-export class PortfolioTopic extends BaseTopic<PortfolioSnapshotData, PortfolioUpdateData> {
+/** When a portfolio row last changed, and when it was last added or removed (0: not since seq 0). */
+interface RowMarks {
+  changed: number;
+  moved: number;
+}
+
+/**
+ * `portfolio:<ACCOUNT>`: rows by symbol and totals. A compacted resume is one update at the
+ * current seq: the rows changed since, in state order, and as removed every row removed or
+ * (re-)added since, so the client's row order ends as the server's (kept rows stay in
+ * place, added ones are appended in state order).
+ */
+export class PortfolioTopic extends LoggedTopic<PortfolioSnapshotData, PortfolioUpdateData> {
   readonly kind = 'portfolio';
-  protected apply(update: PortfolioUpdateData): void {
+  private readonly marks = new Map<string, RowMarks>();
+  /** Marks of removed rows forgotten up to this seq: a compacted resume must start at or after it. */
+  private floor = 0;
+  private lastTime = 0;
+
+  protected apply(update: PortfolioUpdateData, seq: number, time: number): void {
+    const present = new Set(this.state.positions.map((row) => row.symbol));
+    for (const symbol of update.removed) if (present.delete(symbol)) this.mark(symbol).moved = seq;
+    for (const row of update.positions) {
+      const marks = this.mark(row.symbol);
+      marks.changed = seq;
+      if (!present.has(row.symbol)) marks.moved = seq;
+      present.add(row.symbol);
+    }
     applyPortfolioUpdate(this.state, update);
+    this.lastTime = time;
+    this.forgetRemoved(present);
+  }
+
+  protected override compacted(afterSeq: number): string[] | undefined {
+    if (afterSeq < this.floor) return undefined;
+    const removed: string[] = [];
+    for (const [symbol, marks] of this.marks) if (marks.moved > afterSeq) removed.push(symbol);
+    const positions = this.state.positions.filter((row) => (this.marks.get(row.symbol)?.changed ?? 0) > afterSeq);
+    return [this.updateJson(this.seq, this.lastTime, { positions, removed, totals: this.state.totals })];
+  }
+
+  private mark(symbol: string): RowMarks {
+    let marks = this.marks.get(symbol);
+    if (!marks) this.marks.set(symbol, (marks = { changed: 0, moved: 0 }));
+    return marks;
+  }
+
+  /** Keeps the marks of gone rows bounded: the oldest go, and the floor rises past them. */
+  private forgetRemoved(present: ReadonlySet<string>): void {
+    const limit = present.size + 1_000;
+    if (this.marks.size <= limit) return;
+    const gone = [...this.marks].filter(([symbol]) => !present.has(symbol)).sort((a, b) => a[1].moved - b[1].moved);
+    for (const [symbol, marks] of gone.slice(0, this.marks.size - limit)) {
+      this.marks.delete(symbol);
+      this.floor = Math.max(this.floor, marks.moved);
+    }
   }
 }
 
@@ -119,15 +288,15 @@ export class PortfolioTopic extends BaseTopic<PortfolioSnapshotData, PortfolioUp
  * the events still in the resume history (or in the list, when that is longer) are
  * remembered, so a retried POST with the same id is stored once.
  */
-export class EventsTopic extends BaseTopic<EventsSnapshotData, EventEnvelope> {
+export class EventsTopic extends LoggedTopic<EventsSnapshotData, EventEnvelope> {
   readonly kind = 'events';
   private readonly ids = new Map<string, number>();
   /** (seq, id) of remembered ids, oldest first, for forgetting them in order. */
   private readonly idOrder: Array<[number, string]> = [];
   private readonly idWindow: number;
 
-  constructor(name: string, channel: string, max: number, historySize: number) {
-    super(name, { channel, max, events: [] }, historySize);
+  constructor(name: string, channel: string, max: number, historySize: number, historyMs?: number) {
+    super(name, { channel, max, events: [] }, historySize, historyMs);
     this.idWindow = Math.max(historySize, max);
   }
 
@@ -152,11 +321,11 @@ export class EventsTopic extends BaseTopic<EventsSnapshotData, EventEnvelope> {
 }
 
 /** `state:<KEY>`: a JSON document as its state; an update is a merge patch (RFC 7396). */
-export class StateTopic extends BaseTopic<JsonObject, JsonObject> {
+export class StateTopic extends LoggedTopic<JsonObject, JsonObject> {
   readonly kind = 'state';
 
-  constructor(name: string, historySize: number) {
-    super(name, {}, historySize);
+  constructor(name: string, historySize: number, historyMs?: number) {
+    super(name, {}, historySize, historyMs);
   }
 
   /** Folds a put or patch in; returns the topic's seq after it (unchanged when the document stays the same). */

@@ -8,8 +8,22 @@ export const PROTOCOL_VERSION = 1;
 export const STREAM_PATH = '/stream';
 /** Default largest client frame the server accepts (bytes); larger ones close with 1009. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
-/** Default number of updates each topic keeps for resume. */
+/** Default number of updates each log topic (events, state) keeps for exact resume. */
 export const DEFAULT_HISTORY = 10_000;
+/** Default age (ms) past which a log topic's updates are no longer kept for resume. */
+export const DEFAULT_HISTORY_MS = 15 * 60_000;
+/**
+ * Default number of updates a keyed topic (candles, portfolio) keeps for exact resume,
+ * for clients without the `compact` capability; clients with it resume from the topic's
+ * whole state (docs/protocol.md, "Resume").
+ */
+export const DEFAULT_EXACT_HISTORY = 64;
+/**
+ * Capabilities a client may announce in `hello.caps` and the server in `welcome.caps`.
+ * `compact`: the client accepts compacted replays (`subscribed.compacted`).
+ */
+export const CAPABILITIES = ['compact'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
 /** Default heartbeat interval announced in `welcome`. */
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Bars a candle series keeps, on the server and in the client state. */
@@ -190,6 +204,8 @@ export interface HelloMessage {
   op: 'hello';
   v: 1;
   token?: string;
+  /** What this client understands beyond v1 (unknown names are ignored). */
+  caps?: string[];
 }
 export interface SubMessage {
   op: 'sub';
@@ -223,6 +239,8 @@ export interface WelcomeMessage {
   session: string;
   heartbeatMs: number;
   serverTime: number;
+  /** The capabilities of the client's `hello.caps` this server will use. */
+  caps?: Capability[];
 }
 export interface SubscribedMessage {
   op: 'subscribed';
@@ -231,6 +249,12 @@ export interface SubscribedMessage {
   epoch: string;
   seq: number;
   recovered: boolean;
+  /**
+   * With `recovered`: the replay that follows is compacted, only the latest change of each
+   * key, so its seqs jump (strictly increasing, the last one is `seq`). Sent only to a client
+   * that announced `compact`.
+   */
+  compacted?: boolean;
 }
 export interface UnsubscribedMessage {
   op: 'unsubscribed';

@@ -7,6 +7,7 @@ import {
   PROTOCOL_VERSION,
   type Bar,
   type ClientMessage,
+  type HelloMessage,
   type ErrorCode,
   type ServerMessage,
   ERROR_CODES,
@@ -15,6 +16,8 @@ import { isPrecision, isTickSize, MAX_PRECISION } from './precision.js';
 import { parseTopicCached, SYMBOL_PATTERN } from './topics.js';
 
 export const MAX_TOKEN_LENGTH = 8192;
+/** Most capability names a `hello` may list. */
+export const MAX_CAPS = 16;
 export const MAX_EPOCH_LENGTH = 64;
 
 type Obj = Record<string, unknown>;
@@ -56,7 +59,13 @@ export function validateClientMessage(value: unknown): ClientFrameResult {
       if (value.v !== PROTOCOL_VERSION) return bad(`unsupported protocol version (this server speaks v${PROTOCOL_VERSION})`);
       if (value.token !== undefined && (typeof value.token !== 'string' || value.token.length > MAX_TOKEN_LENGTH))
         return bad('"token" must be a string');
-      return { ok: true, message: value.token === undefined ? { op, v: 1 } : { op, v: 1, token: value.token as string } };
+      const { caps } = value;
+      if (caps !== undefined && (!Array.isArray(caps) || caps.length > MAX_CAPS || !caps.every((c) => typeof c === 'string' && c.length <= 32)))
+        return bad(`"caps" must be an array of at most ${MAX_CAPS} short strings`);
+      const message: HelloMessage = { op, v: 1 };
+      if (value.token !== undefined) message.token = value.token as string;
+      if (caps !== undefined) message.caps = caps as string[];
+      return { ok: true, message };
     }
     case 'sub': {
       if (!isId(id)) return bad('"id" must be a non-negative integer');
@@ -211,10 +220,12 @@ function serverMessageError(v: Obj): string | null {
       if (v.v !== PROTOCOL_VERSION) return fail(v, 'unsupported protocol version');
       if (typeof v.session !== 'string' || !isFiniteNumber(v.heartbeatMs) || v.heartbeatMs <= 0 || !isFiniteNumber(v.serverTime))
         return fail(v, 'malformed');
+      if (v.caps !== undefined && (!Array.isArray(v.caps) || !v.caps.every((c) => typeof c === 'string'))) return fail(v, 'malformed');
       break;
     case 'subscribed':
       if (!isId(v.id) || typeof v.topic !== 'string' || !isEpoch(v.epoch) || !isSeq(v.seq) || typeof v.recovered !== 'boolean')
         return fail(v, 'malformed');
+      if (v.compacted !== undefined && (v.compacted !== true || v.recovered !== true)) return fail(v, 'malformed');
       break;
     case 'unsubscribed':
       if (!isId(v.id) || typeof v.topic !== 'string') return fail(v, 'malformed');

@@ -303,7 +303,9 @@ export class Connection {
       // The token goes in `hello`, never in the URL.
       open: () =>
         this.guard(() => {
-          if (generation === this.generation) this.send(token === undefined ? { op: 'hello', v: PROTOCOL_VERSION } : { op: 'hello', v: PROTOCOL_VERSION, token });
+          // `compact`: this client checks compacted replays (TopicRecord.applyUpdate).
+          if (generation === this.generation)
+            this.send(token === undefined ? { op: 'hello', v: PROTOCOL_VERSION, caps: ['compact'] } : { op: 'hello', v: PROTOCOL_VERSION, token, caps: ['compact'] });
         }),
       message: (data: unknown) => {
         if (generation !== this.generation) return;

@@ -192,12 +192,15 @@ export class Subscriptions {
         this.sendSub(record, false);
         return;
       }
-      // The missed updates follow (and are applied in order by onUpdate).
+      // The missed updates follow (and are applied in order by onUpdate); a compacted
+      // replay may jump seqs up to message.seq.
       if (record.resyncing || message.seq > state.seq) this.metrics.gapsRecovered++;
+      record.compactUntil = message.compacted && message.seq > state.seq ? message.seq : undefined;
       record.resyncing = false;
       this.metrics.changed();
     } else {
       record.awaitingSnapshot = true;
+      record.compactUntil = undefined;
     }
   }
 

@@ -36,6 +36,8 @@ export class TopicRecord {
   awaitingSnapshot = false;
   /** A resync (after a gap) is in flight. */
   resyncing = false;
+  /** The seq a compacted replay ends at, while it is under way (its seqs may jump). */
+  compactUntil: number | undefined;
   lingerTimer: unknown;
   /** The server rejected the topic (unknown_topic, forbidden, ...). */
   error: StreamError | undefined;
@@ -59,6 +61,7 @@ export class TopicRecord {
     this.state = { topic: this.topic, epoch, seq, data };
     this.awaitingSnapshot = false;
     this.resyncing = false;
+    this.compactUntil = undefined;
     this.error = undefined;
     return kind;
   }
@@ -68,7 +71,12 @@ export class TopicRecord {
     const state = this.state;
     if (!this.live || !state) return 'ignored';
     if (update.seq <= state.seq) return 'duplicate';
-    if (update.seq !== state.seq + 1) return 'gap';
+    const until = this.compactUntil;
+    if (until !== undefined) {
+      // A compacted replay: seqs may jump, but never past where the server said it ends.
+      if (update.seq > until) return 'gap';
+      if (update.seq === until) this.compactUntil = undefined;
+    } else if (update.seq !== state.seq + 1) return 'gap';
     state.data = applyUpdateOfKind(this.kind, state.data, update.data, maxBars);
     state.seq = update.seq;
     return 'applied';

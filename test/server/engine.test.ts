@@ -12,7 +12,7 @@ const bar = (i: number): Bar => ({ time: 60 * i, open: 100 + i, high: 101 + i, l
 
 /** An engine with the candle series of AAA (history of `history` updates). */
 function engineWith(history = 100): LocalEngine {
-  const engine = new MemoryEngine({ history });
+  const engine = new MemoryEngine({ history, exactHistory: history });
   engine.candleSeries('AAA');
   return engine;
 }
@@ -45,8 +45,8 @@ describe('memory engine', () => {
     engine.follow(TOPIC, live);
     for (let i = 1; i <= 5; i++) engine.publish(TOPIC, bar(i), 1000 + i); // history keeps 3, 4, 5
     const { epoch } = engine;
-    assert.deepEqual(engine.updatesSince(TOPIC, { epoch, seq: 2 }), { ok: true, updates: live.texts().slice(2) });
-    assert.deepEqual(engine.updatesSince(TOPIC, { epoch, seq: 5 }), { ok: true, updates: [] });
+    assert.deepEqual(engine.updatesSince(TOPIC, { epoch, seq: 2 }), { ok: true, updates: live.texts().slice(2), compacted: false });
+    assert.deepEqual(engine.updatesSince(TOPIC, { epoch, seq: 5 }), { ok: true, updates: [], compacted: false });
     assert.deepEqual(engine.updatesSince(TOPIC, { epoch, seq: 1 }), { ok: false, gone: 'too-old' });
     assert.deepEqual(engine.updatesSince(TOPIC, { epoch, seq: 6 }), { ok: false, gone: 'ahead' });
     assert.deepEqual(engine.updatesSince(TOPIC, { epoch: `${epoch}-older`, seq: 4 }), { ok: false, gone: 'other-epoch' });
@@ -89,6 +89,7 @@ describe('memory engine', () => {
       epoch,
       seq: 2,
       missed: [JSON.stringify({ op: 'update', topic: TOPIC, seq: 2, time: 1002, data: bar(2) })],
+      compacted: false,
     });
     assert.equal(engine.follow(TOPIC, recorder(), { epoch, seq: 9 }).recovered, false, 'a seq ahead gets a snapshot');
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { INTERVALS, INTERVAL_SECONDS, type Bar, type Trade } from '../../src/protocol/index.js';
 import { Random } from '../../server/feeds/random.js';
 import { getJson, serverFor, TestClient, waitUntil } from '../support/node/server.js';
+import { SPAN_SECONDS } from '../../server/aggregator.js';
 
 /** OHLCV by trade time: trades ordered by time (ties in arrival order), grouped by UTC bucket start. */
 function expectedBars(trades: readonly Trade[], intervalSec: number): Bar[] {
@@ -92,6 +93,20 @@ describe('aggregator', () => {
     const update = await client.next((m) => m.op === 'update');
     assert.deepEqual(update.data, { time: start / 1000, open: 9, high: 10, low: 9, close: 10, volume: 3, trades: 2 });
     client.close();
+  });
+
+  test("a trade more than SPAN_SECONDS late moves its bar's high, low, volume and count, not its open or close", async (t) => {
+    const server = await serverFor(t, { feed: 'none' });
+    const start = Date.UTC(2030, 0, 1, 0, 0, 0);
+    // Bars of 1s every second for 40 minutes: the window keeps the last 2,000, and the spans of its oldest are forgotten.
+    for (let i = 0; i < 40 * 60; i += 20)
+      server.publishTrades(Array.from({ length: 20 }, (_, k) => ({ symbol: 'OLD', price: 10 + ((i + k) % 3), size: 1, time: start + (i + k) * 1000 + 500 })));
+    const first = async () => (await getJson(`${server.httpUrl}/api/snapshot?topic=candles:OLD:1s`)).body.data.bars[0];
+    const before = await first();
+    assert.equal(before.time, start / 1000 + 400);
+    server.publishTrades([{ symbol: 'OLD', price: 50, size: 2, time: start + 400_100 }]); // before the bar's only trade
+    assert.deepEqual(await first(), { ...before, high: 50, volume: before.volume + 2, trades: before.trades + 1 });
+    assert.ok(SPAN_SECONDS < 40 * 60);
   });
 
   test('a series keeps at most 2000 bars; a trade older than a full window is dropped', async (t) => {

@@ -82,9 +82,9 @@ describe('resume', () => {
     client.close();
   });
 
-  test('a seq older than the history gets a snapshot; the oldest resumable seq still recovers', async (t) => {
-    const server = await serverFor(t, { feed: 'none', history: 3 });
-    publishSeconds(server, 0, 10); // history keeps 8, 9, 10
+  test('a seq older than the exact history (a client without compaction) gets a snapshot; the oldest resumable seq still recovers', async (t) => {
+    const server = await serverFor(t, { feed: 'none', exactHistory: 3 });
+    publishSeconds(server, 0, 10); // the exact ring keeps 8, 9, 10
     const client = await TestClient.connect(server);
     const tooOld = await client.sub('candles:AAA:1s', { epoch: server.epoch, seq: 6 });
     assert.equal(tooOld.recovered, false);

@@ -134,6 +134,41 @@ describe('stream subscriptions (fake transport, fake clock)', () => {
     expect(h.stream.metrics.gapsRecovered).to.equal(1);
   });
 
+  it('hello announces `compact`; a compacted replay may jump seqs up to `subscribed.seq`, then live updates are last + 1 again', async () => {
+    const h = fakeStream();
+    const { events, link } = await openWithSnapshot(h, 5);
+    expect(link.ops('hello')[0]!.caps).to.deep.equal(['compact']);
+    link.drop(1006);
+    h.clock.advance(60_000);
+    await settle();
+    const next = h.transport.last;
+    next.welcome();
+    const sub = next.ops('sub')[0]!;
+    next.receive({ op: 'subscribed', id: sub.id, topic: TOPIC, epoch: EPOCH, seq: 40, recovered: true, compacted: true }, update(9), update(31), update(40));
+    expect(events.map((e) => [e.kind, e.state.seq])).to.deep.equal([['snapshot', 5], ['update', 9], ['update', 31], ['update', 40]]);
+    expect(h.stream.metrics.gapsDetected).to.equal(0);
+    next.receive(update(42)); // the replay is over: 41 is missing
+    expect(h.stream.metrics.gapsDetected).to.equal(1);
+    expect(next.ops('sub').at(-1)!.since).to.deep.equal({ epoch: EPOCH, seq: 40 });
+  });
+
+  it('a compacted replay that runs past `subscribed.seq` is a gap, and an uncompacted one may not jump', async () => {
+    const h = fakeStream();
+    const { events, link } = await openWithSnapshot(h, 5);
+    const resub = (seq: number, compacted: boolean) => {
+      link.receive(update(seq + 100)); // a gap makes the client resubscribe with since
+      const sub = link.ops('sub').at(-1)!;
+      link.receive({ op: 'subscribed', id: sub.id, topic: TOPIC, epoch: EPOCH, seq, recovered: true, ...(compacted ? { compacted } : {}) });
+    };
+    resub(20, true);
+    link.receive(update(12), update(25));
+    expect(events.map((e) => e.state.seq)).to.deep.equal([5, 12]);
+    expect(link.ops('sub').at(-1)!.since).to.deep.equal({ epoch: EPOCH, seq: 12 }, 'resync from what was applied');
+    resub(20, false);
+    link.receive(update(15));
+    expect(events.map((e) => e.state.seq)).to.deep.equal([5, 12], 'without compacted, 13 must come first');
+  });
+
   it('a recovery claim from a state the client does not hold is refused: unsub and a sub without since', async () => {
     const h = fakeStream();
     listen(h.stream);

@@ -55,13 +55,20 @@ export class TestClient {
     });
   }
 
-  /** Connects; `hello` true sends a hello without token and waits for welcome, `{token}` sends one with that token. */
-  static async connect(server: Pick<MarketServer, 'url'>, hello: boolean | { token?: string } = true, options?: ClientOptions): Promise<TestClient> {
+  /**
+   * Connects; `hello` true sends a hello without token and waits for welcome, `{token}` sends
+   * one with that token, `{caps}` one with those capabilities.
+   */
+  static async connect(
+    server: Pick<MarketServer, 'url'>,
+    hello: boolean | { token?: string; caps?: string[] } = true,
+    options?: ClientOptions,
+  ): Promise<TestClient> {
     const client = new TestClient(server.url, options);
     await client.opened;
     if (hello) {
-      const token = typeof hello === 'object' ? hello.token : undefined;
-      client.send({ op: 'hello', v: 1, ...(token !== undefined ? { token } : {}) });
+      const { token, caps } = typeof hello === 'object' ? hello : {};
+      client.send({ op: 'hello', v: 1, ...(token !== undefined ? { token } : {}), ...(caps ? { caps } : {}) });
       await client.next((m) => m.op === 'welcome');
     }
     return client;
