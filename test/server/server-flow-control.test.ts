@@ -2,7 +2,7 @@
 // live updates, and a reader of any speed gets all of it without 4408. Only a client that stops
 // taking data is cut (within slowConsumerMs), and stalled clients leave the server's memory bounded.
 // Real server (in a child process for the memory check), real `ws` clients, a throttling proxy.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
@@ -47,6 +47,8 @@ class Reader {
   constructor(
     url: string,
     private readonly keepState = false,
+    /** Capabilities announced in `hello` (`compact`: takes compacted replays). */
+    private readonly caps: string[] = [],
   ) {
     this.ws = new WebSocket(url, { perMessageDeflate: false });
     this.ws.on('error', () => {});
@@ -70,7 +72,7 @@ class Reader {
 
   /** hello, then one `sub` per topic, all at once (as a page does on connect). */
   subscribeAll(topics: readonly string[], since?: (topic: string) => { epoch: string; seq: number } | undefined): void {
-    this.ws.send(JSON.stringify({ op: 'hello', v: 1 }));
+    this.ws.send(JSON.stringify({ op: 'hello', v: 1, ...(this.caps.length > 0 ? { caps: this.caps } : {}) }));
     for (const topic of topics) {
       const from = since?.(topic);
       if (from) this.since.set(topic, from.seq);
@@ -109,8 +111,12 @@ class Reader {
       return;
     }
     record.updates++;
+    const end = record.subscribed.seq as number;
     if (record.last === undefined) this.problems.push(`${m.topic}: update ${m.seq} before the snapshot`);
-    else if (m.seq !== record.last + 1) this.problems.push(`${m.topic}: update ${m.seq} after ${record.last}`);
+    else if (record.subscribed.compacted && record.last < end) {
+      // A compacted replay: seqs strictly increasing, up to subscribed.seq.
+      if (m.seq <= record.last || m.seq > end) this.problems.push(`${m.topic}: compacted update ${m.seq} after ${record.last} (end ${end})`);
+    } else if (m.seq !== record.last + 1) this.problems.push(`${m.topic}: update ${m.seq} after ${record.last}`);
     record.last = m.seq;
     if (this.keepState && record.state) applyCandleUpdate(record.state, m.data as Bar);
   }
@@ -164,13 +170,20 @@ describe('a reader with 120 topics (30 symbols x 4 intervals, max-subscriptions 
 });
 
 describe('resume after a long drop', () => {
-  test('60 topics, 90,000 missed updates over a 64 Mbit/s link: recovered, exact, equal to GET /api/snapshot, no 4408', async (t) => {
-    const server = await serverFor(t, { feed: 'none' });
+  /**
+   * 60 topics (15 symbols x 4 intervals), 1,500 trades per symbol while away (every topic
+   * changes each time: 90,000 updates), resumed through a link throttled to 8 MB/s (64 Mbit/s).
+   */
+  async function resume60(t: TestContext, compact: boolean) {
+    const away = 1500;
+    // Exact replays of candle topics reach back --exact-history updates: enough for the old client here.
+    const server = await serverFor(t, { feed: 'none', ...(compact ? {} : { exactHistory: 2 * away }) });
     const symbols = symbolsOf(15);
     const topics = topicsOf(symbols);
+    const caps = compact ? ['compact'] : [];
     const round = (k: number) => server.publishTrades(symbols.map((symbol, i) => ({ symbol, price: 100 + i + (k % 17) / 10, size: 1 + (k % 3), time: T0 + k * 1000 })));
     round(0);
-    const first = new Reader(server.url, true);
+    const first = new Reader(server.url, true, caps);
     await first.opened;
     first.subscribeAll(topics);
     await waitUntil(() => first.started() === topics.length, 20_000, 'first subscribe');
@@ -178,12 +191,11 @@ describe('resume after a long drop', () => {
     await waitUntil(() => [...first.topics.values()].every((r) => r.last === 21), 10_000, 'live updates before the drop');
     rawSocket(first.ws).destroy(); // the link drops
     await first.closed;
-    const away = 1500;
     for (let k = 21; k < 21 + away; k++) round(k); // 1,500 updates per topic while away
 
     const proxy = await startThrottleProxy(server.port, 8_000_000);
     t.after(() => proxy.close());
-    const second = new Reader(proxy.url(server.url), true);
+    const second = new Reader(proxy.url(server.url), true, caps);
     // The resumed client starts from what the first one had.
     for (const [topic, record] of first.topics) second.topics.set(topic, { snapshots: 0, updates: 0, state: record.state, last: record.last });
     await second.opened;
@@ -193,18 +205,30 @@ describe('resume after a long drop', () => {
     const elapsed = Date.now() - started;
     assert.equal(second.closeCode, undefined, `closed with ${second.closeCode}`);
     assert.deepEqual(second.problems, []);
+    let updates = 0;
     for (const topic of topics) {
       const record = second.topics.get(topic)!;
       assert.equal(record.subscribed?.recovered, true, `${topic} recovered`);
-      assert.equal(record.updates, away, `${topic}: every missed update once`);
       assert.equal(record.snapshots, 0);
+      if (!compact) assert.equal(record.updates, away, `${topic}: every missed update once`);
+      updates += record.updates;
       const rest = await getJson(`${server.httpUrl}/api/snapshot?topic=${encodeURIComponent(topic)}`);
       assert.equal(rest.body.seq, record.last, `${topic} at the server's seq`);
       assert.deepEqual(record.state, rest.body.data, `${topic}: the client's state is the server's`);
     }
-    t.diagnostic(`resume of 60 topics: ${60 * away} updates, ${(second.bytes / 1e6).toFixed(1)} MB in ${elapsed} ms`);
+    t.diagnostic(`resume of 60 topics (${compact ? 'compacted' : 'exact'}): ${updates} updates, ${(second.bytes / 1e6).toFixed(1)} MB in ${elapsed} ms`);
     assert.equal(await metricValue(server.httpUrl, `lmw_closes_total{code="${CloseCode.SlowConsumer}"}`), 0);
     second.ws.close();
+    return updates;
+  }
+
+  test('60 topics, 90,000 missed updates replayed exactly over a 64 Mbit/s link: equal to GET /api/snapshot, no 4408', async (t) => {
+    assert.equal(await resume60(t, false), 60 * 1500);
+  });
+
+  test('the same with compacted replays (a client with the compact capability): exact state, no 4408', async (t) => {
+    const updates = await resume60(t, true);
+    assert.ok(updates > 10_000 && updates < 60 * 1500, `${updates} updates: the 1s bars all changed, the longer ones compacted`);
   });
 });
 

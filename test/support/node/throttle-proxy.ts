@@ -32,6 +32,8 @@ export async function startThrottleProxy(targetPort: number, bytesPerSecond: num
     const held: Buffer[] = [];
     let heldBytes = 0;
     let paused = false;
+    let ended = false;
+    let flushThenEnd: NodeJS.Timeout | undefined;
     const timer = setInterval(() => {
       let budget = perTick;
       while (budget > 0 && held.length > 0) {
@@ -59,7 +61,12 @@ export async function startThrottleProxy(targetPort: number, bytesPerSecond: num
     });
     client.on('data', (chunk: Buffer) => upstream.write(chunk));
     const end = () => {
+      if (ended) return;
+      ended = true;
       clearInterval(timer);
+      clearInterval(flushThenEnd);
+      held.length = 0;
+      heldBytes = 0;
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
@@ -67,11 +74,9 @@ export async function startThrottleProxy(targetPort: number, bytesPerSecond: num
     };
     // The server closed: pass what is held first, then close.
     upstream.on('end', () => {
-      const flushThenEnd = setInterval(() => {
-        if (heldBytes === 0) {
-          clearInterval(flushThenEnd);
-          end();
-        }
+      if (ended) return;
+      flushThenEnd = setInterval(() => {
+        if (heldBytes === 0 || client.destroyed) end();
       }, TICK_MS);
     });
     upstream.on('error', end);
