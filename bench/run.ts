@@ -292,9 +292,9 @@ function report(r: {
           ['what', 'per symbol'],
           [
             ['RSS', fmtBytes(x.rss)],
-            ['  bar windows (6 x 2,000 rows: OHLCV + seq and time of last change)', fmtBytes(x.bars)],
+            ['  bar windows (6 x 2,000 rows: OHLCV + seq of the last change)', fmtBytes(x.bars)],
             ['  exact rings (old clients)', fmtBytes(x.exactRings)],
-            ['  the rest (heap: simulator, aggregator spans, topics; allocator slack)', fmtBytes(x.other)],
+            ['  the rest (aggregator spans, heap: simulator, topics; allocator slack)', fmtBytes(x.other)],
             ['heap used', fmtBytes(x.heap)],
             ['baseline: Bar[] windows + the histories filled by then (before issue 12; spans not counted)', fmtBytes(m.baselinePerSymbol.rss)],
           ],
