@@ -4,28 +4,22 @@
  * update carries that bar's time. Open and close follow trade time too, so a late
  * trade that is older than a bar's first trade becomes its open (ties keep arrival
  * order: the first to arrive opens, the last to arrive closes). Those times are kept for
- * the bars of the last 30 minutes (SPAN_SECONDS) of each series; a trade into an older
+ * the bars of the last 30 minutes (SPAN_SECONDS, and at least 64 bars) of each series; a trade into an older
  * bar changes its high, low, volume and trade count only.
  */
 import { INTERVAL_SECONDS, type Bar, type Trade } from '../src/protocol/index.js';
 import type { CandleSeriesTopic, LocalEngine } from './engine/engine.js';
 import { PrecisionBook } from './precision.js';
+import { SpanRing } from './span-ring.js';
 
-/** Trade-time span of a bar: when its open and its close happened (epoch ms). */
-interface BarSpan {
-  first: number;
-  last: number;
-}
-
-/** How far back (bar time, seconds) the open and close trade times of bars are remembered, for late trades. */
-export const SPAN_SECONDS = 30 * 60;
+export { SPAN_SECONDS } from './span-ring.js';
 
 export function bucketStart(timeMs: number, intervalSec: number): number {
   return Math.floor(timeMs / (intervalSec * 1000)) * intervalSec;
 }
 
 export class CandleAggregator {
-  private readonly spans = new Map<CandleSeriesTopic, Map<number, BarSpan>>();
+  private readonly spans = new Map<CandleSeriesTopic, SpanRing>();
 
   constructor(
     private readonly engine: LocalEngine,
@@ -62,7 +56,6 @@ export class CandleAggregator {
         if (publish) this.engine.publish(topic.name, bar);
         else this.engine.seed(topic.name, bar);
       }
-      this.prune(topic);
     }
   }
 
@@ -77,10 +70,9 @@ export class CandleAggregator {
       else if (bars.length >= topic.maxBars && index === -1) return undefined; // before a full window
     }
     let spans = this.spans.get(topic);
-    if (!spans) this.spans.set(topic, (spans = new Map()));
-    const span = current ? spans.get(time) : undefined;
+    if (!spans) this.spans.set(topic, (spans = new SpanRing(INTERVAL_SECONDS[topic.interval])));
     if (!current) {
-      spans.set(time, { first: trade.time, last: trade.time });
+      spans.set(time, trade.time, trade.time);
       const p = trade.price;
       return { time, open: p, high: p, low: p, close: p, volume: trade.size, trades: 1 };
     }
@@ -93,30 +85,22 @@ export class CandleAggregator {
       volume: current.volume + trade.size,
       trades: current.trades + 1,
     };
-    if (span) {
-      if (trade.time < span.first) {
-        span.first = trade.time;
+    const slot = spans.find(time);
+    if (slot >= 0) {
+      let first = spans.first(slot);
+      let last = spans.last(slot);
+      if (trade.time < first) {
+        first = trade.time;
         next.open = trade.price;
       }
-      if (trade.time >= span.last) {
-        span.last = trade.time;
+      if (trade.time >= last) {
+        last = trade.time;
         next.close = trade.price;
       }
+      spans.set(time, first, last);
     }
     // Without a span (a bar older than SPAN_SECONDS) the trade times of its open and
     // close are unknown: a late trade moves only high, low, volume and trades.
     return next;
-  }
-
-  /**
-   * Keeps the spans of the bars within SPAN_SECONDS of the newest one: a span object for every
-   * kept bar (six windows of 2,000 per symbol) was most of the server's heap per symbol.
-   */
-  private prune(topic: CandleSeriesTopic): void {
-    const spans = this.spans.get(topic);
-    const { store } = topic;
-    if (!spans || store.length === 0 || spans.size <= SPAN_SECONDS / INTERVAL_SECONDS[topic.interval] + 64) return;
-    const cutoff = store.time(store.length - 1) - SPAN_SECONDS;
-    for (const time of spans.keys()) if (time < cutoff) spans.delete(time);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * A candle topic's bar window in typed arrays: one row per bar (its OHLCV, the seq and
- * server time of its last change), oldest first. It keeps the same bars as the shared
+ * A candle topic's bar window in typed arrays: one row per bar (its OHLCV and the seq of
+ * its last change), oldest first. It keeps the same bars as the shared
  * applier `upsertBar` (src/protocol/apply.ts) would, which the test
  * test/server/bar-store.test.ts checks against it, so a client that applies the updates
  * holds what this store holds.
@@ -11,7 +11,7 @@
  */
 import type { Bar } from '../../src/protocol/index.js';
 
-/** Float64 columns of a row, in order. */
+/** Float64 columns of a row, in order; `trades` is a count, in its own Uint32 column. */
 const TIME = 0;
 const OPEN = 1;
 const HIGH = 2;
@@ -19,16 +19,16 @@ const LOW = 3;
 const CLOSE = 4;
 const VOLUME = 5;
 const SEQ = 6;
-const UPDATED = 7;
-const TRADES = 8;
-const STRIDE = 9;
+const STRIDE = 7;
 
 export class BarStore {
   private readonly rows: Float64Array;
+  private readonly trades: Uint32Array;
   private count = 0;
 
   constructor(readonly maxBars: number) {
     this.rows = new Float64Array(maxBars * STRIDE);
+    this.trades = new Uint32Array(maxBars);
   }
 
   get length(): number {
@@ -37,7 +37,7 @@ export class BarStore {
 
   /** Bytes the columns take (for the memory bench). */
   get bytes(): number {
-    return this.rows.byteLength;
+    return this.rows.byteLength + this.trades.byteLength;
   }
 
   time(index: number): number {
@@ -47,11 +47,6 @@ export class BarStore {
   /** Seq of the bar's last change (0 for a bar of the initial history). */
   seq(index: number): number {
     return this.rows[index * STRIDE + SEQ]!;
-  }
-
-  /** Server time of the bar's last change. */
-  updated(index: number): number {
-    return this.rows[index * STRIDE + UPDATED]!;
   }
 
   bar(index: number): Bar {
@@ -64,7 +59,7 @@ export class BarStore {
       low: r[o + LOW]!,
       close: r[o + CLOSE]!,
       volume: r[o + VOLUME]!,
-      trades: r[o + TRADES]!,
+      trades: this.trades[index]!,
     };
   }
 
@@ -91,7 +86,7 @@ export class BarStore {
    * inserts an older one where it belongs, drops the oldest past `maxBars`, and ignores a
    * bar older than a full window. Returns false when ignored.
    */
-  upsert(bar: Bar, seq: number, updated: number): boolean {
+  upsert(bar: Bar, seq: number): boolean {
     const n = this.count;
     let index: number;
     if (n === 0 || bar.time > this.time(n - 1)) {
@@ -107,7 +102,7 @@ export class BarStore {
         index = this.insert(at);
       }
     }
-    this.write(index, bar, seq, updated);
+    this.write(index, bar, seq);
     return true;
   }
 
@@ -137,6 +132,7 @@ export class BarStore {
   private append(): number {
     if (this.count < this.maxBars) return this.count++;
     this.rows.copyWithin(0, STRIDE);
+    this.trades.copyWithin(0, 1);
     return this.count - 1;
   }
 
@@ -144,15 +140,17 @@ export class BarStore {
   private insert(at: number): number {
     if (this.count < this.maxBars) {
       this.rows.copyWithin((at + 1) * STRIDE, at * STRIDE, this.count * STRIDE);
+      this.trades.copyWithin(at + 1, at, this.count);
       this.count++;
       return at;
     }
     // Full: the rows before `at` move down one, dropping the oldest, and the new row goes at at - 1.
     this.rows.copyWithin(0, STRIDE, at * STRIDE);
+    this.trades.copyWithin(0, 1, at);
     return at - 1;
   }
 
-  private write(index: number, bar: Bar, seq: number, updated: number): void {
+  private write(index: number, bar: Bar, seq: number): void {
     const r = this.rows;
     const o = index * STRIDE;
     r[o + TIME] = bar.time;
@@ -162,7 +160,7 @@ export class BarStore {
     r[o + CLOSE] = bar.close;
     r[o + VOLUME] = bar.volume;
     r[o + SEQ] = seq;
-    r[o + UPDATED] = updated;
-    r[o + TRADES] = bar.trades;
+    // A count from the aggregator (1 and up): whole and far below 2^32.
+    this.trades[index] = bar.trades;
   }
 }

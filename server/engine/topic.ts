@@ -178,8 +178,8 @@ export class CandleTopic extends BaseTopic<Bar> {
     return this.ring.bytes;
   }
 
-  protected apply(bar: Bar, seq: number, time: number): void {
-    this.store.upsert(bar, seq, time);
+  protected apply(bar: Bar, seq: number): void {
+    this.store.upsert(bar, seq);
   }
 
   protected record(seq: number, time: number, bar: Bar): void {
@@ -193,7 +193,9 @@ export class CandleTopic extends BaseTopic<Bar> {
   /** Every bar changed after `afterSeq` at its latest, in seq order: applied, they give the state at `seq`. */
   protected override compacted(afterSeq: number): string[] {
     const { store } = this;
-    return store.changedAfter(afterSeq).map((i) => this.text(store.seq(i), store.updated(i), store.bar(i)));
+    // The time of a compacted update is the replay's: each bar's change time is not kept (memory).
+    const now = Date.now();
+    return store.changedAfter(afterSeq).map((i) => this.text(store.seq(i), now, store.bar(i)));
   }
 
   protected override updateJson(seq: number, time: number, bar: Bar): string {
@@ -220,7 +222,7 @@ export class CandleTopic extends BaseTopic<Bar> {
   /** Puts a bar into the state without an update: only for the initial history (seq 0). */
   seed(bar: Bar): void {
     if (this.seq !== 0) throw new Error('seed() is only for the initial state');
-    this.store.upsert(bar, 0, 0);
+    this.store.upsert(bar, 0);
   }
 }
 

@@ -22,7 +22,7 @@ export class Delivery {
   }
 
   /** Tells a topic's listeners about a change, now or at the next frame. */
-  notify(record: TopicRecord, kind: 'snapshot' | 'reset' | 'update', update?: UpdateMessage): void {
+  notify(record: TopicRecord, kind: 'snapshot' | 'reset' | 'update', update?: UpdateMessage, compacted = false): void {
     for (const subscriber of record.subscribers) {
       if (!subscriber.active) continue;
       if (this.paused && subscriber.seen) {
@@ -30,7 +30,7 @@ export class Delivery {
         owe(subscriber, kind === 'reset' ? 'reset' : 'snapshot');
         continue;
       }
-      owe(subscriber, kind, update);
+      owe(subscriber, kind, update, compacted);
       // A listener's first state goes out at once; so does everything for `none`.
       if (subscriber.coalesce === 'none' || !subscriber.seen) {
         this.dirty.delete(subscriber);
@@ -90,6 +90,7 @@ export class Delivery {
         if (this.paused && subscriber.seen) {
           subscriber.pendingKind = null;
           subscriber.pendingUpdates = [];
+          subscriber.pendingCompacted = false;
         } else this.deliver(record, subscriber);
       }
       if (subscriber.active) this.callErrorHandler(subscriber, error);
@@ -122,13 +123,17 @@ export class Delivery {
     const kind = subscriber.pendingKind;
     if (!subscriber.active || !kind || !record.state) return;
     const updates = subscriber.pendingUpdates;
+    const compacted = subscriber.pendingCompacted;
     subscriber.pendingKind = null;
     subscriber.pendingUpdates = [];
+    subscriber.pendingCompacted = false;
     let state = record.view()!;
     // While paused a first delivery gets its own copy, so it stays frozen.
     if (this.paused) state = { ...state, data: cloneData(state.data) };
     const event: TopicEvent =
-      kind === 'update' ? { kind, state, update: updates[updates.length - 1]!, updates } : { kind, state };
+      kind === 'update'
+        ? { kind, state, update: updates[updates.length - 1]!, updates, ...(compacted ? { compacted } : {}) }
+        : { kind, state };
     subscriber.seen = true;
     try {
       subscriber.listener(event);

@@ -188,6 +188,7 @@ export class MarketStream {
       seen: false,
       pendingKind: null,
       pendingUpdates: [],
+      pendingCompacted: false,
     };
     const inert = (error: StreamError): SubscriptionHandle => {
       this.delivery.refuseLater(subscriber, error);

@@ -217,6 +217,7 @@ export class Subscriptions {
   onUpdate(message: UpdateMessage): void {
     const record = this.topics.get(message.topic);
     if (!record) return;
+    const compacted = record.compactUntil !== undefined;
     const outcome = record.applyUpdate(message, this.o.maxBars);
     if (outcome === 'ignored') return;
     this.count(record);
@@ -226,7 +227,7 @@ export class Subscriptions {
       if (!record.resyncing) this.metrics.gapsDetected++;
       this.resync(record);
     } else {
-      this.delivery.notify(record, 'update', message);
+      this.delivery.notify(record, 'update', message, compacted);
     }
   }
 

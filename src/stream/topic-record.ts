@@ -22,6 +22,8 @@ export interface Subscriber {
   /** What it is owed: a full state (`snapshot`/`reset`) or updates, or nothing. */
   pendingKind: TopicEventKind | null;
   pendingUpdates: UpdateMessage[];
+  /** Some of `pendingUpdates` came from a compacted replay. */
+  pendingCompacted: boolean;
 }
 
 export type UpdateOutcome = 'applied' | 'duplicate' | 'gap' | 'ignored';
@@ -98,19 +100,22 @@ export class TopicRecord {
 }
 
 /** Records what a listener is owed; returns true when it now owes something. */
-export function owe(subscriber: Subscriber, kind: TopicEventKind, update?: UpdateMessage): boolean {
+export function owe(subscriber: Subscriber, kind: TopicEventKind, update?: UpdateMessage, compacted = false): boolean {
   if (kind === 'update') {
     if (subscriber.pendingKind === 'snapshot' || subscriber.pendingKind === 'reset') return true; // the full state covers it
     subscriber.pendingKind = 'update';
     subscriber.pendingUpdates.push(update!);
+    if (compacted) subscriber.pendingCompacted = true;
     if (subscriber.pendingUpdates.length > MAX_PENDING_UPDATES) {
       subscriber.pendingKind = 'snapshot';
       subscriber.pendingUpdates = [];
+      subscriber.pendingCompacted = false;
     }
     return true;
   }
   subscriber.pendingKind = subscriber.pendingKind === 'reset' || kind === 'reset' ? 'reset' : 'snapshot';
   subscriber.pendingUpdates = [];
+  subscriber.pendingCompacted = false;
   return true;
 }
 

@@ -72,6 +72,12 @@ export interface TopicEvent<D = unknown, U = unknown> {
   update?: UpdateMessage<U>;
   /** Every update applied since this listener's previous call, oldest first (kind `update`). */
   updates?: UpdateMessage<U>[];
+  /**
+   * Some of `updates` came from a compacted resume replay (docs/protocol.md, "Resume"): only
+   * the latest change of each bar or row, so seqs may jump between them. Each is still
+   * applied once, in order, and the state ends exactly at the server's.
+   */
+  compacted?: boolean;
 }
 
 export type TopicListener<D = unknown, U = unknown> = (event: TopicEvent<D, U>) => void;

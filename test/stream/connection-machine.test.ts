@@ -18,7 +18,7 @@ describe('connection state machine (fake transport, fake clock)', () => {
     expect(link.url).to.equal(h.stream.url);
     expect(h.stream.debug.socket).to.equal(true);
     link.open();
-    expect(link.sent[0]).to.deep.equal({ op: 'hello', v: 1, token: 'secret-token-1' });
+    expect(link.sent[0]).to.deep.equal({ op: 'hello', v: 1, token: 'secret-token-1', caps: ['compact'] });
     expect(link.ops('sub')).to.have.length(0); // nothing but hello before welcome
     link.welcome();
     expect(h.stream.state).to.equal('open');

@@ -33,12 +33,15 @@ export interface Recorded<D = unknown> {
   seqs: Map<string, number[]>;
   /** Problems seen: a seq that is not last+1 within an epoch. */
   problems: string[];
+  /** Seqs of updates that came in a compacted resume replay (their seqs may jump). */
+  compacted: Set<number>;
   last(): TopicEvent<D> | undefined;
 }
 
 /**
  * A listener that records every event and checks continuity: within an epoch, each
- * update's seq must be the previous state's seq + 1; a snapshot/reset restarts the count.
+ * update's seq must be the previous state's seq + 1 (or above it, in a compacted resume
+ * replay: `event.compacted`); a snapshot/reset restarts the count.
  */
 export function recorder<D = unknown>(): { listener: (e: TopicEvent<D>) => void; rec: Recorded<D> } {
   let epoch: string | undefined;
@@ -47,6 +50,7 @@ export function recorder<D = unknown>(): { listener: (e: TopicEvent<D>) => void;
     events: [],
     seqs: new Map(),
     problems: [],
+    compacted: new Set(),
     last: () => rec.events[rec.events.length - 1],
   };
   const listener = (event: TopicEvent<D>) => {
@@ -54,8 +58,9 @@ export function recorder<D = unknown>(): { listener: (e: TopicEvent<D>) => void;
     if (event.kind === 'update') {
       for (const update of event.updates ?? []) {
         if (epoch !== event.state.epoch) rec.problems.push(`update without a base in epoch ${event.state.epoch}`);
-        if (seq !== undefined && update.seq !== seq + 1) rec.problems.push(`seq ${update.seq} after ${seq}`);
+        if (seq !== undefined && (event.compacted ? update.seq <= seq : update.seq !== seq + 1)) rec.problems.push(`seq ${update.seq} after ${seq}`);
         seq = update.seq;
+        if (event.compacted) rec.compacted.add(update.seq);
         const list = rec.seqs.get(event.state.epoch) ?? [];
         list.push(update.seq);
         rec.seqs.set(event.state.epoch, list);

@@ -146,6 +146,7 @@ describe('stream subscriptions (fake transport, fake clock)', () => {
     const sub = next.ops('sub')[0]!;
     next.receive({ op: 'subscribed', id: sub.id, topic: TOPIC, epoch: EPOCH, seq: 40, recovered: true, compacted: true }, update(9), update(31), update(40));
     expect(events.map((e) => [e.kind, e.state.seq])).to.deep.equal([['snapshot', 5], ['update', 9], ['update', 31], ['update', 40]]);
+    expect(events.map((e) => e.compacted === true)).to.deep.equal([false, true, true, true], 'listeners are told the seqs may jump');
     expect(h.stream.metrics.gapsDetected).to.equal(0);
     next.receive(update(42)); // the replay is over: 41 is missing
     expect(h.stream.metrics.gapsDetected).to.equal(1);
