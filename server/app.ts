@@ -25,6 +25,7 @@ import { PublishRateLimiter } from './publish-rate.js';
 import { Publisher, type EventInput, type PublishChange, type PublishResult } from './publisher.js';
 import { Session, type SessionContext, type SessionLimits } from './session.js';
 import { SessionSet } from './session-set.js';
+import { SnapshotMessages } from './snapshot-messages.js';
 import { closeSessions, Lifecycle } from './shutdown.js';
 import { upgradeGate } from './upgrade-gate.js';
 
@@ -177,9 +178,11 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     clientBurst: o.clientBurst,
     maxSubscriptions: o.maxSubscriptions,
     maxBufferedBytes: o.maxBufferedBytes,
+    slowConsumerMs: o.slowConsumerMs,
   };
 
-  const engine = new MemoryEngine({ history: o.history, historyMs: o.historyMs, exactHistory: o.exactHistory, eventsKept: o.eventsKept });
+  const snapshots = new SnapshotMessages();
+  const engine = new MemoryEngine({ history: o.history, historyMs: o.historyMs, exactHistory: o.exactHistory, eventsKept: o.eventsKept, snapshots });
   const feeds = await startFeeds(o, internal, engine);
 
   const sessions = new SessionSet();
@@ -188,12 +191,15 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     connections: () => sessions.size,
     subscriptions: () => sessions.subscriptions(),
     topics: () => engine.topicCount,
+    snapshotEncodes: () => snapshots.encodes,
+    snapshotHits: () => snapshots.hits,
     history: () => engine.footprint(),
   });
   const flushLoop = new FlushLoop(metrics);
   const dev = new DevControlState(sessions, engine);
   const sessionContext: SessionContext = {
     engine,
+    snapshots,
     metrics,
     heartbeatMs: o.heartbeatMs,
     helloTimeoutMs,
