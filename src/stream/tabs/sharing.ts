@@ -1,0 +1,56 @@
+/**
+ * Which host carries a stream's socket (docs/cross-tab.md):
+ * - `worker`: a SharedWorker, when the page names a same-origin worker script
+ *   (`sharedWorker` option or `<meta name="live-market-widgets:shared-worker" content="…">`);
+ * - `leader`/`follower`: the default, a leader tab elected with Web Locks, frames over a BroadcastChannel;
+ * - `direct` (today's one socket per tab): opted out (`share: false` or
+ *   `<meta name="live-market-widgets:share" content="off">`), inside a cross-origin frame
+ *   (storage partitioning splits these APIs there), or when the browser lacks them.
+ */
+import type { ShareHandle } from './tab-share.js';
+import { tabShare } from './tab-share.js';
+import { workerShare } from './worker-share.js';
+
+export const SHARE_META = 'live-market-widgets:share';
+export const SHARED_WORKER_META = 'live-market-widgets:shared-worker';
+
+export interface SharingOptions {
+  share?: boolean;
+  sharedWorker?: string;
+}
+
+function meta(name: string): string | undefined {
+  if (typeof document === 'undefined' || typeof document.querySelector !== 'function') return undefined;
+  const element = document.querySelector(`meta[name="${name}"]`);
+  const content = element?.getAttribute('content')?.trim();
+  return content ? content : undefined;
+}
+
+/** Inside a frame whose top is another origin (a partitioned third-party context). */
+function crossOriginFrame(): boolean {
+  if (typeof window === 'undefined') return false;
+  try {
+    if (window.top === window.self) return false;
+    return window.top!.location.origin !== window.location.origin;
+  } catch {
+    return true; // reading the top's location throws across origins
+  }
+}
+
+/** The host for `url`, or undefined for a direct socket. */
+export function chooseSharing(url: string, options: SharingOptions): ShareHandle | undefined {
+  if (options.share === false) return undefined;
+  if (options.share === undefined && meta(SHARE_META)?.toLowerCase() === 'off') return undefined;
+  if (typeof window === 'undefined' || typeof navigator === 'undefined') return undefined;
+  if (crossOriginFrame()) return undefined;
+  const worker = options.sharedWorker ?? meta(SHARED_WORKER_META);
+  if (worker && typeof SharedWorker !== 'undefined') {
+    try {
+      if (new URL(worker, location.href).origin === location.origin) return workerShare(url, worker);
+    } catch {
+      /* a bad URL: fall through to the leader host */
+    }
+  }
+  if (!navigator.locks || typeof navigator.locks.request !== 'function' || typeof BroadcastChannel === 'undefined') return undefined;
+  return tabShare(url);
+}

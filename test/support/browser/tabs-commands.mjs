@@ -1,0 +1,91 @@
+// @ts-check
+/**
+ * wtr plugin: more pages for the cross-tab tests (test/tabs/). The test page asks, through
+ * server commands, for pages of its own browser context (other "tabs" of the origin) or of a
+ * fresh context (another browser profile), and drives them through puppeteer: report,
+ * pause, close, navigate, freeze (Chromium's lifecycle freeze, `Page.setWebLifecycleState`).
+ * Every page a test opened is closed by `tabs-close-all` (call it in afterEach).
+ */
+
+/** @returns {import('@web/test-runner').TestRunnerPlugin} */
+export function tabsCommandsPlugin() {
+  /** @type {Map<string, { page: any, context: any, cdp?: any }>} */
+  const pages = new Map();
+  /** @type {any[]} */
+  const contexts = [];
+  let next = 0;
+  /** @param {any} session */
+  const testPage = (session) => {
+    const browser = session.browser;
+    if (browser.type !== 'puppeteer' || typeof browser.getPage !== 'function') throw new Error('the tabs commands need the Chrome launcher');
+    return browser.getPage(session.id);
+  };
+  /** @param {string} id */
+  const get = (id) => {
+    const entry = pages.get(id);
+    if (!entry) throw new Error(`no tab ${id}`);
+    return entry;
+  };
+  return {
+    name: 'lmw-tabs',
+    async executeCommand({ command, payload, session }) {
+      if (!command.startsWith('tabs-')) return undefined;
+      /** @type {any} */
+      const p = payload ?? {};
+      switch (command) {
+        case 'tabs-open': {
+          // `url` relative to the test page; `context: 'other'` opens it in a new browser context.
+          const own = testPage(session);
+          let context = own.browserContext();
+          if (p.context === 'other') {
+            context = await own.browser().createBrowserContext();
+            contexts.push(context);
+          }
+          const page = await context.newPage();
+          const id = `tab${++next}`;
+          pages.set(id, { page, context });
+          await page.goto(new URL(p.url, own.url()).href, { waitUntil: 'load' });
+          await page.waitForFunction(() => 'tab' in window, { timeout: 10_000 });
+          return id;
+        }
+        case 'tabs-report':
+          return get(p.id).page.evaluate(() => /** @type {any} */ (window).tab.report());
+        case 'tabs-call':
+          return get(p.id).page.evaluate((/** @type {string} */ m) => /** @type {any} */ (window).tab[m](), p.method);
+        case 'tabs-close': {
+          const entry = get(p.id);
+          pages.delete(p.id);
+          await entry.page.close({ runBeforeUnload: false });
+          return true;
+        }
+        case 'tabs-navigate': {
+          const entry = get(p.id);
+          await entry.page.goto(new URL(p.url, entry.page.url()).href, { waitUntil: 'load' });
+          return true;
+        }
+        case 'tabs-freeze': {
+          const entry = get(p.id);
+          entry.cdp ??= await entry.page.createCDPSession();
+          await entry.cdp.send('Page.setWebLifecycleState', { state: p.frozen ? 'frozen' : 'active' });
+          return true;
+        }
+        case 'tabs-connections': {
+          // The reference server's open WebSockets (GET /healthz, from Node: no CORS).
+          const health = await (await fetch(`${p.httpUrl}/healthz`)).json();
+          return health.connections;
+        }
+        case 'tabs-close-all': {
+          for (const [id, entry] of pages) {
+            pages.delete(id);
+            if (entry.cdp) await entry.cdp.send('Page.setWebLifecycleState', { state: 'active' }).catch(() => {});
+            await entry.page.close({ runBeforeUnload: false }).catch(() => {});
+          }
+          for (const context of contexts.splice(0)) await context.close().catch(() => {});
+          return true;
+        }
+        default:
+          throw new Error(`unknown tabs command ${command}`);
+      }
+    },
+  };
+}

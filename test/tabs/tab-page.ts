@@ -1,0 +1,63 @@
+/**
+ * One "tab" of the cross-tab tests: opened by the tabs commands (test/support/browser/tabs-commands.mjs)
+ * at `tab-page.html?url=…&topics=…[&share=off][&worker=…]`. It follows the topics through
+ * getStream, as an element would, and records every update its listeners get, so the test
+ * can check that each page saw each update exactly once across hand-offs.
+ */
+import { getStream } from '../../src/stream/index.js';
+
+const params = new URLSearchParams(location.search);
+const url = params.get('url')!;
+const topics = (params.get('topics') ?? '').split(',').filter(Boolean);
+const stream = getStream(url, {
+  ...(params.get('share') === 'off' ? { share: false } : {}),
+  ...(params.get('worker') ? { sharedWorker: params.get('worker')! } : {}),
+});
+
+/** Per topic: seqs of the updates delivered, repeats (a seq delivered twice), events' `n`, resets. */
+const seen: Record<string, { seqs: number[]; repeats: number; ns: number[]; snapshots: number; resets: number }> = {};
+for (const topic of topics) {
+  const record = (seen[topic] = { seqs: [], repeats: 0, ns: [], snapshots: 0, resets: 0 });
+  stream.subscribe(
+    topic,
+    (event) => {
+      if (event.kind === 'snapshot') record.snapshots++;
+      if (event.kind === 'reset') record.resets++;
+      for (const update of event.updates ?? []) {
+        if (record.seqs.includes(update.seq)) record.repeats++;
+        record.seqs.push(update.seq);
+        const n = (update.data as { data?: { n?: number } } | undefined)?.data?.n;
+        if (typeof n === 'number') record.ns.push(n);
+      }
+    },
+    { coalesce: 'none' },
+  );
+}
+
+const report = () => {
+  const metrics = stream.metrics;
+  const states: Record<string, { seq: number; epoch: string; data: unknown }> = {};
+  for (const topic of topics) {
+    const state = stream.getTopicState(topic);
+    if (state) states[topic] = { seq: state.seq, epoch: state.epoch, data: state.data };
+  }
+  return {
+    sharing: metrics.sharing,
+    handoffs: metrics.handoffs,
+    state: stream.state,
+    visibility: document.visibilityState,
+    socketsOpened: stream.debug.socketsOpened,
+    duplicatesDropped: metrics.duplicatesDropped,
+    seen,
+    states,
+  };
+};
+
+Object.assign(window, {
+  tab: {
+    report,
+    pause: () => stream.pause(),
+    resume: () => stream.resume(),
+    close: () => stream.close(),
+  },
+});
