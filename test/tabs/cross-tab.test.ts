@@ -5,7 +5,17 @@
  */
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
-import { publishHttp, serverInfo, waitFor, fetchSnapshot } from '../support/browser/server.js';
+import type { TopicSnapshot } from '../../src/protocol/index.js';
+import { waitFor } from '../support/browser/server.js';
+
+/** The tabs tests' own reference server (see tabs-commands.mjs): its connection count is theirs alone. */
+const serverInfo = () => executeServerCommand<{ url: string; httpUrl: string; epoch: string }, void>('tabs-server');
+const publishHttp = (path: string, body: unknown) => executeServerCommand<{ status: number; body: any }, { path: string; body: unknown }>('tabs-publish', { path, body });
+async function fetchSnapshot<D>(topic: string): Promise<TopicSnapshot<D>> {
+  const response = await fetch(`${httpUrl}/api/snapshot?topic=${encodeURIComponent(topic)}`);
+  if (!response.ok) throw new Error(`GET /api/snapshot ${topic}: ${response.status}`);
+  return (await response.json()) as TopicSnapshot<D>;
+}
 
 interface Seen {
   seqs: number[];
@@ -23,6 +33,7 @@ interface Report {
   duplicatesDropped: number;
   seen: Record<string, Seen>;
   states: Record<string, { seq: number; epoch: string; data: any }>;
+  roles: Array<{ at: number; sharing: string }>;
 }
 
 const openTab = (url: string, context: 'same' | 'other' = 'same') => executeServerCommand<string, { url: string; context: string }>('tabs-open', { url, context });
@@ -35,7 +46,7 @@ const closeAll = () => executeServerCommand<boolean, void>('tabs-close-all');
 
 let httpUrl = '';
 let wsUrl = '';
-const connections = () => executeServerCommand<number, { httpUrl: string }>('tabs-connections', { httpUrl });
+const connections = () => executeServerCommand<number, void>('tabs-connections');
 
 let channelCount = 0;
 /** A fresh events channel per test, so each test counts its own events from 1. */
@@ -66,10 +77,15 @@ async function expectExactlyOnce(ids: string[], topic: string, n: number): Promi
     }, 8_000, `${id} to reach seq ${snapshot.seq}`).catch(async (error) => {
       throw new Error(`${error.message}: ${JSON.stringify(await report(id))}`);
     });
-    expect(r.seen[topic]!.ns, `${id}: events received`).to.deep.equal(range(2, n));
+    expect(r.seen[topic]!.ns, `${id}: events received (${JSON.stringify({ ...r, states: undefined })})`).to.deep.equal(range(2, n));
     expect(r.seen[topic]!.repeats, `${id}: updates delivered twice`).to.equal(0);
     expect(r.states[topic]!.data, `${id}: state`).to.deep.equal(snapshot.data);
   }
+}
+
+/** Every page is open and holds the topic's first state (so later updates are updates to it, not part of its snapshot). */
+async function allReady(ids: string[], topic: string): Promise<void> {
+  await waitFor(async () => (await Promise.all(ids.map(report))).every((r) => r.state === 'open' && r.states[topic]), 8_000, 'every page ready');
 }
 
 async function waitConnections(expected: number, timeoutMs = 5_000): Promise<number> {
@@ -109,11 +125,192 @@ describe('cross-tab sharing (leader tab)', function () {
     const topic = `events:${channel}`;
     await publish(channel, 1, 1);
     const ids = [await openTab(pageUrl([topic])), await openTab(pageUrl([topic])), await openTab(pageUrl([topic]))];
-    await waitFor(async () => (await Promise.all(ids.map(report))).every((r) => r.state === 'open'), 8_000, 'every page open');
+    await allReady(ids, topic);
     expect(await connections()).to.equal(1);
     await leaderOf(ids);
     await publish(channel, 2, 10);
     await expectExactlyOnce(ids, topic, 10);
     expect(await connections()).to.equal(1);
+  });
+
+  it('closing the leader leaves one connection within 2 s, and every page still gets every update once', async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const ids = [await openTab(pageUrl([topic])), await openTab(pageUrl([topic])), await openTab(pageUrl([topic]))];
+    const leader = await leaderOf(ids);
+    await allReady(ids, topic);
+    await waitConnections(1);
+    await publish(channel, 2, 4);
+    await closeTab(leader);
+    const rest = ids.filter((id) => id !== leader);
+    // Published during the hand-off: the new leader resumes from each page's own position.
+    void publish(channel, 5, 8);
+    const took = await waitConnections(1, 2_000).catch(async () => {
+      throw new Error(`not one connection 2 s after the leader closed: ${await connections()}`);
+    });
+    await leaderOf(rest);
+    await waitFor(async () => (await Promise.all(rest.map(report))).every((r) => r.state === 'open'), 3_000, 'the followers open again');
+    await publish(channel, 9, 12);
+    await expectExactlyOnce(rest, topic, 12);
+    expect(await connections()).to.equal(1);
+    for (const id of rest) expect((await report(id)).handoffs, `${id}: hand-offs`).to.equal(1);
+    console.log(`hand-off after close: one connection again within ${Math.round(took)} ms (test poll resolution 20 ms)`);
+  });
+
+  it('a frozen leader is replaced by a visible follower; thawed, it closes its socket', async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const ids = [await openTab(pageUrl([topic])), await openTab(pageUrl([topic]))];
+    const leader = await leaderOf(ids);
+    const follower = ids.find((id) => id !== leader)!;
+    await allReady(ids, topic);
+    await waitConnections(1);
+    await publish(channel, 2, 3);
+    await freezeTab(leader, true);
+    const frozenAt = performance.now();
+    await publish(channel, 4, 5);
+    // The frozen tab keeps its lock and its socket: the follower steals after ~3 s without a beat.
+    // The frozen tab keeps its lock: the follower steals it after ~3 s without a beat.
+    let maxWhileFrozen = 0;
+    await waitFor(async () => {
+      maxWhileFrozen = Math.max(maxWhileFrozen, await connections());
+      return (await report(follower)).sharing === 'leader';
+    }, 8_000, 'the follower to lead');
+    const tookOver = performance.now() - frozenAt;
+    expect(maxWhileFrozen, 'the frozen leader held one connection').to.equal(1);
+    // In Chromium 156 the frozen page's socket ends when its lock is stolen; at most one more opens.
+    const atSteal = await connections();
+    await waitConnections(1, 2_000);
+    await publish(channel, 6, 8);
+    await expectExactlyOnce([follower], topic, 8);
+    await freezeTab(leader, false);
+    const thawedAt = performance.now();
+    const thawedWall = Date.now();
+    await waitConnections(1, 2_000);
+    const closedIn = performance.now() - thawedAt;
+    const old = await report(leader);
+    expect(old.sharing).to.equal('follower');
+    const steppedDown = old.roles.at(-1)!.at - thawedWall;
+    await publish(channel, 9, 10);
+    await expectExactlyOnce(ids, topic, 10);
+    expect(await connections()).to.equal(1);
+    console.log(`frozen leader: follower took over after ${Math.round(tookOver)} ms (${atSteal} connection(s) at that moment); thawed, it stepped down ${steppedDown} ms after the thaw, one connection ${Math.round(closedIn)} ms after it`);
+  });
+
+  it('a leader navigating away hands over, and the page it navigated to joins as a follower', async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const ids = [await openTab(pageUrl([topic])), await openTab(pageUrl([topic]))];
+    const leader = await leaderOf(ids);
+    await allReady(ids, topic);
+    await waitConnections(1);
+    await navigateTab(leader, pageUrl([topic]));
+    await waitFor(() => report(leader).catch(() => undefined), 5_000, 'the new page');
+    await leaderOf(ids);
+    await allReady(ids, topic);
+    await publish(channel, 2, 5);
+    await waitConnections(1, 2_000);
+    const other = ids.find((id) => id !== leader)!;
+    await expectExactlyOnce([other], topic, 5);
+    expect((await report(leader)).seen[topic]!.ns).to.deep.equal(range(2, 5));
+  });
+
+  it('a page in another browser context has its own connection', async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const ids = [await openTab(pageUrl([topic])), await openTab(pageUrl([topic])), await openTab(pageUrl([topic]), 'other')];
+    await allReady(ids, topic);
+    await waitConnections(2);
+    expect((await report(ids[2]!)).sharing).to.equal('leader');
+    await publish(channel, 2, 4);
+    await expectExactlyOnce(ids, topic, 4);
+  });
+
+  it('pausing one page pauses that page only', async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const ids = [await openTab(pageUrl([topic])), await openTab(pageUrl([topic]))];
+    await leaderOf(ids);
+    await allReady(ids, topic);
+    await callTab(ids[0]!, 'pause');
+    await publish(channel, 2, 3);
+    await expectExactlyOnce([ids[1]!], topic, 3);
+    const paused = await report(ids[0]!);
+    expect(paused.state).to.equal('paused');
+    expect(paused.seen[topic]!.ns).to.deep.equal([]);
+    await callTab(ids[0]!, 'resume');
+    await waitFor(async () => (await report(ids[0]!)).seen[topic]!.snapshots >= 2, 3_000, 'the paused page to catch up on resume');
+  });
+
+  it('a topic stays on the wire while any page holds it (one sub, unsub only after the last page)', async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const ids = [await openTab(pageUrl([topic])), await openTab(pageUrl([topic]))];
+    const leader = await leaderOf(ids);
+    const follower = ids.find((id) => id !== leader)!;
+    await allReady(ids, topic);
+    await callTab(leader, 'close'); // the leader's stream lets go of the topic; the follower keeps it
+    await publish(channel, 2, 4);
+    await expectExactlyOnce([follower], topic, 4);
+  });
+
+  it('opting out (share: false) gives one connection per page', async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const ids = [await openTab(pageUrl([topic], '&share=off')), await openTab(pageUrl([topic], '&share=off')), await openTab(pageUrl([topic], '&share=off'))];
+    await waitConnections(3);
+    await allReady(ids, topic);
+    for (const id of ids) expect((await report(id)).sharing).to.equal('direct');
+    await publish(channel, 2, 3);
+    await expectExactlyOnce(ids, topic, 3);
+  });
+});
+
+describe('cross-tab sharing (shared worker)', function () {
+  this.timeout(60_000);
+  const worker = '&worker=' + encodeURIComponent('/src/stream/tabs/shared-worker.ts');
+
+  before(async () => {
+    const info = await serverInfo();
+    httpUrl = info.httpUrl;
+    wsUrl = info.url;
+  });
+
+  beforeEach(async () => {
+    await closeAll();
+    await waitConnections(0);
+  });
+
+  afterEach(async () => {
+    await closeAll();
+  });
+
+  it("three pages share the worker's one connection; another context has its own; closing pages keeps it until the last", async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const ids = [await openTab(pageUrl([topic], worker)), await openTab(pageUrl([topic], worker)), await openTab(pageUrl([topic], worker))];
+    await allReady(ids, topic);
+    for (const id of ids) expect((await report(id)).sharing).to.equal('worker');
+    expect(await connections()).to.equal(1);
+    const other = await openTab(pageUrl([topic], worker), 'other');
+    await allReady([other], topic);
+    await waitConnections(2);
+    await publish(channel, 2, 4);
+    await expectExactlyOnce([...ids, other], topic, 4);
+    await closeTab(ids[0]!);
+    await closeTab(ids[1]!);
+    await publish(channel, 5, 6);
+    await expectExactlyOnce([ids[2]!], topic, 6);
+    expect(await connections()).to.equal(2);
+    await closeTab(ids[2]!);
+    await waitConnections(1, 2_000);
   });
 });

@@ -17,7 +17,7 @@ const stream = getStream(url, {
 /** Per topic: seqs of the updates delivered, repeats (a seq delivered twice), events' `n`, resets. */
 const seen: Record<string, { seqs: number[]; repeats: number; ns: number[]; snapshots: number; resets: number }> = {};
 for (const topic of topics) {
-  const record = (seen[topic] = { seqs: [], repeats: 0, ns: [], snapshots: 0, resets: 0 });
+  const record: (typeof seen)[string] = (seen[topic] = { seqs: [], repeats: 0, ns: [], snapshots: 0, resets: 0 });
   stream.subscribe(
     topic,
     (event) => {
@@ -33,6 +33,12 @@ for (const topic of topics) {
     { coalesce: 'none' },
   );
 }
+
+/** When this page's sharing role changed (Date.now()), to tell when a frozen page acted. */
+const roles: Array<{ at: number; sharing: string }> = [];
+stream.on('metrics', (m) => {
+  if (roles.at(-1)?.sharing !== m.sharing) roles.push({ at: Date.now(), sharing: m.sharing });
+});
 
 const report = () => {
   const metrics = stream.metrics;
@@ -50,6 +56,7 @@ const report = () => {
     duplicatesDropped: metrics.duplicatesDropped,
     seen,
     states,
+    roles,
   };
 };
 
@@ -61,3 +68,4 @@ Object.assign(window, {
     close: () => stream.close(),
   },
 });
+

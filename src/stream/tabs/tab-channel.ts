@@ -8,8 +8,11 @@
 export type ToHost =
   /** A tab starts: the leader answers with a beat at once. */
   | { k: 'who'; tab: string }
-  /** Open a link (the host answers `opened`). `url` is used by the worker host, which serves every URL. */
-  | { k: 'open'; tab: string; link: string; url?: string }
+  /**
+   * Open a link (the host answers `opened`). `url` is used by the worker host, which serves
+   * every URL. `alive`: the tab holds its life lock, so the leader may wait on it.
+   */
+  | { k: 'open'; tab: string; link: string; url?: string; alive?: boolean }
   | { k: 'send'; link: string; text: string }
   | { k: 'close'; link: string }
   /** The tab leaves (pagehide, its streams closed): its links end. */

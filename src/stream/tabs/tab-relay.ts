@@ -293,7 +293,8 @@ export class TabRelay {
     this.forwarded.clear();
     if (socket) {
       try {
-        socket.close(code, reason);
+        // A browser socket takes only 1000 and 3000-4999 (the links' codes are ours, e.g. 1012).
+        socket.close(code === CloseCode.Normal || (code >= 3000 && code <= 4999) ? code : CloseCode.Normal, reason.slice(0, 120));
       } catch {
         /* already closing */
       }
@@ -302,7 +303,7 @@ export class TabRelay {
 
   /** The socket ended (or the relay did): every link ends with the same code, and each stream reconnects. */
   private endAll(code: number, reason: string): void {
-    this.closeSocket(code === ABNORMAL ? CloseCode.Normal : code, reason);
+    this.closeSocket(code, reason);
     const keys = [...this.links.keys()];
     this.links.clear();
     for (const key of keys) this.output.closed(key, code, reason);

@@ -61,15 +61,29 @@ interface TabLink {
 /** This page's identity and its life lock (waited on by leaders and workers to learn that it is gone). */
 export const thisTab = {
   id: randomId(),
+  /** The life lock is granted: a host may wait on it (before that, its wait would be granted at once). */
+  held: false,
   releaseLock: undefined as (() => void) | undefined,
-  hold(): void {
-    if (this.releaseLock || typeof navigator === 'undefined' || !navigator.locks) return;
+  granted: Promise.resolve() as Promise<void>,
+  /** Takes the life lock; the promise settles once it is held. */
+  hold(): Promise<void> {
+    if (this.releaseLock || typeof navigator === 'undefined' || !navigator.locks) return this.granted;
     const done = new Promise<void>((resolve) => (this.releaseLock = resolve));
-    navigator.locks.request(tabLockName(this.id), () => done).catch(() => {});
+    this.granted = new Promise<void>((resolve) => {
+      navigator.locks
+        .request(tabLockName(this.id), () => {
+          this.held = true;
+          resolve();
+          return done;
+        })
+        .catch(() => resolve());
+    });
+    return this.granted;
   },
   letGo(): void {
     const release = this.releaseLock;
     this.releaseLock = undefined;
+    this.held = false;
     release?.();
   },
 };
@@ -227,7 +241,7 @@ export class TabShare {
     const link: TabLink = { key, events, state: 'pending', local: false, term: 0, postedTerm: this.election.highestTerm };
     this.links.set(key, link);
     if (this.relay) this.serveLocally(link);
-    else this.post({ k: 'open', tab: thisTab.id, link: key });
+    else this.post({ k: 'open', tab: thisTab.id, link: key, alive: thisTab.held });
     return {
       send: (text: string): boolean => {
         if (link.state !== 'open') return false;
@@ -400,7 +414,7 @@ export class TabShare {
       case 'open':
         if (message.url !== undefined && message.url !== this.url) return;
         relay.open(message.link);
-        this.watchTab(message.tab);
+        if (message.alive) this.watchTab(message.tab);
         this.post({ k: 'opened', term: this.term, link: message.link });
         return;
       case 'send':
@@ -489,7 +503,7 @@ export class TabShare {
     for (const link of this.links.values()) {
       if (link.state !== 'pending' || link.postedTerm === term) continue;
       link.postedTerm = term;
-      this.post({ k: 'open', tab: thisTab.id, link: link.key });
+      this.post({ k: 'open', tab: thisTab.id, link: link.key, alive: thisTab.held });
     }
   }
 

@@ -72,12 +72,17 @@ class WorkerHost {
       this.port = worker.port;
       this.port.onmessage = (event: MessageEvent) => this.onMessage(event.data as FromHost);
       this.port.start();
-      thisTab.hold();
-      this.post({ k: 'who', tab: thisTab.id });
+      // `who` only once the life lock is held: the worker waits on it to learn that the tab is gone.
+      void thisTab.hold().then(() => this.post({ k: 'who', tab: thisTab.id }));
       if (typeof window !== 'undefined' && typeof window.addEventListener === 'function') {
-        window.addEventListener('pagehide', () => this.post({ k: 'bye', tab: thisTab.id }));
+        window.addEventListener('pagehide', () => {
+          // The worker lets go of our links; ours end too, and the streams reconnect if the page comes back.
+          this.post({ k: 'bye', tab: thisTab.id });
+          for (const link of [...this.links.values()]) this.end(link, 1001, 'page hidden');
+          thisTab.letGo();
+        });
         window.addEventListener('pageshow', (event: PageTransitionEvent) => {
-          if (event.persisted) this.post({ k: 'who', tab: thisTab.id });
+          if (event.persisted) void thisTab.hold().then(() => this.post({ k: 'who', tab: thisTab.id }));
         });
       }
     } catch {

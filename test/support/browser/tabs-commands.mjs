@@ -7,8 +7,18 @@
  * Every page a test opened is closed by `tabs-close-all` (call it in afterEach).
  */
 
-/** @returns {import('@web/test-runner').TestRunnerPlugin} */
+import { startMarketServer } from '../../../server/app.ts';
+import { TEST_SERVER_OPTIONS } from './reference-server-plugin.mjs';
+
+/**
+ * @returns {import('@web/test-runner').TestRunnerPlugin}
+ * The tabs tests get a reference server of their own (`tabs-server`), so that the connection
+ * counts are theirs alone, with a long heartbeat: a frozen page answers no WebSocket ping, and
+ * the test server's 2 s heartbeat would cut a frozen leader's socket before anyone could see it.
+ */
 export function tabsCommandsPlugin() {
+  /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
+  let server;
   /** @type {Map<string, { page: any, context: any, cdp?: any }>} */
   const pages = new Map();
   /** @type {any[]} */
@@ -28,11 +38,26 @@ export function tabsCommandsPlugin() {
   };
   return {
     name: 'lmw-tabs',
+    async serverStop() {
+      await server?.close();
+    },
     async executeCommand({ command, payload, session }) {
       if (!command.startsWith('tabs-')) return undefined;
       /** @type {any} */
       const p = payload ?? {};
       switch (command) {
+        case 'tabs-server':
+          server ??= await startMarketServer({ ...TEST_SERVER_OPTIONS, port: 0, heartbeatMs: 30_000 });
+          return { url: server.url, httpUrl: server.httpUrl, epoch: server.epoch };
+        case 'tabs-publish': {
+          if (!server) throw new Error('tabs-server first');
+          const response = await fetch(`${server.httpUrl}${p.path}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${TEST_SERVER_OPTIONS.publishToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify(p.body),
+          });
+          return { status: response.status, body: await response.json() };
+        }
         case 'tabs-open': {
           // `url` relative to the test page; `context: 'other'` opens it in a new browser context.
           const own = testPage(session);
@@ -51,7 +76,7 @@ export function tabsCommandsPlugin() {
         case 'tabs-report':
           return get(p.id).page.evaluate(() => /** @type {any} */ (window).tab.report());
         case 'tabs-call':
-          return get(p.id).page.evaluate((/** @type {string} */ m) => /** @type {any} */ (window).tab[m](), p.method);
+          return (await get(p.id).page.evaluate((/** @type {string} */ m) => /** @type {any} */ (window).tab[m](), p.method)) ?? true;
         case 'tabs-close': {
           const entry = get(p.id);
           pages.delete(p.id);
@@ -71,7 +96,8 @@ export function tabsCommandsPlugin() {
         }
         case 'tabs-connections': {
           // The reference server's open WebSockets (GET /healthz, from Node: no CORS).
-          const health = await (await fetch(`${p.httpUrl}/healthz`)).json();
+          if (!server) throw new Error('tabs-server first');
+          const health = await (await fetch(`${server.httpUrl}/healthz`)).json();
           return health.connections;
         }
         case 'tabs-close-all': {
