@@ -101,7 +101,7 @@ function onMessage(port: MessagePort, message: ToHost): void {
     case 'close': {
       const entry = links.get(message.link);
       links.delete(message.link);
-      if (entry) relays.get(entry.url)?.close(message.link);
+      if (entry) relays.get(entry.url)?.close(message.link, message.code, message.reason);
       return;
     }
     case 'bye':

@@ -14,7 +14,7 @@ export type ToHost =
    */
   | { k: 'open'; tab: string; link: string; url?: string; alive?: boolean }
   | { k: 'send'; link: string; text: string }
-  | { k: 'close'; link: string }
+  | { k: 'close'; link: string; code?: number; reason?: string }
   /** The tab leaves (pagehide, its streams closed): its links end. */
   | { k: 'bye'; tab: string };
 

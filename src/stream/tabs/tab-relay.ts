@@ -174,13 +174,17 @@ export class TabRelay {
     }
   }
 
-  /** Detaches a link (its tab closed it); topics only it held are unsubscribed on the wire. */
-  close(key: string): void {
+  /**
+   * Detaches a link (its tab closed it); topics only it held are unsubscribed on the wire.
+   * The last link's close closes the socket with the link's code and reason (a connect
+   * timeout, an idle close), as the stream would have closed a socket of its own.
+   */
+  close(key: string, code: number = CloseCode.Normal, reason = 'idle'): void {
     const link = this.links.get(key);
     if (!link) return;
     this.links.delete(key);
     this.forget(link);
-    if (this.links.size === 0) this.closeSocket(CloseCode.Normal, 'idle');
+    if (this.links.size === 0) this.closeSocket(code, reason);
   }
 
   /** Detaches every link whose key starts with `prefix` (a tab that left). */

@@ -248,12 +248,12 @@ export class TabShare {
         if (link.local) return this.relay?.send(key, text) ?? false;
         return this.post({ k: 'send', link: key, text });
       },
-      close: (): void => {
+      close: (code: number, reason: string): void => {
         if (link.state === 'ended') return;
         link.state = 'ended';
         this.links.delete(key);
-        if (link.local) this.relay?.close(key);
-        else this.post({ k: 'close', link: key });
+        if (link.local) this.relay?.close(key, code, reason);
+        else this.post({ k: 'close', link: key, code, reason });
       },
     };
   }
@@ -422,7 +422,7 @@ export class TabShare {
         else relay.send(message.link, message.text);
         return;
       case 'close':
-        return relay.close(message.link);
+        return relay.close(message.link, message.code, message.reason);
       case 'bye':
         if ('term' in message) {
           if (message.term > this.term) this.stepDown();

@@ -107,11 +107,11 @@ class WorkerHost {
     this.post({ k: 'open', tab: thisTab.id, link: key, url });
     return {
       send: (text) => link.state === 'open' && this.post({ k: 'send', link: key, text }),
-      close: () => {
+      close: (code, reason) => {
         if (link.state === 'ended') return;
         link.state = 'ended';
         this.links.delete(key);
-        this.post({ k: 'close', link: key });
+        this.post({ k: 'close', link: key, code, reason });
       },
     };
   }
