@@ -4,7 +4,7 @@
  * writes bench/results.json. Not part of `npm test`.
  *
  *   --quick          short smoke run (fewer rounds, smaller sizes), writes bench/results.tmp-quick.json
- *   --only=a,b       parts to run: size, browser, fanout, idle, publish (default all)
+ *   --only=a,b       parts to run: size, browser, fanout, idle, publish, tabs (default all)
  *   --rounds=N       rounds per part (default 5, quick 2)
  *   --no-build       use the existing dist/ instead of building the kit into a temp folder
  *   --out=FILE       where to write the results
@@ -19,6 +19,7 @@ import { runFanoutPart, type FanoutResult, type Impl } from './fanout.js';
 import { runIdlePart, type IdleResult } from './idle.js';
 import { runPublishPart, type PublishResult } from './publish.js';
 import { runSizePart, type SizeResult } from './size.js';
+import { runTabsPart, type TabsResult } from './tabs.js';
 import { fmtBytes, fmtRate, fmtRatio, table } from './lib/stats.js';
 import { TARGETS, evaluateTargets, type TargetResult } from './targets.js';
 
@@ -27,7 +28,7 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = flag('quick');
-const parts = new Set((value('only') ?? 'size,browser,fanout,idle,publish').split(','));
+const parts = new Set((value('only') ?? 'size,browser,fanout,idle,publish,tabs').split(','));
 const rounds = Number(value('rounds') ?? (quick ? 2 : 5));
 const out = value('out') ?? join(root, quick ? 'bench/results.tmp-quick.json' : 'bench/results.json');
 const started = performance.now();
@@ -78,7 +79,7 @@ async function main() {
   log(`bench ${quick ? '(quick) ' : ''}on ${machine.cpus} cores, load ${machine.loadAverageAtStart.join(' ')}; parts: ${[...parts].join(', ')}; ${rounds} rounds`);
   if (!oursAvailable) log('server/app.ts not found: baselines only');
 
-  const build = parts.has('browser') || parts.has('size') ? buildKit() : {};
+  const build = parts.has('browser') || parts.has('size') || parts.has('tabs') ? buildKit() : {};
   if (build.error) log(`kit not built: ${build.error}`);
   else if (build.distDir) log(`kit built into ${build.distDir}`);
 
@@ -87,6 +88,7 @@ async function main() {
   let fanout: FanoutResult | undefined;
   let idle: IdleResult | undefined;
   let publish: PublishResult | undefined;
+  let tabs: TabsResult | undefined;
   try {
     if (parts.has('size')) {
       log('part 4: size (esbuild minify + gzip -9)');
@@ -131,6 +133,10 @@ async function main() {
       log('part 5: publishing over HTTP keep-alive to 100 subscribers');
       publish = await runPublishPart({ subscribers: 100, rounds, concurrency: 8, warmMs: quick ? 300 : 500, windowMs: quick ? 1000 : 2000, deadline: deadline + 60_000, log });
     }
+    if (parts.has('tabs') && oursAvailable) {
+      log('part 6: ten tabs of one browser, sharing one socket vs one socket each');
+      tabs = await runTabsPart({ tabs: 10, rounds: quick ? 1 : Math.min(rounds, 3), windowMs: quick ? 2000 : 4000, distDir: build.distDir, log });
+    }
   } finally {
     if (build.temp && !flag('keep-build')) rmSync(build.temp, { recursive: true, force: true });
   }
@@ -153,6 +159,7 @@ async function main() {
     idle,
     size,
     publish,
+    tabs,
   };
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${report(results)}\n`);
@@ -165,6 +172,7 @@ function report(r: {
   idle?: IdleResult;
   size?: SizeResult;
   publish?: PublishResult;
+  tabs?: TabsResult;
   targets: TargetResult[];
   machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   durationSeconds: number;
@@ -273,6 +281,23 @@ function report(r: {
       `5. Publishing over HTTP keep-alive (${p.concurrency} requests in flight, one event each; ${p.subscribers} subscribers; medians over rounds)\n` +
         table(['server', 'published/s', 'delivered/s', 'p50/p99 ms', 'server CPU', 'CPU us/event', 'delivered ours/bare', 'CPU/event ours/bare'], rows) +
         (p.errors.length ? `\nerrors: ${p.errors.join('; ')}` : ''),
+    );
+  }
+  if (r.tabs) {
+    const t = r.tabs;
+    const rows = (['shared', 'unshared'] as const)
+      .filter((mode) => t[mode])
+      .map((mode) => [
+        mode === 'shared' ? `shared (one socket)` : `not shared (share: false)`,
+        String(t[mode]!.connections),
+        t[mode]!.serverMessagesPerSecond.toFixed(1),
+        t[mode]!.tabUpdatesPerSecond.toFixed(1),
+        mode === 'shared' ? `${fmtRatio(t.medianRatio)} (${t.ratios.map(fmtRatio).join(' ')})` : '',
+      ]);
+    sections.push(
+      `6. ${t.tabs} tabs of one browser (${t.topics.join(', ')}; ${t.windowMs / 1000} s windows, medians over rounds)\n` +
+        table(['tabs', 'server connections', 'server msg/s', 'tab updates/s (all tabs)', 'server msg/s shared/not'], rows) +
+        (t.errors.length ? `\nerrors: ${t.errors.join('; ')}` : ''),
     );
   }
   sections.push(

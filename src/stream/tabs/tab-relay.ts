@@ -70,6 +70,7 @@ export class TabRelay {
   private welcome: Message | undefined;
   private welcomeAt = 0;
   private helloToken: string | undefined;
+  private helloSent = false;
   private lastToken: string | undefined;
   private readonly links = new Map<string, Link>();
   /** Topic -> links holding it (sent `sub`, no `unsub` yet). */
@@ -112,6 +113,8 @@ export class TabRelay {
     if (this.disposed) return void this.defer(() => this.output.closed(key, CloseCode.GoingAway, 'relay closed'));
     if (this.links.has(key)) return; // asked twice (a re-posted open): the link stays as it is
     this.links.set(key, { key, awaitingWelcome: false, welcomed: false, topics: new Map() });
+    // The socket starts with the first link, as a stream's own would; `hello` waits for the link's.
+    if (!this.socket) this.openSocket();
   }
 
   has(key: string): boolean {
@@ -219,8 +222,25 @@ export class TabRelay {
       return true;
     }
     link.awaitingWelcome = true;
-    if (!this.socket) this.openSocket(token);
+    if (!this.helloSent) this.helloToken = token;
+    if (!this.socket) this.openSocket();
+    else this.sayHello();
     return true;
+  }
+
+  /** The socket's `hello`, once it is open and a link has said its own (with the token in it). */
+  private sayHello(): void {
+    const socket = this.socket;
+    if (!socket || !this.socketOpen || this.helloSent) return;
+    if (![...this.links.values()].some((link) => link.awaitingWelcome)) return;
+    this.helloSent = true;
+    this.lastToken = this.helloToken;
+    const hello = this.helloToken === undefined ? { op: 'hello', v: PROTOCOL_VERSION } : { op: 'hello', v: PROTOCOL_VERSION, token: this.helloToken };
+    try {
+      if (socket.send(JSON.stringify(hello))) this.sentOps.hello = (this.sentOps.hello ?? 0) + 1;
+    } catch {
+      /* the close event follows */
+    }
   }
 
   private forwardRequest(link: Link, message: Message, topic?: string): boolean {
@@ -257,11 +277,10 @@ export class TabRelay {
 
   // ---- the socket -------------------------------------------------------------------
 
-  private openSocket(token: string | undefined): void {
-    this.helloToken = token;
-    this.lastToken = token;
+  private openSocket(): void {
     this.welcome = undefined;
     this.socketOpen = false;
+    this.helloSent = false;
     let socket: Transport | undefined;
     try {
       this.socketsOpened++;
@@ -269,8 +288,7 @@ export class TabRelay {
         open: () => {
           if (this.socket !== socket) return;
           this.socketOpen = true;
-          const hello = this.helloToken === undefined ? { op: 'hello', v: PROTOCOL_VERSION } : { op: 'hello', v: PROTOCOL_VERSION, token: this.helloToken };
-          if (socket!.send(JSON.stringify(hello))) this.sentOps.hello = (this.sentOps.hello ?? 0) + 1;
+          this.sayHello();
         },
         message: (data) => {
           if (this.socket === socket) this.onFrame(data);
@@ -283,8 +301,11 @@ export class TabRelay {
       });
       this.socket = socket;
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.endAll(ABNORMAL, reason.slice(0, 120));
+      // Reported after the caller's open() returned, as a socket's close event would be.
+      const reason = (error instanceof Error ? error.message : String(error)).slice(0, 120);
+      this.defer(() => {
+        if (!this.socket) this.endAll(ABNORMAL, reason);
+      });
     }
   }
 
@@ -292,6 +313,8 @@ export class TabRelay {
     const socket = this.socket;
     this.socket = undefined;
     this.socketOpen = false;
+    this.helloSent = false;
+    this.helloToken = undefined;
     this.welcome = undefined;
     this.holders.clear();
     this.forwarded.clear();
