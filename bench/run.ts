@@ -292,11 +292,13 @@ function report(r: {
         String(t[mode]!.connections),
         t[mode]!.serverMessagesPerSecond.toFixed(1),
         t[mode]!.tabUpdatesPerSecond.toFixed(1),
+        t[mode]!.serverMessagesPerTabUpdate.toFixed(2),
         mode === 'shared' ? `${fmtRatio(t.medianRatio)} (${t.ratios.map(fmtRatio).join(' ')})` : '',
+        mode === 'shared' ? `${fmtRatio(t.medianPerUpdateRatio)} (${t.perUpdateRatios.map(fmtRatio).join(' ')})` : '',
       ]);
     sections.push(
       `6. ${t.tabs} tabs of one browser (${t.topics.join(', ')}; ${t.windowMs / 1000} s windows, medians over rounds)\n` +
-        table(['tabs', 'server connections', 'server msg/s', 'tab updates/s (all tabs)', 'server msg/s shared/not'], rows) +
+        table(['tabs', 'server connections', 'server msg/s', 'tab updates/s (all tabs)', 'server msg per tab update', 'msg/s shared/not', 'per update shared/not'], rows) +
         (t.errors.length ? `\nerrors: ${t.errors.join('; ')}` : ''),
     );
   }

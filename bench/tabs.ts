@@ -5,7 +5,8 @@
  * simulated market, waits until every page has its topics, then reads the server's own
  * figures over a window: open connections (`lmw_connections`) and protocol messages sent per
  * second (`lmw_messages_sent_total`). Every page counts the updates it applied, so the
- * shared run shows the same updates reaching every tab.
+ * shared run shows the same updates reaching every tab, and the server's messages per update
+ * one tab applied compare the two without the market's drift between windows.
  */
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import { startMarketServer } from '../server/app.js';
@@ -21,18 +22,34 @@ export interface TabsMeasurement {
   serverMessagesPerSecond: number;
   /** Updates applied per second, summed over the tabs. */
   tabUpdatesPerSecond: number;
+  /**
+   * Server messages per update one tab applied (server msg/s over the tabs' mean applied/s):
+   * about 1 when shared, about the number of tabs when not. Steadier than raw rates, since the
+   * simulated market's rate drifts between the windows.
+   */
+  serverMessagesPerTabUpdate: number;
   sharing: Record<string, number>;
+}
+
+interface Summary {
+  connections: number;
+  serverMessagesPerSecond: number;
+  tabUpdatesPerSecond: number;
+  serverMessagesPerTabUpdate: number;
 }
 
 export interface TabsResult {
   tabs: number;
   topics: string[];
   windowMs: number;
-  shared?: { connections: number; serverMessagesPerSecond: number; tabUpdatesPerSecond: number };
-  unshared?: { connections: number; serverMessagesPerSecond: number; tabUpdatesPerSecond: number };
+  shared?: Summary;
+  unshared?: Summary;
   /** shared / unshared server messages per second, per round. */
   ratios: number[];
   medianRatio: number;
+  /** shared / unshared server messages per tab update, per round. */
+  perUpdateRatios: number[];
+  medianPerUpdateRatio: number;
   measurements: TabsMeasurement[];
   errors: string[];
 }
@@ -91,8 +108,9 @@ async function measure(browser: Browser, origin: string, server: { url: string; 
       mode,
       round: roundNo,
       connections,
-      serverMessagesPerSecond: round((sentAfter - sentBefore) / seconds, 1),
-      tabUpdatesPerSecond: round(applied / seconds, 1),
+      serverMessagesPerSecond: round((sentAfter - sentBefore) / seconds),
+      tabUpdatesPerSecond: round(applied / seconds),
+      serverMessagesPerTabUpdate: applied > 0 ? round((sentAfter - sentBefore) / (applied / o.tabs)) : NaN,
       sharing,
     };
   } finally {
@@ -101,7 +119,17 @@ async function measure(browser: Browser, origin: string, server: { url: string; 
 }
 
 export async function runTabsPart(o: TabsOptions): Promise<TabsResult> {
-  const result: TabsResult = { tabs: o.tabs, topics: TOPICS, windowMs: o.windowMs, ratios: [], medianRatio: NaN, measurements: [], errors: [] };
+  const result: TabsResult = {
+    tabs: o.tabs,
+    topics: TOPICS,
+    windowMs: o.windowMs,
+    ratios: [],
+    medianRatio: NaN,
+    perUpdateRatios: [],
+    medianPerUpdateRatio: NaN,
+    measurements: [],
+    errors: [],
+  };
   if (!o.distDir) {
     result.errors.push('no built kit');
     return result;
@@ -118,12 +146,18 @@ export async function runTabsPart(o: TabsOptions): Promise<TabsResult> {
           const m = await measure(browser, web.origin, server, mode, r, o);
           got[mode] = m;
           result.measurements.push(m);
-          o.log(`tabs round ${r} ${mode}: ${m.connections} connection(s), ${m.serverMessagesPerSecond} server msg/s, ${m.tabUpdatesPerSecond} tab updates/s, ${JSON.stringify(m.sharing)}`);
+          o.log(
+            `tabs round ${r} ${mode}: ${m.connections} connection(s), ${m.serverMessagesPerSecond} server msg/s, ` +
+              `${m.tabUpdatesPerSecond} tab updates/s, ${m.serverMessagesPerTabUpdate} server msg per tab update, ${JSON.stringify(m.sharing)}`,
+          );
         } catch (error) {
           result.errors.push(`round ${r} ${mode}: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
-      if (got.shared && got.unshared && got.unshared.serverMessagesPerSecond > 0) result.ratios.push(round(got.shared.serverMessagesPerSecond / got.unshared.serverMessagesPerSecond, 3));
+      if (got.shared && got.unshared && got.unshared.serverMessagesPerSecond > 0) {
+        result.ratios.push(round(got.shared.serverMessagesPerSecond / got.unshared.serverMessagesPerSecond, 3));
+        result.perUpdateRatios.push(round(got.shared.serverMessagesPerTabUpdate / got.unshared.serverMessagesPerTabUpdate, 3));
+      }
     }
   } finally {
     await browser.close().catch(() => {});
@@ -137,8 +171,10 @@ export async function runTabsPart(o: TabsOptions): Promise<TabsResult> {
       connections: median(ms.map((m) => m.connections)),
       serverMessagesPerSecond: median(ms.map((m) => m.serverMessagesPerSecond)),
       tabUpdatesPerSecond: median(ms.map((m) => m.tabUpdatesPerSecond)),
+      serverMessagesPerTabUpdate: median(ms.map((m) => m.serverMessagesPerTabUpdate)),
     };
   }
   result.medianRatio = result.ratios.length ? median(result.ratios) : NaN;
+  result.medianPerUpdateRatio = result.perUpdateRatios.length ? median(result.perUpdateRatios) : NaN;
   return result;
 }

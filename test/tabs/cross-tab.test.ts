@@ -273,6 +273,74 @@ describe('cross-tab sharing (leader tab)', function () {
   });
 });
 
+describe('cross-tab sharing: when it goes direct', function () {
+  this.timeout(60_000);
+
+  before(async () => {
+    const info = await serverInfo();
+    httpUrl = info.httpUrl;
+    wsUrl = info.url;
+  });
+
+  beforeEach(async () => {
+    await closeAll();
+    await waitConnections(0);
+  });
+
+  afterEach(async () => {
+    await closeAll();
+  });
+
+  it('the share meta tag set to off gives one connection per page', async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const ids = [await openTab(pageUrl([topic], '&meta-share=off')), await openTab(pageUrl([topic], '&meta-share=off'))];
+    await allReady(ids, topic);
+    await waitConnections(2);
+    for (const id of ids) expect((await report(id)).sharing).to.equal('direct');
+  });
+
+  it('without Web Locks each page has its own connection', async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const ids = [await openTab(pageUrl([topic], '&nolocks=1')), await openTab(pageUrl([topic], '&nolocks=1'))];
+    await allReady(ids, topic);
+    await waitConnections(2);
+    for (const id of ids) expect((await report(id)).sharing).to.equal('direct');
+    await publish(channel, 2, 3);
+    await expectExactlyOnce(ids, topic, 3);
+  });
+
+  it('a frame of another origin goes direct; a same-origin frame shares', async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const origin = await executeServerCommand<string, void>('tabs-origin');
+    const other = new URL(origin);
+    other.hostname = other.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+    const top = await openTab(pageUrl([topic]));
+    await allReady([top], topic);
+    await waitConnections(1);
+    await executeServerCommand('tabs-add-frame', { id: top, url: other.origin + pageUrl([topic]) });
+    const framed = await waitFor(async () => {
+      const r = await executeServerCommand<Report, { id: string }>('tabs-frame-report', { id: top });
+      return r.states[topic] ? r : undefined;
+    }, 8_000, 'the cross-origin frame ready');
+    expect(framed.sharing).to.equal('direct');
+    await waitConnections(2);
+    const same = await openTab(pageUrl([topic]));
+    await executeServerCommand('tabs-add-frame', { id: same, url: origin + pageUrl([topic]) });
+    const sameFramed = await waitFor(async () => {
+      const r = await executeServerCommand<Report, { id: string }>('tabs-frame-report', { id: same });
+      return r.states[topic] ? r : undefined;
+    }, 8_000, 'the same-origin frame ready');
+    expect(sameFramed.sharing).to.equal('follower');
+    expect(await connections()).to.equal(2);
+  });
+});
+
 describe('cross-tab sharing (shared worker)', function () {
   this.timeout(60_000);
   const worker = '&worker=' + encodeURIComponent('/src/stream/tabs/shared-worker.ts');
@@ -312,5 +380,18 @@ describe('cross-tab sharing (shared worker)', function () {
     expect(await connections()).to.equal(2);
     await closeTab(ids[2]!);
     await waitConnections(1, 2_000);
+  });
+
+  it("the shared-worker meta tag gives the elements' streams the worker", async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const meta = '&meta-worker=' + encodeURIComponent('/src/stream/tabs/shared-worker.ts');
+    const ids = [await openTab(pageUrl([topic], meta)), await openTab(pageUrl([topic], meta))];
+    await allReady(ids, topic);
+    for (const id of ids) expect((await report(id)).sharing).to.equal('worker');
+    await waitConnections(1);
+    await publish(channel, 2, 3);
+    await expectExactlyOnce(ids, topic, 3);
   });
 });

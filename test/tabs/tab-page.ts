@@ -8,6 +8,16 @@ import { getStream } from '../../src/stream/index.js';
 
 const params = new URLSearchParams(location.search);
 const url = params.get('url')!;
+// Set-ups the tests ask for before the stream exists: a meta tag, or a browser without Web Locks.
+const meta = (name: string, content: string) => {
+  const element = document.createElement('meta');
+  element.name = name;
+  element.content = content;
+  document.head.append(element);
+};
+if (params.get('meta-share')) meta('live-market-widgets:share', params.get('meta-share')!);
+if (params.get('meta-worker')) meta('live-market-widgets:shared-worker', params.get('meta-worker')!);
+if (params.get('nolocks')) Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
 const topics = (params.get('topics') ?? '').split(',').filter(Boolean);
 const stream = getStream(url, {
   ...(params.get('share') === 'off' ? { share: false } : {}),

@@ -222,7 +222,8 @@ export class TabRelay {
       return true;
     }
     link.awaitingWelcome = true;
-    if (!this.helloSent) this.helloToken = token;
+    // The socket's hello takes the first token a link offers (a tab without one never blanks it).
+    if (!this.helloSent && this.helloToken === undefined) this.helloToken = token;
     if (!this.socket) this.openSocket();
     else this.sayHello();
     return true;

@@ -77,6 +77,30 @@ export function tabsCommandsPlugin() {
           return get(p.id).page.evaluate(() => /** @type {any} */ (window).tab.report());
         case 'tabs-call':
           return (await get(p.id).page.evaluate((/** @type {string} */ m) => /** @type {any} */ (window).tab[m](), p.method)) ?? true;
+        case 'tabs-add-frame': {
+          // An iframe at `url` (absolute: may be another origin) in tab `id`; its tab report is `tabs-frame-report`.
+          const entry = get(p.id);
+          await entry.page.evaluate(
+            (/** @type {string} */ src) =>
+              new Promise((resolve) => {
+                const frame = document.createElement('iframe');
+                frame.src = src;
+                frame.onload = () => resolve(true);
+                document.body.append(frame);
+              }),
+            p.url,
+          );
+          return true;
+        }
+        case 'tabs-frame-report': {
+          const entry = get(p.id);
+          const frame = entry.page.frames().find((/** @type {any} */ f) => f !== entry.page.mainFrame());
+          if (!frame) throw new Error('no frame');
+          await frame.waitForFunction(() => 'tab' in window, { timeout: 10_000 });
+          return frame.evaluate(() => /** @type {any} */ (window).tab.report());
+        }
+        case 'tabs-origin':
+          return new URL(testPage(session).url()).origin;
         case 'tabs-close': {
           const entry = get(p.id);
           pages.delete(p.id);
