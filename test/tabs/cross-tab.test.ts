@@ -34,6 +34,8 @@ interface Report {
   seen: Record<string, Seen>;
   states: Record<string, { seq: number; epoch: string; data: any }>;
   roles: Array<{ at: number; sharing: string }>;
+  reconnects: number;
+  tokensTaken: number;
 }
 
 const openTab = (url: string, context: 'same' | 'other' = 'same') => executeServerCommand<string, { url: string; context: string }>('tabs-open', { url, context });
@@ -270,6 +272,53 @@ describe('cross-tab sharing (leader tab)', function () {
     for (const id of ids) expect((await report(id)).sharing).to.equal('direct');
     await publish(channel, 2, 3);
     await expectExactlyOnce(ids, topic, 3);
+  });
+});
+
+describe('cross-tab sharing with tokens', function () {
+  this.timeout(60_000);
+  let authWs = '';
+
+  before(async () => {
+    const info = await serverInfo();
+    httpUrl = info.httpUrl;
+    wsUrl = info.url;
+    authWs = (await executeServerCommand<{ url: string }, void>('tabs-auth-server')).url;
+  });
+
+  afterEach(async () => {
+    await closeAll();
+  });
+
+  it("a follower's token function keeps the shared session alive past the leader's fixed token", async () => {
+    const authConnections = () => executeServerCommand<number, { auth: boolean }>('tabs-connections', { auth: true });
+    const mint = (expInSeconds: number) => executeServerCommand<string, { expInSeconds: number }>('tabs-mint', { expInSeconds });
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    const publishAuth = (n: number) => executeServerCommand('tabs-publish', { auth: true, path: `/api/events/${channel}`, body: { type: 'tick', id: `e${n}`, data: { n } } });
+    await publishAuth(1);
+    const page = (extra: string) =>
+      `/test/tabs/tab-page.html?url=${encodeURIComponent(authWs)}&topics=${encodeURIComponent(topic)}${extra}`;
+    // The leader: one fixed token that expires in 6 s and cannot be refreshed.
+    const leader = await openTab(page(`&token=${await mint(6)}`));
+    await waitFor(async () => (await report(leader)).sharing === 'leader', 5_000, 'the first page to lead');
+    // The follower: a token function (each call the next token, each 4 s longer).
+    const tokens = await Promise.all([6, 10, 14, 18, 22].map(mint));
+    const follower = await openTab(page(`&tokens=${tokens.join(',')}`));
+    await allReady([leader, follower], topic);
+    expect(await authConnections()).to.equal(1);
+    await new Promise((resolve) => setTimeout(resolve, 9_000)); // past the leader's token
+    await publishAuth(2);
+    await publishAuth(3);
+    for (const id of [leader, follower]) {
+      await waitFor(async () => (await report(id)).seen[topic]!.ns.length >= 2, 5_000, `${id} to get events after the leader's token expired`);
+      const r = await report(id);
+      expect(r.seen[topic]!.ns, `${id}: events`).to.deep.equal([2, 3]);
+      expect(r.reconnects, `${id}: reconnects`).to.equal(0);
+      expect(r.state).to.equal('open');
+    }
+    expect((await report(follower)).tokensTaken, 'the follower refreshed').to.be.at.least(3);
+    expect(await authConnections()).to.equal(1);
   });
 });
 

@@ -19,7 +19,12 @@ if (params.get('meta-share')) meta('live-market-widgets:share', params.get('meta
 if (params.get('meta-worker')) meta('live-market-widgets:shared-worker', params.get('meta-worker')!);
 if (params.get('nolocks')) Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
 const topics = (params.get('topics') ?? '').split(',').filter(Boolean);
+// `token`: a fixed token; `tokens`: a token function handing out these in turn (the last one again at the end).
+const tokens = (params.get('tokens') ?? '').split(',').filter(Boolean);
+let nextToken = 0;
 const stream = getStream(url, {
+  ...(params.get('token') ? { token: params.get('token')! } : {}),
+  ...(tokens.length ? { token: () => tokens[Math.min(nextToken++, tokens.length - 1)]! } : {}),
   ...(params.get('share') === 'off' ? { share: false } : {}),
   ...(params.get('worker') ? { sharedWorker: params.get('worker')! } : {}),
 });
@@ -63,6 +68,8 @@ const report = () => {
     state: stream.state,
     visibility: document.visibilityState,
     socketsOpened: stream.debug.socketsOpened,
+    reconnects: metrics.reconnects,
+    tokensTaken: nextToken,
     duplicatesDropped: metrics.duplicatesDropped,
     seen,
     states,

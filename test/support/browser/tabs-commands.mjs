@@ -8,7 +8,8 @@
  */
 
 import { startMarketServer } from '../../../server/app.ts';
-import { TEST_SERVER_OPTIONS } from './reference-server-plugin.mjs';
+import { SignJWT } from 'jose';
+import { TEST_AUTH_SECRET, TEST_SERVER_OPTIONS } from './reference-server-plugin.mjs';
 
 /**
  * @returns {import('@web/test-runner').TestRunnerPlugin}
@@ -19,6 +20,15 @@ import { TEST_SERVER_OPTIONS } from './reference-server-plugin.mjs';
 export function tabsCommandsPlugin() {
   /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
   let server;
+  /** The same with auth on (`tabs-auth-server`), for the token tests. */
+  /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
+  let authServer;
+  /** @param {any} p */
+  const target = (p) => {
+    const s = p?.auth ? authServer : server;
+    if (!s) throw new Error(p?.auth ? 'tabs-auth-server first' : 'tabs-server first');
+    return s;
+  };
   /** @type {Map<string, { page: any, context: any, cdp?: any }>} */
   const pages = new Map();
   /** @type {any[]} */
@@ -40,6 +50,7 @@ export function tabsCommandsPlugin() {
     name: 'lmw-tabs',
     async serverStop() {
       await server?.close();
+      await authServer?.close();
     },
     async executeCommand({ command, payload, session }) {
       if (!command.startsWith('tabs-')) return undefined;
@@ -49,9 +60,18 @@ export function tabsCommandsPlugin() {
         case 'tabs-server':
           server ??= await startMarketServer({ ...TEST_SERVER_OPTIONS, port: 0, heartbeatMs: 30_000 });
           return { url: server.url, httpUrl: server.httpUrl, epoch: server.epoch };
+        case 'tabs-auth-server':
+          authServer ??= await startMarketServer({ ...TEST_SERVER_OPTIONS, port: 0, heartbeatMs: 30_000, authSecret: TEST_AUTH_SECRET });
+          return { url: authServer.url, httpUrl: authServer.httpUrl, epoch: authServer.epoch };
+        case 'tabs-mint':
+          // An HS256 JWT for the auth server granting every topic, expiring `expInSeconds` from now.
+          return new SignJWT({ topics: ['*'] })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setIssuedAt()
+            .setExpirationTime(Math.floor(Date.now() / 1000) + Number(p.expInSeconds ?? 60))
+            .sign(new TextEncoder().encode(TEST_AUTH_SECRET));
         case 'tabs-publish': {
-          if (!server) throw new Error('tabs-server first');
-          const response = await fetch(`${server.httpUrl}${p.path}`, {
+          const response = await fetch(`${target(p).httpUrl}${p.path}`, {
             method: 'POST',
             headers: { authorization: `Bearer ${TEST_SERVER_OPTIONS.publishToken}`, 'content-type': 'application/json' },
             body: JSON.stringify(p.body),
@@ -120,8 +140,7 @@ export function tabsCommandsPlugin() {
         }
         case 'tabs-connections': {
           // The reference server's open WebSockets (GET /healthz, from Node: no CORS).
-          if (!server) throw new Error('tabs-server first');
-          const health = await (await fetch(`${server.httpUrl}/healthz`)).json();
+          const health = await (await fetch(`${target(p).httpUrl}/healthz`)).json();
           return health.connections;
         }
         case 'tabs-close-all': {
