@@ -36,6 +36,7 @@ interface Report {
   roles: Array<{ at: number; sharing: string }>;
   reconnects: number;
   tokensTaken: number;
+  restored: number;
 }
 
 const openTab = (url: string, context: 'same' | 'other' = 'same') => executeServerCommand<string, { url: string; context: string }>('tabs-open', { url, context });
@@ -218,6 +219,30 @@ describe('cross-tab sharing (leader tab)', function () {
     const other = ids.find((id) => id !== leader)!;
     await expectExactlyOnce([other], topic, 5);
     expect((await report(leader)).seen[topic]!.ns).to.deep.equal(range(2, 5));
+  });
+
+  it('a leader put in the back-forward cache hands over; back, it rejoins as a follower and resumes from its own position', async () => {
+    const channel = freshChannel();
+    const topic = `events:${channel}`;
+    await publish(channel, 1, 1);
+    const ids = [await openTab(pageUrl([topic])), await openTab(pageUrl([topic]))];
+    const leader = await leaderOf(ids);
+    const other = ids.find((id) => id !== leader)!;
+    await allReady(ids, topic);
+    await publish(channel, 2, 3);
+    await expectExactlyOnce(ids, topic, 3);
+    await navigateTab(leader, '/test/tabs/away.html');
+    await waitFor(async () => (await report(other)).sharing === 'leader', 3_000, 'the other page to lead');
+    await waitConnections(1, 2_000);
+    await publish(channel, 4, 6); // while the page is in the cache
+    const notRestored = await executeServerCommand<string[], { id: string }>('tabs-back', { id: leader });
+    const back = await report(leader);
+    expect(back.restored, `restored from the back-forward cache (not restored because: ${notRestored.join(', ')})`).to.equal(1);
+    await waitFor(async () => (await report(leader)).state === 'open', 5_000, 'the restored page open again');
+    expect((await report(leader)).sharing).to.equal('follower');
+    await publish(channel, 7, 8);
+    await expectExactlyOnce(ids, topic, 8);
+    expect(await connections()).to.equal(1);
   });
 
   it('a page in another browser context has its own connection', async () => {

@@ -49,6 +49,12 @@ for (const topic of topics) {
   );
 }
 
+/** Times the page came back from the back-forward cache. */
+let restored = 0;
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) restored++;
+});
+
 /** When this page's sharing role changed (Date.now()), to tell when a frozen page acted. */
 const roles: Array<{ at: number; sharing: string }> = [];
 stream.on('metrics', (m) => {
@@ -70,6 +76,7 @@ const report = () => {
     socketsOpened: stream.debug.socketsOpened,
     reconnects: metrics.reconnects,
     tokensTaken: nextToken,
+    restored,
     duplicatesDropped: metrics.duplicatesDropped,
     seen,
     states,

@@ -132,6 +132,23 @@ export function tabsCommandsPlugin() {
           await entry.page.goto(new URL(p.url, entry.page.url()).href, { waitUntil: 'load' });
           return true;
         }
+        case 'tabs-back': {
+          // Back in history; returns why Chromium did not restore the page from the back-forward cache (none: it did).
+          const entry = get(p.id);
+          entry.cdp ??= await entry.page.createCDPSession();
+          /** @type {string[]} */
+          const reasons = [];
+          /** @param {any} event */
+          const onNotUsed = (event) => {
+            for (const r of event.notRestoredExplanations ?? []) reasons.push(`${r.type}:${r.reason}`);
+          };
+          entry.cdp.on('Page.backForwardCacheNotUsed', onNotUsed);
+          await entry.cdp.send('Page.enable');
+          await entry.page.goBack({ waitUntil: 'load' });
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          entry.cdp.off('Page.backForwardCacheNotUsed', onNotUsed);
+          return reasons;
+        }
         case 'tabs-freeze': {
           const entry = get(p.id);
           entry.cdp ??= await entry.page.createCDPSession();
