@@ -16,6 +16,8 @@ export interface ElectionEvents {
   elected(term: number): void;
   /** The lock was taken from this tab (stolen): stop leading at once. */
   lost(): void;
+  /** Web Locks refused the request (e.g. SecurityError): no election is possible here. */
+  failed(): void;
 }
 
 export class LeaderElection {
@@ -80,8 +82,9 @@ export class LeaderElection {
     this.waiting = controller;
     let mine = false;
     const options: LockOptions = steal ? { steal: true } : { signal: controller!.signal };
-    navigator.locks
-      .request(this.lockName, options, () => {
+    let request: Promise<unknown>;
+    try {
+      request = navigator.locks.request(this.lockName, options, () => {
         if (this.stopped || (controller && controller.signal.aborted)) return undefined;
         if (this.waiting === controller) this.waiting = undefined;
         mine = true;
@@ -91,21 +94,26 @@ export class LeaderElection {
           const term = this.nextTerm();
           this.events.elected(term);
         });
-      })
-      .then(
-        () => {
-          // Released by us (stepDown/stop): queue again unless leaving.
-          if (mine && !this.stopped && !this.leading) this.queue(false);
-        },
-        (error: unknown) => {
-          if (!mine) return; // our own abort of a queued request (steal, stop)
-          const wasLeading = this.leading;
-          this.leading = false;
-          this.release = undefined;
-          if (wasLeading) this.events.lost();
-          if (!this.stopped && (error as { name?: string })?.name === 'AbortError') this.queue(false);
-        },
-      );
+      });
+    } catch {
+      return this.events.failed();
+    }
+    request.then(
+      () => {
+        // Released by us (stepDown/stop): queue again unless leaving.
+        if (mine && !this.stopped && !this.leading) this.queue(false);
+      },
+      (error: unknown) => {
+        const aborted = (error as { name?: string })?.name === 'AbortError';
+        if (!mine && !aborted && !this.stopped) return this.events.failed();
+        if (!mine) return; // our own abort of a queued request (steal, stop)
+        const wasLeading = this.leading;
+        this.leading = false;
+        this.release = undefined;
+        if (wasLeading) this.events.lost();
+        if (!this.stopped && (error as { name?: string })?.name === 'AbortError') this.queue(false);
+      },
+    );
   }
 
   private nextTerm(): number {

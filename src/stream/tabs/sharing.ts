@@ -42,6 +42,8 @@ export function chooseSharing(url: string, options: SharingOptions): ShareHandle
   if (options.share === false) return undefined;
   if (options.share === undefined && meta(SHARE_META)?.toLowerCase() === 'off') return undefined;
   if (typeof window === 'undefined' || typeof navigator === 'undefined') return undefined;
+  // An opaque origin (a file:// page, a sandboxed frame) gets no locks and shares with nobody.
+  if (typeof location === 'undefined' || location.origin === 'null') return undefined;
   if (crossOriginFrame()) return undefined;
   const worker = options.sharedWorker ?? meta(SHARED_WORKER_META);
   if (worker && typeof SharedWorker !== 'undefined') {

@@ -18,6 +18,7 @@ import type { SharingMode } from '../types.js';
 import { openWebSocket } from '../websocket-transport.js';
 import { LeaderElection } from './leader-election.js';
 import {
+  ABNORMAL,
   BEAT_MS,
   LEADER_CHANGED,
   LEADER_LEFT,
@@ -136,6 +137,8 @@ export class TabShare {
   private readonly remoteOut = new Map<string, string[]>();
   private readonly localOut: Array<[string, string]> = [];
   private suspended = false;
+  /** Web Locks refused us: every link is a socket of its own from now on. */
+  private broken = false;
   handoffs = 0;
 
   readonly transport: TransportFactory = (_url: string, events: TransportEvents) => this.openLink(events);
@@ -144,11 +147,12 @@ export class TabShare {
     this.election = new LeaderElection(leaderLockName(url), url, {
       elected: (term) => this.elected(term),
       lost: () => this.resign(false),
+      failed: () => this.fallBack(),
     });
   }
 
   get mode(): SharingMode {
-    return this.relay ? 'leader' : 'follower';
+    return this.broken ? 'direct' : this.relay ? 'leader' : 'follower';
   }
 
   acquire(): ShareHandle {
@@ -237,6 +241,7 @@ export class TabShare {
   // ---- links -----------------------------------------------------------------------------
 
   private openLink(events: TransportEvents): Transport {
+    if (this.broken) return openWebSocket(this.url, events);
     const key = `${thisTab.id}:${++this.nextLink}`;
     const link: TabLink = { key, events, state: 'pending', local: false, term: 0, postedTerm: this.election.highestTerm };
     this.links.set(key, link);
@@ -256,6 +261,20 @@ export class TabShare {
         else this.post({ k: 'close', link: key, code, reason });
       },
     };
+  }
+
+  /** No election here (Web Locks refused): leave the channel; waiting links end and their streams retry direct. */
+  private fallBack(): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.resign(false);
+    this.election.stop();
+    if (this.watchTimer !== undefined) clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
+    this.channel?.close();
+    this.channel = undefined;
+    for (const link of [...this.links.values()]) this.endLink(link, ABNORMAL, 'no Web Locks here');
+    this.changed();
   }
 
   private serveLocally(link: TabLink): void {
