@@ -152,6 +152,20 @@ describe('tab relay', () => {
     ]);
   });
 
+  it('a link that gives up on the socket (4008, heartbeat or connect timeout) ends it for every link', () => {
+    const { out, relay, start, socket, transport } = setup();
+    start('a:1', 'b:1', 'c:1');
+    relay.close('a:1', 4008, 'heartbeat timeout');
+    expect(socket().ended).to.equal(true);
+    expect(socket().closedWith).to.deep.equal({ code: 4008, reason: 'heartbeat timeout' });
+    expect(out.ended).to.deep.equal([
+      ['b:1', 4008],
+      ['c:1', 4008],
+    ]);
+    relay.open('b:2');
+    expect(transport.links.length, 'the next link gets a fresh socket').to.equal(2);
+  });
+
   it('a refused sub goes back to its link only, which then no longer holds the topic', () => {
     const { out, send, start, socket, relay } = setup();
     start('a:1', 'b:1');

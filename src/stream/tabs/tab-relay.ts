@@ -180,12 +180,18 @@ export class TabRelay {
   /**
    * Detaches a link (its tab closed it); topics only it held are unsubscribed on the wire.
    * The last link's close closes the socket with the link's code and reason (a connect
-   * timeout, an idle close), as the stream would have closed a socket of its own.
+   * timeout, an idle close), as the stream would have closed a socket of its own. A link that
+   * gives up on the socket (4008: connect or heartbeat timeout) ends it for every link.
    */
   close(key: string, code: number = CloseCode.Normal, reason = 'idle'): void {
     const link = this.links.get(key);
     if (!link) return;
     this.links.delete(key);
+    if (code === CloseCode.ClientTimeout && this.socket) {
+      // A stream judged the socket dead (no welcome, or no frame for two heartbeats): it is the
+      // same socket for every link, so all of them start again on a fresh one.
+      return this.endAll(code, reason);
+    }
     this.forget(link);
     if (this.links.size === 0) this.closeSocket(code, reason);
   }
