@@ -6,6 +6,14 @@
  */
 import { getStream } from '../../src/stream/index.js';
 
+/** When this page's code closed a WebSocket (Date.now()), with the code and reason: tells when a frozen page acted. */
+const socketCloses: Array<{ at: number; code: number | undefined; reason: string | undefined }> = [];
+const nativeClose = WebSocket.prototype.close;
+WebSocket.prototype.close = function (this: WebSocket, code?: number, reason?: string) {
+  socketCloses.push({ at: Date.now(), code, reason });
+  return nativeClose.call(this, code, reason);
+};
+
 const params = new URLSearchParams(location.search);
 const url = params.get('url')!;
 // Set-ups the tests ask for before the stream exists: a meta tag, or a browser without Web Locks.
@@ -77,6 +85,7 @@ const report = () => {
     reconnects: metrics.reconnects,
     tokensTaken: nextToken,
     restored,
+    socketCloses,
     duplicatesDropped: metrics.duplicatesDropped,
     seen,
     states,
