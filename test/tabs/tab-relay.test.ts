@@ -183,4 +183,21 @@ describe('tab relay', () => {
     send('b:1', { op: 'refresh', token: 't2' });
     expect(socket().ops('refresh').map((m) => m.token)).to.deep.equal(['t2']);
   });
+
+  it('the session keeps the longest-lived token: an earlier-expiring refresh or hello is not sent', () => {
+    const jwt = (expSeconds: number) => `${btoa('{"alg":"HS256"}').replace(/=+$/, '')}.${btoa(JSON.stringify({ exp: expSeconds })).replace(/=+$/, '')}.c2ln`;
+    const { transport, relay, send, socket } = setup();
+    relay.open('a:1');
+    relay.open('b:1');
+    send('a:1', { op: 'hello', v: 1, token: jwt(1000) });
+    send('b:1', { op: 'hello', v: 1, token: jwt(2000) });
+    transport.last.welcome();
+    expect(socket().ops('hello').map((m) => m.token), 'the longer-lived of the two').to.deep.equal([jwt(2000)]);
+    send('a:1', { op: 'refresh', token: jwt(1500) });
+    expect(socket().ops('refresh').length, 'would shorten the grant').to.equal(0);
+    send('a:1', { op: 'refresh', token: jwt(3000) });
+    relay.open('c:1');
+    send('c:1', { op: 'hello', v: 1, token: jwt(500) });
+    expect(socket().ops('refresh').map((m) => m.token)).to.deep.equal([jwt(3000)]);
+  });
 });

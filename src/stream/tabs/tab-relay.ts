@@ -15,6 +15,7 @@
  */
 import { CloseCode, PROTOCOL_VERSION } from '../../protocol/index.js';
 import type { Transport, TransportFactory } from '../transport.js';
+import { jwtExpiryMs } from '../token.js';
 import { ABNORMAL } from './tab-channel.js';
 
 /** Where the relay's output goes: one call per frame per link, then `flush()` once per server frame. */
@@ -170,7 +171,10 @@ export class TabRelay {
       case 'ping':
         return this.forwardRequest(link, message);
       case 'refresh':
-        if (typeof message.token === 'string') this.lastToken = message.token;
+        if (typeof message.token !== 'string') return this.forward(text, 'refresh');
+        // Tabs refresh on their own timers: a token that would shorten the session's grant stays here.
+        if (!outlives(message.token, this.lastToken)) return true;
+        this.lastToken = message.token;
         return this.forward(text, 'refresh');
       default:
         return this.forward(text, String(message.op));
@@ -213,8 +217,8 @@ export class TabRelay {
   private onHello(link: Link, message: Message): boolean {
     const token = typeof message.token === 'string' ? message.token : undefined;
     if (this.welcome && this.socketOpen) {
-      // Another tab's token for the same session: it becomes the session's grant.
-      if (token !== undefined && token !== this.lastToken) {
+      // Another tab's token for the same session: it becomes the session's grant if it lives longer.
+      if (token !== undefined && outlives(token, this.lastToken)) {
         this.lastToken = token;
         this.forward(JSON.stringify({ op: 'refresh', token }), 'refresh');
       }
@@ -228,8 +232,8 @@ export class TabRelay {
       return true;
     }
     link.awaitingWelcome = true;
-    // The socket's hello takes the first token a link offers (a tab without one never blanks it).
-    if (!this.helloSent && this.helloToken === undefined) this.helloToken = token;
+    // The socket's hello takes the longest-lived token the links offer (a tab without one never blanks it).
+    if (!this.helloSent && token !== undefined && (this.helloToken === undefined || outlives(token, this.helloToken))) this.helloToken = token;
     if (!this.socket) this.openSocket();
     else this.sayHello();
     return true;
@@ -478,4 +482,16 @@ export class TabRelay {
         for (const link of this.links.values()) if (link.welcomed || link.awaitingWelcome) give(link.key, message);
     }
   }
+}
+
+/**
+ * Whether `token` should replace `current` as the session's grant: another token that expires
+ * later (a JWT's `exp`), or any other token when either carries no `exp` to compare.
+ */
+function outlives(token: string, current: string | undefined): boolean {
+  if (current === undefined) return true;
+  if (token === current) return false;
+  const next = jwtExpiryMs(token);
+  const now = jwtExpiryMs(current);
+  return next === undefined || now === undefined || next > now;
 }
