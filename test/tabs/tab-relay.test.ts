@@ -4,6 +4,9 @@
  */
 import { expect } from '@open-wc/testing';
 import { TabRelay, type RelayOutput } from '../../src/stream/tabs/tab-relay.js';
+import { jwtExpiryMs } from '../../src/stream/token.js';
+import { CloseCode, PROTOCOL_VERSION } from '../../src/protocol/index.js';
+import { CLOSE, PROTOCOL_VERSION as RELAY_PROTOCOL_VERSION } from '../../src/stream/tabs/tab-channel.js';
 import { FakeTransport } from '../stream/fakes.js';
 
 class Output implements RelayOutput {
@@ -32,7 +35,7 @@ class Output implements RelayOutput {
 function setup() {
   const transport = new FakeTransport();
   const out = new Output();
-  const relay = new TabRelay('ws://x/stream', out, { transport: transport.factory, defer: (fn) => fn() });
+  const relay = new TabRelay('ws://x/stream', out, { transport: transport.factory, defer: (fn) => fn(), expiry: jwtExpiryMs });
   const send = (link: string, message: Record<string, unknown>) => relay.send(link, JSON.stringify(message));
   /** Two links say hello; the socket opens and is welcomed. */
   const start = (...links: string[]) => {
@@ -47,6 +50,11 @@ const topic = 'candles:BTC-USD:1m';
 const update = (seq: number) => ({ op: 'update', topic, seq, time: 1, data: { time: seq, open: 1, high: 1, low: 1, close: 1, volume: 1, trades: 1 } });
 
 describe('tab relay', () => {
+  it("uses the protocol's own version and close codes", () => {
+    expect(RELAY_PROTOCOL_VERSION).to.equal(PROTOCOL_VERSION);
+    expect(CLOSE).to.deep.equal({ Normal: CloseCode.Normal, GoingAway: CloseCode.GoingAway, ClientTimeout: CloseCode.ClientTimeout });
+  });
+
   it('opens one socket for every link, says hello once and welcomes each link', () => {
     const { transport, out, start } = setup();
     start('a:1', 'b:1', 'c:1');

@@ -8,6 +8,7 @@
  * tab's life lock, so a tab that closes or crashes without a word still lets go of its
  * topics. The relays (tab-relay.ts) do the rest, as in a leader tab.
  */
+import { jwtExpiryMs } from '../token.js';
 import { openWebSocket } from '../websocket-transport.js';
 import { tabLockName, type FromHost, type ToHost } from './tab-channel.js';
 import { TabRelay } from './tab-relay.js';
@@ -48,7 +49,7 @@ function relayFor(url: string): TabRelay {
         if (entry) post(entry.port, { k: 'closed', term: 0, link: key, code, reason });
       },
     },
-    { transport: openWebSocket },
+    { transport: openWebSocket, expiry: jwtExpiryMs },
   );
   relays.set(url, relay);
   return relay;

@@ -36,6 +36,14 @@ export const BEAT_MS = 1_000;
 /** A visible follower steals leadership after this long without a beat (a frozen leader keeps its lock). */
 export const STEAL_AFTER_MS = 3_000;
 
+/**
+ * The protocol constants the relay needs, as plain values: the sharing code is a lazily loaded
+ * chunk, and importing src/protocol from it would split those modules out of the main bundle.
+ * test/tabs/tab-relay.test.ts checks them against src/protocol.
+ */
+export const PROTOCOL_VERSION = 1;
+export const CLOSE = { Normal: 1000, GoingAway: 1001, ClientTimeout: 4008 } as const;
+
 /** Close codes the tab side gives its streams' links (never on the wire). */
 export const ABNORMAL = 1006;
 /** The leader changed (or this tab stopped leading): reconnect, through the new leader. */

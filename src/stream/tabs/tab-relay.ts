@@ -13,10 +13,8 @@
  * update reaches a link only once (a seq at or below what the link was last given is not
  * sent again). The tab's stream still drops duplicates itself, so nothing depends on this.
  */
-import { CloseCode, PROTOCOL_VERSION } from '../../protocol/index.js';
 import type { Transport, TransportFactory } from '../transport.js';
-import { jwtExpiryMs } from '../token.js';
-import { ABNORMAL } from './tab-channel.js';
+import { ABNORMAL, CLOSE, PROTOCOL_VERSION } from './tab-channel.js';
 
 /** Where the relay's output goes: one call per frame per link, then `flush()` once per server frame. */
 export interface RelayOutput {
@@ -58,8 +56,13 @@ interface Forwarded {
 type Message = Record<string, any>;
 
 export interface RelayOptions {
-  /** Opens the socket (default in the page: a WebSocket). */
+  /** Opens the socket (in the page and the worker: a WebSocket). */
   transport: TransportFactory;
+  /**
+   * A token's expiry in epoch ms, or undefined (src/stream/token.ts `jwtExpiryMs`; passed in so
+   * the lazily loaded relay shares the main bundle's copy). Without it tokens are not compared.
+   */
+  expiry?: (token: string) => number | undefined;
   /** Defers a callback (default queueMicrotask): the relay's own answers never arrive inside a send(). */
   defer?: (fn: () => void) => void;
   now?: () => number;
@@ -111,7 +114,7 @@ export class TabRelay {
 
   /** Attaches a link; it is open at once (the tab's stream then sends `hello`). */
   open(key: string): void {
-    if (this.disposed) return void this.defer(() => this.output.closed(key, CloseCode.GoingAway, 'relay closed'));
+    if (this.disposed) return void this.defer(() => this.output.closed(key, CLOSE.GoingAway, 'relay closed'));
     if (this.links.has(key)) return; // asked twice (a re-posted open): the link stays as it is
     this.links.set(key, { key, awaitingWelcome: false, welcomed: false, topics: new Map() });
     // The socket starts with the first link, as a stream's own would; `hello` waits for the link's.
@@ -173,7 +176,7 @@ export class TabRelay {
       case 'refresh':
         if (typeof message.token !== 'string') return this.forward(text, 'refresh');
         // Tabs refresh on their own timers: a token that would shorten the session's grant stays here.
-        if (!outlives(message.token, this.lastToken)) return true;
+        if (!this.outlives(message.token, this.lastToken)) return true;
         this.lastToken = message.token;
         return this.forward(text, 'refresh');
       default:
@@ -187,11 +190,11 @@ export class TabRelay {
    * timeout, an idle close), as the stream would have closed a socket of its own. A link that
    * gives up on the socket (4008: connect or heartbeat timeout) ends it for every link.
    */
-  close(key: string, code: number = CloseCode.Normal, reason = 'idle'): void {
+  close(key: string, code: number = CLOSE.Normal, reason = 'idle'): void {
     const link = this.links.get(key);
     if (!link) return;
     this.links.delete(key);
-    if (code === CloseCode.ClientTimeout && this.socket) {
+    if (code === CLOSE.ClientTimeout && this.socket) {
       // A stream judged the socket dead (no welcome, or no frame for two heartbeats): it is the
       // same socket for every link, so all of them start again on a fresh one.
       return this.endAll(code, reason);
@@ -206,10 +209,23 @@ export class TabRelay {
   }
 
   /** Closes the socket and ends every link with `code`/`reason` (their streams reconnect). */
-  dispose(code: number = CloseCode.GoingAway, reason = 'relay closed'): void {
+  dispose(code: number = CLOSE.GoingAway, reason = 'relay closed'): void {
     if (this.disposed) return;
     this.disposed = true;
     this.endAll(code, reason);
+  }
+
+  /**
+   * Whether `token` should replace `current` as the session's grant: another token that
+   * expires later (a JWT's `exp`), or any other token when either has no `exp` to compare.
+   */
+  private outlives(token: string, current: string | undefined): boolean {
+    if (current === undefined) return true;
+    if (token === current) return false;
+    const expiry = this.options.expiry;
+    const next = expiry?.(token);
+    const now = expiry?.(current);
+    return next === undefined || now === undefined || next > now;
   }
 
   // ---- from the links -----------------------------------------------------------------
@@ -218,7 +234,7 @@ export class TabRelay {
     const token = typeof message.token === 'string' ? message.token : undefined;
     if (this.welcome && this.socketOpen) {
       // Another tab's token for the same session: it becomes the session's grant if it lives longer.
-      if (token !== undefined && outlives(token, this.lastToken)) {
+      if (token !== undefined && this.outlives(token, this.lastToken)) {
         this.lastToken = token;
         this.forward(JSON.stringify({ op: 'refresh', token }), 'refresh');
       }
@@ -233,7 +249,7 @@ export class TabRelay {
     }
     link.awaitingWelcome = true;
     // The socket's hello takes the longest-lived token the links offer (a tab without one never blanks it).
-    if (!this.helloSent && token !== undefined && (this.helloToken === undefined || outlives(token, this.helloToken))) this.helloToken = token;
+    if (!this.helloSent && token !== undefined && (this.helloToken === undefined || this.outlives(token, this.helloToken))) this.helloToken = token;
     if (!this.socket) this.openSocket();
     else this.sayHello();
     return true;
@@ -332,7 +348,7 @@ export class TabRelay {
     if (socket) {
       try {
         // A browser socket takes only 1000 and 3000-4999 (the links' codes are ours, e.g. 1012).
-        socket.close(code === CloseCode.Normal || (code >= 3000 && code <= 4999) ? code : CloseCode.Normal, reason.slice(0, 120));
+        socket.close(code === CLOSE.Normal || (code >= 3000 && code <= 4999) ? code : CLOSE.Normal, reason.slice(0, 120));
       } catch {
         /* already closing */
       }
@@ -484,14 +500,3 @@ export class TabRelay {
   }
 }
 
-/**
- * Whether `token` should replace `current` as the session's grant: another token that expires
- * later (a JWT's `exp`), or any other token when either carries no `exp` to compare.
- */
-function outlives(token: string, current: string | undefined): boolean {
-  if (current === undefined) return true;
-  if (token === current) return false;
-  const next = jwtExpiryMs(token);
-  const now = jwtExpiryMs(current);
-  return next === undefined || now === undefined || next > now;
-}

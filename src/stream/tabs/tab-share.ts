@@ -15,7 +15,6 @@
  */
 import type { Transport, TransportEvents, TransportFactory } from '../transport.js';
 import type { SharingMode } from '../types.js';
-import { openWebSocket } from '../websocket-transport.js';
 import { LeaderElection } from './leader-election.js';
 import {
   ABNORMAL,
@@ -106,11 +105,15 @@ function hookPage(): void {
   });
 }
 
-/** The tab's share for `url` (one per URL, shared by every stream of it). */
-export function tabShare(url: string): ShareHandle {
+/**
+ * The tab's share for `url` (one per URL, shared by every stream of it). `open` opens the
+ * leader's socket (the page's WebSocket) and `expiry` reads a token's expiry (see RelayOptions):
+ * passed in so that this module, loaded lazily, splits nothing out of the main bundle.
+ */
+export function tabShare(url: string, open: TransportFactory, expiry?: (token: string) => number | undefined): ShareHandle {
   let share = shares.get(url);
   if (!share) {
-    share = new TabShare(url);
+    share = new TabShare(url, open, expiry);
     shares.set(url, share);
   }
   return share.acquire();
@@ -143,7 +146,11 @@ export class TabShare {
 
   readonly transport: TransportFactory = (_url: string, events: TransportEvents) => this.openLink(events);
 
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    private readonly open: TransportFactory,
+    private readonly expiry?: (token: string) => number | undefined,
+  ) {
     this.election = new LeaderElection(leaderLockName(url), url, {
       elected: (term) => this.elected(term),
       lost: () => this.resign(false),
@@ -241,7 +248,7 @@ export class TabShare {
   // ---- links -----------------------------------------------------------------------------
 
   private openLink(events: TransportEvents): Transport {
-    if (this.broken) return openWebSocket(this.url, events);
+    if (this.broken) return this.open(this.url, events);
     const key = `${thisTab.id}:${++this.nextLink}`;
     const link: TabLink = { key, events, state: 'pending', local: false, term: 0, postedTerm: this.election.highestTerm };
     this.links.set(key, link);
@@ -341,7 +348,7 @@ export class TabShare {
           else if (!key.startsWith(thisTab.id + ':')) this.post({ k: 'closed', term, link: key, code, reason });
         },
       },
-      { transport: openWebSocket },
+      { transport: this.open, ...(this.expiry ? { expiry: this.expiry } : {}) },
     );
     this.tabWatch = new AbortController();
     this.watched.clear();

@@ -5,7 +5,6 @@
  * sharing.
  */
 import type { Transport, TransportEvents, TransportFactory } from '../transport.js';
-import { openWebSocket } from '../websocket-transport.js';
 import { ABNORMAL, WORKER_NAME, type FromHost, type ToHost } from './tab-channel.js';
 import { thisTab, type ShareHandle, type SharingMode } from './tab-share.js';
 
@@ -18,10 +17,10 @@ interface WorkerLink {
 const hosts = new Map<string, WorkerHost>();
 
 /** The tab's share for `url` through the shared worker at `scriptUrl`. */
-export function workerShare(url: string, scriptUrl: string): ShareHandle {
+export function workerShare(url: string, scriptUrl: string, open: TransportFactory): ShareHandle {
   const resolved = new URL(scriptUrl, typeof location !== 'undefined' ? location.href : undefined).href;
   let host = hosts.get(resolved);
-  if (!host) hosts.set(resolved, (host = new WorkerHost(resolved)));
+  if (!host) hosts.set(resolved, (host = new WorkerHost(resolved, open)));
   return host.handle(url);
 }
 
@@ -32,7 +31,11 @@ class WorkerHost {
   private nextLink = 0;
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly scriptUrl: string) {}
+  constructor(
+    private readonly scriptUrl: string,
+    /** Opens a socket of this tab's own (when the worker did not start). */
+    private readonly open: TransportFactory,
+  ) {}
 
   get mode(): SharingMode {
     return this.failed ? 'direct' : 'worker';
@@ -100,7 +103,7 @@ class WorkerHost {
   }
 
   private openLink(url: string, events: TransportEvents): Transport {
-    if (this.failed) return openWebSocket(url, events);
+    if (this.failed) return this.open(url, events);
     const key = `${thisTab.id}:w${++this.nextLink}`;
     const link: WorkerLink = { key, events, state: 'pending' };
     this.links.set(key, link);
