@@ -6,6 +6,7 @@ import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { fileURLToPath } from 'node:url';
 import { referenceServerPlugin } from './test/support/browser/reference-server-plugin.mjs';
+import { tabsCommandsPlugin } from './test/support/browser/tabs-commands.mjs';
 import { countsReporter } from './test/support/browser/counts-reporter.mjs';
 import { BROWSER_TEST_GLOBS } from './test/suites.mjs';
 import { chromiumPath, chromiumArgs } from './scripts/chromium.mjs';
@@ -21,6 +22,7 @@ export default {
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
     referenceServerPlugin(),
+    tabsCommandsPlugin(),
   ],
   browsers: [
     chromeLauncher({
