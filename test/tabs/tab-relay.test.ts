@@ -60,6 +60,7 @@ describe('tab relay', () => {
     start('a:1', 'b:1', 'c:1');
     expect(transport.links.length).to.equal(1);
     expect(transport.last.ops('hello').length).to.equal(1);
+    expect(transport.last.ops('hello')[0]!.caps, 'the shared socket takes compacted replays').to.deep.equal(['compact']);
     for (const link of ['a:1', 'b:1', 'c:1']) expect(out.of(link, 'welcome').length).to.equal(1);
   });
 

@@ -262,7 +262,11 @@ export class TabRelay {
     if (![...this.links.values()].some((link) => link.awaitingWelcome)) return;
     this.helloSent = true;
     this.lastToken = this.helloToken;
-    const hello = this.helloToken === undefined ? { op: 'hello', v: PROTOCOL_VERSION } : { op: 'hello', v: PROTOCOL_VERSION, token: this.helloToken };
+    // Every kit that speaks this tab protocol takes compacted replays (TopicRecord), so the shared
+    // socket asks for them as a tab's own would; a kit without them needs a new tab protocol version.
+    const caps = ['compact'];
+    const hello =
+      this.helloToken === undefined ? { op: 'hello', v: PROTOCOL_VERSION, caps } : { op: 'hello', v: PROTOCOL_VERSION, token: this.helloToken, caps };
     try {
       if (socket.send(JSON.stringify(hello))) this.sentOps.hello = (this.sentOps.hello ?? 0) + 1;
     } catch {
