@@ -331,6 +331,11 @@ function report(r: {
     sections.push(
       `7. Resume after ${x.awaySeconds} s away on ${x.topic} (${x.missedUpdates} updates missed; its snapshot is ${fmtBytes(x.snapshotBytes)})\n` +
         table(['client', 'answer', 'messages', 'bytes', 'of snapshot'], [row('with compact', x.compact), row('without (baseline)', x.plain)]) +
+        (x.dashboard
+          ? `\n${x.dashboard.topics}-topic dashboard, default limits: ${x.dashboard.freshConnects} connect(s) fresh, ${x.dashboard.resumeConnects} to resume, ` +
+            `${x.dashboard.slowConsumerCloses} slow-consumer closes; 5 clients at once: ${x.dashboard.encodes} snapshot encodings for ` +
+            `${x.dashboard.distinctSnapshots} distinct (topic, seq) = ${x.dashboard.encodesPerSnapshot.toFixed(2)} per snapshot`
+          : '') +
         (x.errors.length ? `\nerrors: ${x.errors.join('; ')}` : ''),
     );
   }
