@@ -3,14 +3,15 @@
  * what a client rebuilds is what the server holds), a seq that grows by one per
  * update, what answers a resume, and its followers.
  *
- * Resume: log topics (events, state) keep their last updates exactly (count and age).
- * Keyed topics (candles, portfolio) also know when each key last changed, so a client
- * that takes compacted replays (`hello.caps` `compact`) resumes from any seq of the
- * epoch with only the latest change of each key; others get the last
- * `exactHistory` updates exactly, or a snapshot.
+ * Resume: events and state topics keep their last updates exactly (count and age); a
+ * state topic's compacted replay composes them into one merge patch. Candle and portfolio
+ * topics also know when each key last changed, so a client that takes compacted replays
+ * (`hello.caps` `compact`) resumes from any seq of the epoch with only the latest change
+ * of each key; others get the last `exactHistory` updates exactly, or a snapshot.
  */
 import {
   applyCandleUpdate,
+  composeMergePatches,
   applyEventsUpdate,
   applyPortfolioUpdate,
   applyStateUpdate,
@@ -338,6 +339,25 @@ export class StateTopic extends LoggedTopic<JsonObject, JsonObject> {
 
   protected apply(patch: JsonObject): void {
     this.state = applyStateUpdate(this.state, patch);
+  }
+
+  /**
+   * The kept patches after `afterSeq` composed into one update at the current seq (keyed by
+   * member, a document compacts like a portfolio), or undefined when they are no longer all
+   * kept or cannot be one merge patch (then exact replay or a snapshot answers).
+   */
+  protected override compacted(afterSeq: number): string[] | undefined {
+    const texts = this.exact(afterSeq);
+    if (!texts || texts.length <= 1) return texts;
+    let patch: JsonObject | undefined = {};
+    let time = 0;
+    for (const text of texts) {
+      const update = JSON.parse(text) as { time: number; data: JsonObject };
+      patch = composeMergePatches(patch, update.data);
+      if (!patch) return undefined;
+      time = update.time;
+    }
+    return [this.updateJson(this.seq, time, patch)];
   }
 }
 

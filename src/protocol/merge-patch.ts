@@ -36,6 +36,26 @@ export function mergePatchBetween(before: JsonObject, after: JsonObject): JsonOb
   return patch;
 }
 
+/**
+ * One merge patch that does what `first` then `second` do to any document, or undefined when
+ * no single merge patch can (RFC 7396 cannot say "replace this object": `first` setting or
+ * deleting a member that `second` then merges an object into). Used to compact a `state:`
+ * topic's resume into one update. Neither patch is changed.
+ */
+export function composeMergePatches(first: JsonObject, second: JsonObject): JsonObject | undefined {
+  const out: JsonObject = { ...first };
+  for (const [key, value] of Object.entries(second)) {
+    const before = out[key];
+    if (!isPlainObject(value) || before === undefined) out[key] = value;
+    else if (isPlainObject(before)) {
+      const inner = composeMergePatches(before as JsonObject, value as JsonObject);
+      if (!inner) return undefined;
+      out[key] = inner;
+    } else return undefined; // `first` left a non-object (or nothing) where `second` merges members
+  }
+  return out;
+}
+
 /** Structural equality of two JSON values (member order ignored). */
 export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;

@@ -5,11 +5,13 @@ import {
   applyMergePatch,
   applyUpdateOfKind,
   jsonDocumentError,
+  composeMergePatches,
   jsonEqual,
   mergePatchBetween,
   parseTopic,
   validateServerMessage,
   type JsonObject,
+  type JsonValue,
 } from '../../src/protocol/index.js';
 
 test('events:<CHANNEL> and state:<KEY> parse; other shapes and characters do not', () => {
@@ -49,6 +51,43 @@ test('mergePatchBetween gives the smallest patch that turns one document into th
   assert.deepEqual(mergePatchBetween(b, structuredClone(b)), {});
   assert.ok(jsonEqual({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] }));
   assert.ok(!jsonEqual({ a: [1] }, { a: { 0: 1 } }));
+});
+
+test('composeMergePatches: one patch doing what two do to any document, or undefined when none can', () => {
+  // A small seeded generator of documents and patches over a few keys, two levels deep.
+  let seed = 11;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const keys = ['a', 'b', 'c'];
+  const value = (depth: number, patch: boolean): JsonValue => {
+    const r = random();
+    if (patch && r < 0.2) return null;
+    if (r < 0.45 && depth < 2) return object(depth + 1, patch);
+    if (r < 0.6) return [Math.floor(random() * 3)];
+    return Math.floor(random() * 5);
+  };
+  const object = (depth: number, patch: boolean): JsonObject => {
+    const out: JsonObject = {};
+    for (const key of keys) if (random() < 0.6) out[key] = value(depth, patch);
+    return out;
+  };
+  let composed = 0;
+  let refused = 0;
+  for (let i = 0; i < 2_000; i++) {
+    const [first, second] = [object(0, true), object(0, true)];
+    const one = composeMergePatches(first, second);
+    if (!one) {
+      refused++;
+      continue;
+    }
+    composed++;
+    for (let j = 0; j < 5; j++) {
+      const doc = object(0, false);
+      assert.deepEqual(applyMergePatch(doc, one), applyMergePatch(applyMergePatch(doc, first), second), JSON.stringify({ doc, first, second, one }));
+    }
+  }
+  assert.ok(composed > 500 && refused > 50, `both cases covered: ${composed} composed, ${refused} refused`);
+  assert.deepEqual(composeMergePatches({ a: 1, b: { x: 1 } }, { b: { y: null }, c: [2] }), { a: 1, b: { x: 1, y: null }, c: [2] });
+  assert.equal(composeMergePatches({ a: null }, { a: { x: 1 } }), undefined, 'delete, then merge into nothing: no single patch');
 });
 
 test('documents and patches: objects, finite numbers, no __proto__, no null members in a document', () => {

@@ -23,7 +23,7 @@ async function snapshotOf(client: TestClient, topic: string): Promise<{ epoch: s
 async function resume(client: TestClient, topic: string, held: { epoch: string; seq: number; data: unknown }) {
   const answer = await client.sub(topic, { epoch: held.epoch, seq: held.seq });
   const updates: Message[] = [];
-  const state = cloneData(held.data);
+  let state = cloneData(held.data);
   const parsed = parseTopic(topic);
   assert.ok(parsed.ok);
   let last = held.seq;
@@ -31,7 +31,7 @@ async function resume(client: TestClient, topic: string, held: { epoch: string; 
     const update = await client.next((m) => m.op === 'update' && m.topic === topic);
     updates.push(update);
     last = update.seq;
-    applyUpdateOfKind(parsed.topic.kind, state, update.data);
+    state = applyUpdateOfKind(parsed.topic.kind, state, update.data); // a state: applier returns a new document
   }
   return { answer, updates, state };
 }
@@ -130,6 +130,36 @@ describe('compacted resume', () => {
     );
     assert.deepEqual(state, now.data);
     after.close();
+  });
+
+  test('a state document resumes as one merged patch; patches no single one can express replay exactly', async (t) => {
+    const server = await serverFor(t, { feed: 'none' });
+    server.putState('risk', { a: 0, b: { x: 0 }, k: { n: 1 } });
+    const before = await TestClient.connect(server, { caps: ['compact'] });
+    const held = await snapshotOf(before, 'state:risk');
+    before.close();
+    for (const patch of [{ a: 1 }, { b: { x: 1 } }, { b: { y: 2 } }, { a: null }, { c: [1, 2] }]) server.patchState('risk', patch);
+
+    const plain = await TestClient.connect(server);
+    const exact = await resume(plain, 'state:risk', held);
+    assert.deepEqual([exact.answer.compacted, exact.updates.length], [undefined, 5], 'a client without compact: every patch');
+    plain.close();
+    const after = await TestClient.connect(server, { caps: ['compact'] });
+    const one = await resume(after, 'state:risk', held);
+    assert.deepEqual([one.answer.recovered, one.answer.compacted, one.updates.length], [true, true, 1]);
+    assert.deepEqual(one.updates[0]!.data, { a: null, b: { x: 1, y: 2 }, c: [1, 2] });
+    assert.deepEqual(one.state, (await rest(server, 'state:risk')).data);
+    after.close();
+
+    // k set to a number, then an object merged into it: no merge patch says "replace k" from the old k.
+    const held2 = { epoch: one.answer.epoch, seq: one.answer.seq, data: one.state };
+    server.patchState('risk', { k: 5 });
+    server.patchState('risk', { k: { m: 2 } });
+    const last = await TestClient.connect(server, { caps: ['compact'] });
+    const both = await resume(last, 'state:risk', held2);
+    assert.deepEqual([both.answer.recovered, both.answer.compacted, both.updates.length], [true, undefined, 2]);
+    assert.deepEqual(both.state, (await rest(server, 'state:risk')).data);
+    last.close();
   });
 
   test('an events topic is a log: exact replay only, and none older than --history-ms', async (t) => {
