@@ -48,6 +48,11 @@ export interface MarketServerOptions {
   maxBufferedBytes?: number;
   /** When set, serve the demo: GET / -> <staticRoot>/demo/index.html, /demo/*, /dist/*. */
   staticRoot?: string;
+  /**
+   * Topics live in Redis (`redis://host:port[/db]`), so several server nodes serve them and a
+   * client resumes on any node (docs/scaling.md). Unset: the in-memory engine.
+   */
+  redis?: string;
   /** Default: no logging (tests); the CLI passes console.log. */
   logger?: (line: string) => void;
 }
@@ -143,6 +148,20 @@ function list(what: string, each: (entry: string, label: string) => void): Pick<
       return entries;
     },
   };
+}
+
+/** Throws a TypeError unless `text` is `redis://[user:password@]host[:port][/db]` (or `rediss://`). */
+function redisUrlError(text: string, label: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    fail(`${label} must be a URL such as redis://127.0.0.1:6379/0, got ${show(text.slice(0, 80))}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail(`${label} must start with redis:// or rediss://, got ${show(text.slice(0, 80))}`);
+  if (url.hostname === '') fail(`${label} needs a host (redis://host:port[/db])`);
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname)) fail(`${label}: the path must be a database number such as /0, got ${show(url.pathname)}`);
+  if (url.search !== '' || url.hash !== '') fail(`${label} takes no query or fragment`);
 }
 
 export const DEFAULT_SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'AAPL', 'MSFT', 'EURUSD'];
@@ -251,6 +270,14 @@ export const OPTIONS = {
     flag: 'max-buffered-bytes', metavar: 'N', group: 'limits', help: 'send buffer over which a client is a slow consumer and is closed with 4408',
     default: 1024 * 1024, unit: 'bytes', zero: 'off', ...integer(0),
   },
+  redis: {
+    flag: 'redis', metavar: 'URL', group: 'server', unset: 'in memory',
+    help: 'keep topics in Redis (redis://host:port[/db]) so several nodes serve them and clients resume on any node; the feed defaults to none',
+    check(value, label) {
+      if (typeof value !== 'string') fail(`${label} must be a redis:// URL, got ${show(value)}`);
+      redisUrlError(value, label);
+    },
+  },
   logger: {
     group: 'server', help: 'log function (API only)',
     check(value, label) {
@@ -289,6 +316,7 @@ export interface ResolvedOptions {
   clientBurst: number;
   maxBufferedBytes: number;
   staticRoot: string | undefined;
+  redis: string | undefined;
   logger: (line: string) => void;
 }
 
@@ -304,7 +332,8 @@ export function resolveOptions(options: MarketServerOptions = {}): ResolvedOptio
   }
   const value = <K extends OptionName>(name: K) => (options[name] ?? defaultOf(name)) as NonNullable<MarketServerOptions[K]>;
   const host = value('host');
-  const feed = options.feed ?? (options.replayFile !== undefined ? 'replay' : 'sim');
+  // With Redis the simulator is opt-in (`feed: 'sim'` on one node): several nodes would each run one.
+  const feed = options.feed ?? (options.replayFile !== undefined ? 'replay' : options.redis !== undefined ? 'none' : 'sim');
   if (feed === 'replay' && options.replayFile === undefined) fail('feed replay needs replayFile');
   if (options.devControls && options.adminToken === undefined && !isLoopbackHost(host))
     fail(`devControls on a non-loopback host (${host}) need adminToken`);
@@ -340,6 +369,7 @@ export function resolveOptions(options: MarketServerOptions = {}): ResolvedOptio
     clientBurst,
     maxBufferedBytes: value('maxBufferedBytes'),
     staticRoot: options.staticRoot,
+    redis: options.redis,
     logger: options.logger ?? (() => {}),
   };
 }

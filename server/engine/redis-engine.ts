@@ -1,0 +1,628 @@
+/**
+ * The Redis engine (`--redis redis://host:port[/db]`): topics live in Redis, so several
+ * server nodes serve the same topics and a client resumes exactly on any of them. Key
+ * layout and the write/read scripts: server/engine/redis-scripts.ts; the design:
+ * docs/scaling.md.
+ *
+ * Per topic this node serves, a `Feed` follows the topic's pub/sub channel: subscribed
+ * (and confirmed) before the first read, live messages are buffered until the read says
+ * where the node is, then delivered in seq order. A live message above the last seq + 1
+ * makes the feed read the missing range from the stream before it forwards anything;
+ * after the subscriber connection drops, every feed re-subscribes and reads from its last
+ * seq. So the followers of a feed see every seq once, in order, within an epoch. A new
+ * epoch seen for a served topic (Redis restarted) drops its followers (`onReset`): they
+ * reconnect and get a snapshot.
+ *
+ * While Redis is down the node stays up: commands fail at once (no offline queue) with
+ * `EngineUnavailableError` (HTTP 503), `health()` says degraded, and the clients
+ * reconnect on their own once it is back.
+ */
+import { Redis } from 'ioredis';
+import {
+  INTERVAL_SECONDS,
+  INTERVALS,
+  parseTopic,
+  type Bar,
+  type CandleSnapshotData,
+  type EventEnvelope,
+  type EventsSnapshotData,
+  type JsonObject,
+  type Trade,
+} from '../../src/protocol/index.js';
+import { OutMessage } from '../frame-writer.js';
+import { PrecisionBook } from '../precision.js';
+import { foldStateChange, type StateChange } from './changes.js';
+import type { Engine, FollowStart, GoneReason, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
+import { EVENT_SCRIPT, RANGE_SCRIPT, READ_SCRIPT, STATE_SCRIPT, topicKeys, TRADES_SCRIPT, type TopicKeys } from './redis-scripts.js';
+import { candleUpdatePrefix, candleUpdateText } from './update-text.js';
+import { applyMergePatch } from '../../src/protocol/index.js';
+
+/** Redis is not reachable: the request cannot be served now (HTTP 503). */
+export class EngineUnavailableError extends Error {
+  override readonly name = 'EngineUnavailableError';
+}
+
+export interface RedisEngineOptions {
+  url: string;
+  history: number;
+  historyMs?: number;
+  exactHistory: number;
+  maxBars: number;
+  eventsKept: number;
+  /** A served topic went to a new epoch (Redis restarted or lost its data): its followers must start over. */
+  onReset?(topic: string, followers: Subscriber[]): void;
+  log?(line: string): void;
+}
+
+interface Live {
+  epoch: string;
+  seq: number;
+  time: string;
+  body: string;
+}
+
+interface Read {
+  epoch: string;
+  seq: number;
+  gone: GoneReason | '' | 'none';
+  /** `<seq>|<time>|<body>` each. */
+  entries: string[];
+  state: unknown[];
+}
+
+/** Messages a feed keeps after delivering them, for followers whose read was a little behind. */
+const RECENT = 256;
+/** Live messages a feed holds while it repairs or re-reads; past it they are dropped and read back from the stream. */
+const MAX_BUFFER = 10_000;
+
+type Kind = 'candles' | 'events' | 'state' | 'portfolio';
+
+function kindOf(topic: string): Kind {
+  return topic.slice(0, topic.indexOf(':')) as Kind;
+}
+
+/** One topic this node serves. */
+class Feed {
+  readonly keys: TopicKeys;
+  readonly kind: Kind;
+  readonly followers = new Map<Subscriber, number>();
+  epoch: string | undefined;
+  /** Last seq delivered. */
+  seq = 0;
+  /** The first read is done and `epoch`/`seq` hold (live messages flow). */
+  ready = false;
+  repairing = false;
+  withholdNext = false;
+  buffer: Live[] = [];
+  /** Recently delivered messages by seq, for a follower whose read saw an older seq. */
+  readonly recent = new Map<number, OutMessage>();
+  subscribed: Promise<void> | undefined;
+  private readonly prefix: string;
+
+  constructor(
+    readonly name: string,
+    private readonly engine: RedisEngine,
+  ) {
+    this.keys = topicKeys(name);
+    this.kind = kindOf(name);
+    this.prefix = this.kind === 'candles' ? candleUpdatePrefix(name) : `{"op":"update","topic":${JSON.stringify(name)},"seq":`;
+  }
+
+  /** The exact text of an update, as the memory engine writes it. */
+  text(seq: number, time: string, body: string): string {
+    if (this.kind === 'candles') {
+      const f = body.split(',').map(Number);
+      const bar: Bar = { time: f[0]!, open: f[1]!, high: f[2]!, low: f[3]!, close: f[4]!, volume: f[5]!, trades: f[6]! };
+      return candleUpdateText(this.prefix, seq, Number(time), bar);
+    }
+    return `${this.prefix}${seq},"time":${time},"data":${body}}`;
+  }
+
+  receive(message: Live): void {
+    if (!this.ready || this.repairing) {
+      this.hold(message);
+      return;
+    }
+    this.process(message);
+  }
+
+  private hold(message: Live): void {
+    if (this.buffer.length >= MAX_BUFFER) this.buffer = []; // read back from the stream later
+    this.buffer.push(message);
+  }
+
+  private process(message: Live): void {
+    if (message.epoch !== this.epoch) {
+      this.engine.reset(this, message.epoch, message.seq);
+      return;
+    }
+    if (message.seq <= this.seq) return;
+    if (message.seq > this.seq + 1) {
+      this.hold(message);
+      this.repair(message.seq - 1);
+      return;
+    }
+    this.deliver(message.seq, this.text(message.seq, message.time, message.body));
+  }
+
+  deliver(seq: number, json: string): void {
+    this.seq = seq;
+    if (this.withholdNext) {
+      this.withholdNext = false;
+      return;
+    }
+    const message = new OutMessage(json);
+    this.recent.set(seq, message);
+    if (this.recent.size > RECENT) this.recent.delete(seq - RECENT);
+    for (const [subscriber, after] of this.followers) if (seq > after) subscriber.enqueue(message);
+  }
+
+  /** Delivers the buffered messages in seq order, until a gap needs a read. */
+  drain(): void {
+    while (this.ready && !this.repairing && this.buffer.length > 0) {
+      this.buffer.sort((a, b) => a.seq - b.seq);
+      this.process(this.buffer.shift()!);
+    }
+  }
+
+  /** Reads the updates after the last delivered seq up to `toSeq` from the stream, delivers them, then the buffer. */
+  repair(toSeq: number): void {
+    if (this.repairing) return;
+    this.repairing = true;
+    this.engine.metrics.gapsRepaired++;
+    this.engine
+      .range(this.keys.stream, this.seq, toSeq)
+      .then((entries) => {
+        for (const entry of entries) {
+          const [seq, time, body] = splitEntry(entry);
+          if (seq === this.seq + 1) this.deliver(seq, this.text(seq, time, body));
+        }
+        // Trimmed away (an outage longer than the history): followers see the gap and resync.
+        if (this.seq < toSeq) this.seq = toSeq;
+        this.repairing = false;
+        this.drain();
+      })
+      .catch(() => {
+        this.repairing = false;
+        setTimeout(() => this.drain(), 200).unref?.();
+      });
+  }
+}
+
+/** `<seq>|<time>|<body>` → its parts. */
+function splitEntry(entry: string): [number, string, string] {
+  const a = entry.indexOf('|');
+  const b = entry.indexOf('|', a + 1);
+  return [Number(entry.slice(0, a)), entry.slice(a + 1, b), entry.slice(b + 1)];
+}
+
+export interface RedisEngineHealth {
+  up: boolean;
+  /** Times the command connection was lost. */
+  outages: number;
+  /** Requests refused because Redis was not reachable. */
+  refused: number;
+}
+
+export class RedisEngine implements Engine {
+  private readonly client: Redis;
+  private readonly sub: Redis;
+  private readonly feeds = new Map<string, Feed>();
+  private readonly byChannel = new Map<string, Feed>();
+  /** Candle symbols this node has served or published: they exist (empty, seq 0) even after Redis lost them. */
+  private readonly symbols = new Set<string>();
+  private readonly precision = new PrecisionBook();
+  private lastEpoch = 'redis';
+  private closed = false;
+  readonly metrics = { outages: 0, refused: 0, gapsRepaired: 0, resubscribes: 0 };
+  private subReady = false;
+
+  constructor(private readonly options: RedisEngineOptions) {
+    const common = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: (times: number) => Math.min(50 * times, 1000) };
+    this.client = new Redis(options.url, common);
+    this.sub = new Redis(options.url, { ...common, autoResubscribe: false });
+    for (const [name, lua] of Object.entries({ lmwTrades: TRADES_SCRIPT, lmwEvent: EVENT_SCRIPT, lmwState: STATE_SCRIPT, lmwRead: READ_SCRIPT, lmwRange: RANGE_SCRIPT }))
+      this.client.defineCommand(name, { lua });
+    this.client.on('error', () => {});
+    this.sub.on('error', () => {});
+    this.client.on('close', () => {
+      if (this.wasUp) this.metrics.outages++;
+      this.wasUp = false;
+    });
+    this.client.on('ready', () => {
+      this.wasUp = true;
+    });
+    this.sub.on('close', () => {
+      this.subReady = false;
+      for (const feed of this.feeds.values()) feed.ready = false;
+    });
+    this.sub.on('ready', () => {
+      if (this.closed) return;
+      this.subReady = true;
+      if (this.feeds.size > 0) this.resubscribe();
+    });
+    this.sub.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
+  }
+
+  private wasUp = false;
+
+  /** Connects both connections; resolves even when Redis is down (the node starts degraded and reconnects). */
+  async connect(): Promise<void> {
+    await Promise.allSettled([this.client.connect(), this.sub.connect()]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.client.disconnect();
+    this.sub.disconnect();
+  }
+
+  health(): RedisEngineHealth {
+    return { up: this.client.status === 'ready' && this.sub.status === 'ready', outages: this.metrics.outages, refused: this.metrics.refused };
+  }
+
+  get epoch(): string {
+    return this.lastEpoch;
+  }
+
+  /** Topics this node serves (the ones it follows for its clients). */
+  get topicCount(): number {
+    return this.feeds.size;
+  }
+
+  /** Redis commands, failing fast with EngineUnavailableError while Redis is down. */
+  private async call<T>(run: (client: any) => Promise<T>): Promise<T> {
+    if (this.client.status !== 'ready') {
+      this.metrics.refused++;
+      throw new EngineUnavailableError('redis is not reachable');
+    }
+    try {
+      return await run(this.client);
+    } catch (error) {
+      if (this.client.status !== 'ready') {
+        this.metrics.refused++;
+        throw new EngineUnavailableError('redis is not reachable');
+      }
+      throw error;
+    }
+  }
+
+  private isKnown(topic: string): boolean {
+    const parsed = parseTopic(topic);
+    return parsed.ok && parsed.topic.kind === 'candles' && this.symbols.has(parsed.topic.symbol);
+  }
+
+  async has(topic: string): Promise<boolean> {
+    if (this.isKnown(topic)) return true;
+    const parsed = parseTopic(topic);
+    if (!parsed.ok) return false;
+    return (await this.call((c) => c.exists(topicKeys(topic).meta))) === 1;
+  }
+
+  private readKeys(topic: string): string[] {
+    const k = topicKeys(topic);
+    switch (kindOf(topic)) {
+      case 'candles':
+        return [k.meta, k.stream, k.bars, k.precision];
+      case 'events':
+        return [k.meta, k.stream, k.list];
+      default:
+        return [k.meta, k.stream];
+    }
+  }
+
+  /** The read script: epoch, seq, the updates after `since` (or why not) and, when needed, the state. */
+  private async read(topic: string, since: Since | undefined, wantState: boolean): Promise<Read | undefined> {
+    const kind = kindOf(topic);
+    const keyed = kind === 'candles' || kind === 'portfolio';
+    const cap = keyed ? this.options.exactHistory : this.options.history;
+    const maxAge = keyed || this.options.historyMs === undefined ? -1 : this.options.historyMs;
+    const keys = this.readKeys(topic);
+    const reply = (await this.call((c) =>
+      c.lmwRead(keys.length, ...keys, kind, since?.epoch ?? '', since?.seq ?? 0, cap, Date.now(), maxAge, wantState ? '1' : '0', this.isKnown(topic) ? '1' : '0'),
+    )) as unknown[];
+    if (!reply[0]) return undefined;
+    this.lastEpoch = reply[0] as string;
+    return {
+      epoch: reply[0] as string,
+      seq: Number(reply[1]),
+      gone: reply[2] as Read['gone'],
+      entries: reply[3] as string[],
+      state: reply.slice(4),
+    };
+  }
+
+  /** The range after `afterSeq` up to `toSeq`, `<seq>|<time>|<body>` each. */
+  range(stream: string, afterSeq: number, toSeq: number): Promise<string[]> {
+    return this.call((c) => c.lmwRange(1, stream, afterSeq, toSeq));
+  }
+
+  private snapshotData(topic: string, state: unknown[]): unknown {
+    const parsed = parseTopic(topic);
+    if (!parsed.ok) throw new Error(`bad topic ${topic}`);
+    const t = parsed.topic;
+    switch (t.kind) {
+      case 'candles': {
+        const flat = (state[0] ?? []) as string[];
+        const bars: Bar[] = [];
+        for (let i = 1; i < flat.length; i += 2) {
+          const f = flat[i]!.split(',').map(Number);
+          bars.push({ time: f[0]!, open: f[1]!, high: f[2]!, low: f[3]!, close: f[4]!, volume: f[5]!, trades: f[6]! });
+        }
+        bars.sort((a, b) => a.time - b.time);
+        const data: CandleSnapshotData = { symbol: t.symbol, interval: t.interval, bars };
+        const [precision, tickSize] = (state[1] ?? []) as (string | null)[];
+        if (precision != null) data.precision = Number(precision);
+        if (tickSize != null) data.tickSize = Number(tickSize);
+        return data;
+      }
+      case 'events': {
+        const events = ((state[0] ?? []) as string[]).map((e) => JSON.parse(e) as EventEnvelope);
+        const data: EventsSnapshotData = { channel: t.channel, max: this.options.eventsKept, events };
+        return data;
+      }
+      case 'state':
+        return JSON.parse((state[0] as string | undefined) ?? '{}');
+      default:
+        throw new Error(`${t.kind} topics are not served by the Redis engine yet`);
+    }
+  }
+
+  private snapshotJson(topic: string, read: Read): string {
+    return JSON.stringify({ op: 'snapshot', topic, epoch: read.epoch, seq: read.seq, data: this.snapshotData(topic, read.state) });
+  }
+
+  private noTopic(topic: string): never {
+    throw new Error(`no such topic: ${topic}`);
+  }
+
+  async updatesSince(topic: string, since: Since): Promise<UpdatesSince> {
+    const read = (await this.read(topic, since, false)) ?? this.noTopic(topic);
+    if (read.gone !== '') return { ok: false, gone: read.gone === 'none' ? 'too-old' : read.gone };
+    const feed = new Feed(topic, this);
+    return { ok: true, updates: read.entries.map((e) => feed.text(...splitEntry(e))), compacted: false };
+  }
+
+  async snapshot(topic: string): Promise<Snapshot> {
+    const read = (await this.read(topic, undefined, true)) ?? this.noTopic(topic);
+    return { epoch: read.epoch, seq: read.seq, data: this.snapshotData(topic, read.state) };
+  }
+
+  /** The feed of a topic, subscribed (confirmed) to its channel. */
+  private async feedFor(topic: string): Promise<Feed> {
+    let feed = this.feeds.get(topic);
+    if (!feed) {
+      feed = new Feed(topic, this);
+      this.feeds.set(topic, feed);
+      this.byChannel.set(feed.keys.channel, feed);
+      const f = feed;
+      f.subscribed = this.sub.subscribe(f.keys.channel).then(
+        () => undefined,
+        (error: unknown) => {
+          // Not subscribed: forget the feed, so the next follow tries again.
+          if (this.feeds.get(topic) === f && f.followers.size === 0) {
+            this.feeds.delete(topic);
+            this.byChannel.delete(f.keys.channel);
+          }
+          f.subscribed = undefined;
+          throw error;
+        },
+      );
+    }
+    if (!feed.subscribed) throw new EngineUnavailableError('redis is not reachable');
+    if (!this.subReady) throw new EngineUnavailableError('redis is not reachable');
+    await feed.subscribed;
+    return feed;
+  }
+
+  async follow(topic: string, subscriber: Subscriber, since?: Since): Promise<FollowStart> {
+    const feed = await this.feedFor(topic);
+    for (let attempt = 0; ; attempt++) {
+      const read = (await this.read(topic, since, since === undefined)) ?? this.noTopic(topic);
+      if (!feed.ready) {
+        // The first read of the feed: where its live stream starts.
+        feed.epoch = read.epoch;
+        feed.seq = read.seq;
+        feed.ready = true;
+        feed.drain();
+      } else if (read.epoch !== feed.epoch) {
+        this.reset(feed, read.epoch, read.seq);
+        continue;
+      }
+      let missed: string[] = [];
+      let seq = read.seq;
+      if (read.seq < feed.seq) {
+        // Delivered live since the read: replay those from the recent ones, or read again.
+        const extra: string[] = [];
+        for (let s = read.seq + 1; s <= feed.seq; s++) {
+          const message = feed.recent.get(s);
+          if (!message) break;
+          extra.push(message.json);
+        }
+        if (read.gone !== '' || extra.length !== feed.seq - read.seq) {
+          if (attempt < 5) continue;
+          throw new Error(`could not catch up with ${topic}`);
+        }
+        missed = extra;
+        seq = feed.seq;
+      }
+      feed.followers.set(subscriber, seq);
+      this.noteSymbol(topic);
+      if (read.gone === '') {
+        const updates = read.entries.map((e) => feed.text(...splitEntry(e)));
+        return { recovered: true, epoch: read.epoch, seq, missed: [...updates, ...missed], compacted: false };
+      }
+      const snapshot =
+        read.state.length > 0 ? this.snapshotJson(topic, read) : this.snapshotJson(topic, (await this.read(topic, undefined, true)) ?? this.noTopic(topic));
+      // A second read may be further on: the follower starts where its snapshot is.
+      const at = (JSON.parse(snapshot) as { seq: number }).seq;
+      if (at < feed.seq) {
+        feed.followers.delete(subscriber);
+        if (attempt < 5) continue;
+        throw new Error(`could not catch up with ${topic}`);
+      }
+      feed.followers.set(subscriber, at);
+      return { recovered: false, epoch: read.epoch, seq: at, snapshot };
+    }
+  }
+
+  private noteSymbol(topic: string): void {
+    const parsed = parseTopic(topic);
+    if (parsed.ok && parsed.topic.kind === 'candles') this.symbols.add(parsed.topic.symbol);
+  }
+
+  unfollow(topic: string, subscriber: Subscriber): void {
+    this.feeds.get(topic)?.followers.delete(subscriber);
+  }
+
+  withholdNext(topic: string): boolean {
+    const feed = this.feeds.get(topic);
+    if (!feed) return false;
+    feed.withholdNext = true;
+    return true;
+  }
+
+  /** Dev control `restart`: the epochs live in Redis, one per topic; a node cannot restart them alone. */
+  newEpoch(): string {
+    return this.lastEpoch;
+  }
+
+  private onMessage(channel: string, payload: string): void {
+    const feed = this.byChannel.get(channel);
+    if (!feed) return;
+    const a = payload.indexOf('|');
+    const b = payload.indexOf('|', a + 1);
+    const c = payload.indexOf('|', b + 1);
+    feed.receive({ epoch: payload.slice(0, a), seq: Number(payload.slice(a + 1, b)), time: payload.slice(b + 1, c), body: payload.slice(c + 1) });
+  }
+
+  /** A served topic is in another epoch now: its followers start over (they reconnect and get a snapshot). */
+  reset(feed: Feed, epoch: string, seq: number): void {
+    const followers = [...feed.followers.keys()];
+    feed.followers.clear();
+    feed.recent.clear();
+    feed.buffer = feed.buffer.filter((m) => m.epoch === epoch && m.seq > seq);
+    feed.epoch = epoch;
+    feed.seq = seq;
+    this.lastEpoch = epoch;
+    if (followers.length > 0) this.options.onReset?.(feed.name, followers);
+  }
+
+  /** After the subscriber connection came back: subscribe every feed again, then read from each one's last seq. */
+  private resubscribe(): void {
+    this.metrics.resubscribes++;
+    const feeds = [...this.feeds.values()];
+    this.sub.subscribe(...feeds.map((f) => f.keys.channel)).then(
+      () => {
+        for (const feed of feeds) void this.catchUp(feed);
+      },
+      () => {
+        // The connection went again; its next 'ready' tries again.
+      },
+    );
+  }
+
+  private async catchUp(feed: Feed, attempt = 0): Promise<void> {
+    if (feed.epoch === undefined) return;
+    try {
+      const read = await this.read(feed.name, { epoch: feed.epoch, seq: feed.seq }, false);
+      if (!read) {
+        // The topic is gone (Redis lost its data): its followers start over.
+        this.reset(feed, '', 0);
+        feed.epoch = undefined;
+        feed.ready = false;
+        this.feeds.delete(feed.name);
+        this.byChannel.delete(feed.keys.channel);
+        void this.sub.unsubscribe(feed.keys.channel).catch(() => {});
+        return;
+      }
+      if (read.gone === 'other-epoch' || read.gone === 'ahead') this.reset(feed, read.epoch, read.seq);
+      else if (read.gone === '') for (const entry of read.entries) {
+        const [seq, time, body] = splitEntry(entry);
+        if (seq === feed.seq + 1) feed.deliver(seq, feed.text(seq, time, body));
+      }
+      else feed.seq = read.seq; // too old to repair: followers see the gap and resync
+      feed.ready = true;
+      feed.drain();
+    } catch {
+      if (!this.closed && attempt < 50) setTimeout(() => void this.catchUp(feed, attempt + 1), 100).unref?.();
+    }
+  }
+
+  /** Folds a change in (events and state topics); resolves with the topic's seq after it. */
+  async publish(topic: string, change: TopicChange, time = Date.now()): Promise<number> {
+    const kind = kindOf(topic);
+    const k = topicKeys(topic);
+    if (kind === 'events') {
+      const event = change as EventEnvelope;
+      const reply = (await this.call((c) =>
+        c.lmwEvent(4, k.meta, k.stream, k.list, k.ids, this.options.history, time, JSON.stringify(event), event.id ?? '', this.options.eventsKept, Math.max(this.options.history, this.options.eventsKept)),
+      )) as [string, number, number];
+      return Number(reply[1]);
+    }
+    if (kind === 'state') {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const read = await this.read(topic, undefined, true);
+        const doc = (read ? JSON.parse(read.state[0] as string) : {}) as JsonObject;
+        const patch = foldStateChange(doc, change as StateChange);
+        if (!patch) return read?.seq ?? 0;
+        const next = applyMergePatch(doc, patch);
+        const reply = (await this.call((c) =>
+          c.lmwState(2, k.meta, k.stream, this.options.history, time, JSON.stringify(patch), JSON.stringify(next), read?.epoch ?? '', read?.seq ?? 0),
+        )) as [string, number, number];
+        if (Number(reply[2]) === 1) return Number(reply[1]);
+      }
+      throw new Error(`state ${topic} changed too often to apply the change`);
+    }
+    throw new TypeError(`${kind} topics are not published through the Redis engine (candles come from trades; portfolio is not supported with Redis yet)`);
+  }
+
+  /** Events of one publish on any node; a known id counts once. Returns the seq after them and how many were stored. */
+  async publishEvents(topic: string, events: readonly EventEnvelope[]): Promise<{ seq: number; stored: number }> {
+    const k = topicKeys(topic);
+    let seq = 0;
+    let stored = 0;
+    for (const event of events) {
+      const reply = (await this.call((c) =>
+        c.lmwEvent(4, k.meta, k.stream, k.list, k.ids, this.options.history, event.time, JSON.stringify(event), event.id ?? '', this.options.eventsKept, Math.max(this.options.history, this.options.eventsKept)),
+      )) as [string, number, number];
+      seq = Number(reply[1]);
+      stored += Number(reply[2]);
+    }
+    return { seq, stored };
+  }
+
+  /** Trades into every interval's bars, one script per symbol. */
+  async publishTrades(trades: readonly Trade[]): Promise<void> {
+    const bySymbol = new Map<string, Trade[]>();
+    for (const trade of trades) {
+      let list = bySymbol.get(trade.symbol);
+      if (!list) bySymbol.set(trade.symbol, (list = []));
+      list.push(trade);
+      this.precision.observe(trade.symbol, trade.price);
+    }
+    const now = Date.now();
+    await Promise.all(
+      [...bySymbol].map(([symbol, list]) => {
+        this.symbols.add(symbol);
+        const keys: string[] = [];
+        for (const interval of INTERVALS) {
+          const k = topicKeys(`candles:${symbol}:${interval}`);
+          keys.push(k.meta, k.stream, k.bars, k.times);
+        }
+        keys.push(topicKeys(`candles:${symbol}:1m`).precision);
+        const precision = this.precision.of(symbol);
+        const args: (string | number)[] = [this.options.maxBars, this.options.exactHistory, now, precision?.precision ?? '', precision?.tickSize ?? ''];
+        for (const interval of INTERVALS) args.push(INTERVAL_SECONDS[interval]);
+        for (const t of list) args.push(t.price, t.size, t.time);
+        return this.call((c) => c.lmwTrades(keys.length, ...keys, ...args));
+      }),
+    );
+  }
+
+  /** A venue's tick size for `symbol` (simulated symbols): its snapshots' precision. */
+  declareTickSize(symbol: string, tickSize: number): void {
+    this.precision.declare(symbol, tickSize);
+    this.symbols.add(symbol);
+  }
+}
