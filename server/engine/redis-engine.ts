@@ -390,6 +390,10 @@ export class RedisEngine implements Engine {
 
   /** The feed of a topic, subscribed (confirmed) to its channel. */
   private async feedFor(topic: string): Promise<Feed> {
+    if (!this.subReady || this.sub.status !== 'ready') {
+      this.metrics.refused++;
+      throw new EngineUnavailableError('redis is not reachable');
+    }
     let feed = this.feeds.get(topic);
     if (!feed) {
       feed = new Feed(topic, this);
@@ -408,9 +412,9 @@ export class RedisEngine implements Engine {
           throw error;
         },
       );
+      f.subscribed.catch(() => {});
     }
     if (!feed.subscribed) throw new EngineUnavailableError('redis is not reachable');
-    if (!this.subReady) throw new EngineUnavailableError('redis is not reachable');
     await feed.subscribed;
     return feed;
   }

@@ -1,0 +1,281 @@
+// The Redis engine (`--redis`) with a real redis-server and several server nodes in this
+// process: the same updates with the same seqs on every node, seqs atomic across
+// publishers, bars as one node in memory folds them, gap repair, pub/sub loss, a Redis
+// restart and an outage.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { INTERVALS } from '../../src/protocol/index.js';
+import { startMarketServer } from '../../server/app.js';
+import { resolveOptions } from '../../server/options.js';
+import { topicKeys } from '../../server/engine/redis-scripts.js';
+import { RedisServer } from '../support/node/redis-server.js';
+import { checkContinuity, nodeFor, postTrades, PUBLISH_TOKEN, tradesOf } from '../support/node/redis-nodes.js';
+import { delay, getJson, metricValue, serverFor, TestClient, waitUntil } from '../support/node/server.js';
+
+let redis: RedisServer;
+before(async () => {
+  redis = await RedisServer.start();
+});
+after(async () => {
+  await redis.stop();
+});
+
+const topicOf = (symbol: string) => `candles:${symbol}:1m`;
+
+describe('redis engine', () => {
+  test('the redis option takes a redis:// URL and throws a TypeError otherwise', () => {
+    assert.equal(resolveOptions({ redis: 'redis://127.0.0.1:6379/2' }).redis, 'redis://127.0.0.1:6379/2');
+    for (const bad of ['http://x:1', 'not a url', 'redis://', 'redis://h:1/db', 'redis://h:1/0?x=1'])
+      assert.throws(() => resolveOptions({ redis: bad }), TypeError, bad);
+    // With Redis the simulator is opt-in.
+    assert.equal(resolveOptions({ redis: 'redis://h:1' }).feed, 'none');
+    assert.equal(resolveOptions({ redis: 'redis://h:1', feed: 'sim' }).feed, 'sim');
+  });
+
+  test('a client on node A gets the trades posted to node B: the same updates with the same seqs', async (t) => {
+    const a = await nodeFor(t, redis.url);
+    const b = await nodeFor(t, redis.url);
+    const symbol = 'AB-1';
+    const t0 = Date.now();
+    assert.equal(await postTrades(b.httpUrl, tradesOf(symbol, t0, 1)), 200);
+    const onA = await TestClient.connect(a);
+    const onB = await TestClient.connect(b);
+    t.after(() => (onA.close(), onB.close()));
+    const subA = await onA.sub(topicOf(symbol));
+    const subB = await onB.sub(topicOf(symbol));
+    assert.equal(subA.recovered, false);
+    assert.equal(subA.seq, 1);
+    assert.deepEqual([subB.epoch, subB.seq], [subA.epoch, subA.seq]);
+    for (let i = 1; i < 6; i++) assert.equal(await postTrades(i % 2 ? b.httpUrl : a.httpUrl, tradesOf(symbol, t0 + i * 10, 2, i)), 200);
+    await waitUntil(() => onA.all((m) => m.op === 'update').length >= 5 && onB.all((m) => m.op === 'update').length >= 5, 5000, 'updates on both nodes');
+    const fromA = checkContinuity(onA, topicOf(symbol));
+    const fromB = checkContinuity(onB, topicOf(symbol));
+    assert.deepEqual(
+      fromA.map((m) => m.seq),
+      [2, 3, 4, 5, 6],
+    );
+    assert.deepEqual(fromA, fromB);
+    // The frames' text is the same on both nodes (the node writes the update text as the memory engine does).
+    const textA = onA.frames.filter((f) => f.includes('"op":"update"'));
+    const textB = onB.frames.filter((f) => f.includes('"op":"update"'));
+    assert.deepEqual(textA, textB);
+    const snapshot = await getJson(`${a.httpUrl}/api/snapshot?topic=${topicOf(symbol)}`);
+    assert.equal(snapshot.body.seq, 6);
+    assert.equal(snapshot.body.epoch, subA.epoch);
+  });
+
+  test('a client resumes on another node with recovered: true and exactly what it missed', async (t) => {
+    const a = await nodeFor(t, redis.url);
+    const b = await nodeFor(t, redis.url);
+    const symbol = 'RS-1';
+    const t0 = Date.now();
+    await b.publishTradesAsync(tradesOf(symbol, t0, 1));
+    const first = await TestClient.connect(a);
+    const sub = await first.sub(topicOf(symbol));
+    await b.publishTradesAsync(tradesOf(symbol, t0 + 100, 1));
+    await first.next((m) => m.op === 'update' && m.seq === 2);
+    first.close();
+    for (let i = 0; i < 4; i++) await b.publishTradesAsync(tradesOf(symbol, t0 + 200 + i, 1, i));
+    const second = await TestClient.connect(b);
+    t.after(() => second.close());
+    const resumed = await second.sub(topicOf(symbol), { epoch: sub.epoch, seq: 2 });
+    assert.equal(resumed.recovered, true);
+    assert.equal(resumed.seq, 6);
+    const missed = second.all((m) => m.op === 'update');
+    assert.deepEqual(
+      missed.map((m) => m.seq),
+      [3, 4, 5, 6],
+    );
+    // Another epoch, a seq ahead, or older than the exact history: a snapshot.
+    const other = await second.sub(topicOf(symbol), { epoch: 'nope', seq: 2 });
+    assert.equal(other.recovered, false);
+    const ahead = await second.sub(topicOf(symbol), { epoch: sub.epoch, seq: 99 });
+    assert.equal(ahead.recovered, false);
+    assert.equal(second.messages.at(-1)!.op, 'snapshot');
+    assert.equal(second.messages.at(-1)!.seq, 6);
+  });
+
+  test('three publishers through three nodes on one symbol: seqs strictly +1, bars as one node in memory folds the same trades', async (t) => {
+    const nodes = [await nodeFor(t, redis.url), await nodeFor(t, redis.url), await nodeFor(t, redis.url)];
+    const symbol = 'TRI-1';
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 120_000; // three 1m bars, all in the last 30 minutes
+    const all = tradesOf(symbol, t0, 300).map((trade, i) => ({ ...trade, time: t0 + i * 500 }));
+    await nodes[0]!.publishTradesAsync(all.slice(0, 1));
+    const watcher = await TestClient.connect(nodes[1]!);
+    t.after(() => watcher.close());
+    const subscribed = await watcher.sub(topicOf(symbol));
+    assert.equal(subscribed.seq, 1);
+    // Each publisher posts its own share in batches of 5, all three at once.
+    await Promise.all(
+      nodes.map(async (node, p) => {
+        const mine = all.slice(1).filter((_, i) => i % 3 === p);
+        for (let i = 0; i < mine.length; i += 5) assert.equal(await postTrades(node.httpUrl, mine.slice(i, i + 5)), 200);
+      }),
+    );
+    const last = (await getJson(`${nodes[2]!.httpUrl}/api/snapshot?topic=${topicOf(symbol)}`)).body.seq as number;
+    await waitUntil(() => watcher.all((m) => m.op === 'update' && m.seq === last).length === 1, 5000, 'the last update');
+    const updates = checkContinuity(watcher, topicOf(symbol));
+    assert.deepEqual(
+      updates.map((m) => m.seq),
+      Array.from({ length: last - 1 }, (_, i) => i + 2),
+    );
+    const memory = await serverFor(t, { feed: 'none' });
+    memory.publishTrades(all);
+    for (const interval of INTERVALS) {
+      const topic = `candles:${symbol}:${interval}`;
+      const fromRedis = (await getJson(`${nodes[0]!.httpUrl}/api/snapshot?topic=${topic}`)).body.data;
+      const fromMemory = (await getJson(`${memory.httpUrl}/api/snapshot?topic=${topic}`)).body.data;
+      assert.deepEqual(fromRedis, fromMemory, interval);
+    }
+  });
+
+  test('an event id retried on another node is stored once; state put and patch from two nodes', async (t) => {
+    const a = await nodeFor(t, redis.url);
+    const b = await nodeFor(t, redis.url);
+    const post = (node: typeof a, body: unknown) =>
+      getJson(`${node.httpUrl}/api/events/orders`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${PUBLISH_TOKEN}` },
+        body: JSON.stringify(body),
+      });
+    assert.deepEqual((await post(a, { type: 'fill', id: 'o-1', data: { qty: 1 } })).body, { topic: 'events:orders', seq: 1, stored: 1 });
+    assert.deepEqual((await post(b, { type: 'fill', id: 'o-1', data: { qty: 1 } })).body, { topic: 'events:orders', seq: 1, stored: 0 });
+    assert.deepEqual((await post(b, [{ type: 'fill', id: 'o-2', data: { qty: 2 } }])).body, { topic: 'events:orders', seq: 2, stored: 1 });
+    const events = (await getJson(`${a.httpUrl}/api/snapshot?topic=events:orders`)).body.data;
+    assert.deepEqual(
+      events.events.map((e: { id: string }) => e.id),
+      ['o-1', 'o-2'],
+    );
+    assert.deepEqual(await a.publishAsync('state:cfg', { op: 'put', doc: { a: 1, nested: { x: 1 } } }), { topic: 'state:cfg', seq: 1 });
+    const client = await TestClient.connect(a);
+    t.after(() => client.close());
+    await client.sub('state:cfg');
+    assert.deepEqual(await b.publishAsync('state:cfg', { op: 'patch', patch: { nested: { x: null, y: 0.1 } } }), { topic: 'state:cfg', seq: 2 });
+    const update = await client.next((m) => m.op === 'update');
+    assert.deepEqual(update.data, { nested: { x: null, y: 0.1 } });
+    // A put that changes nothing spends no seq.
+    assert.deepEqual(await b.publishAsync('state:cfg', { op: 'put', doc: { a: 1, nested: { y: 0.1 } } }), { topic: 'state:cfg', seq: 2 });
+    assert.deepEqual((await getJson(`${b.httpUrl}/api/snapshot?topic=state:cfg`)).body.data, { a: 1, nested: { y: 0.1 } });
+    // The synchronous API says to use publishAsync.
+    assert.throws(() => a.putState('x', {}), /publishAsync/);
+  });
+
+  test('an update missing from pub/sub is read from the stream before the next is forwarded', async (t) => {
+    const a = await nodeFor(t, redis.url);
+    const symbol = 'GAP-1';
+    const t0 = Date.now();
+    await a.publishTradesAsync(tradesOf(symbol, t0, 1));
+    const client = await TestClient.connect(a);
+    t.after(() => client.close());
+    await client.sub(topicOf(symbol));
+    // Seq 2 goes into the stream, but is never published (as if pub/sub lost it).
+    const admin = await redis.client();
+    const keys = topicKeys(topicOf(symbol));
+    const seq = await admin.hincrby(keys.meta, 'seq', 1);
+    assert.equal(seq, 2);
+    const bar = Math.floor(t0 / 60_000) * 60;
+    await admin.xadd(keys.stream, `${seq}-0`, 'u', `${t0}|${bar},1,2,0.5,1.5,3,9`);
+    await a.publishTradesAsync(tradesOf(symbol, t0 + 1, 1, 3));
+    await client.next((m) => m.op === 'update' && m.seq === 3);
+    const updates = checkContinuity(client, topicOf(symbol));
+    assert.deepEqual(
+      updates.map((m) => m.seq),
+      [2, 3],
+    );
+    assert.deepEqual(updates[0]!.data, { time: bar, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3, trades: 9 });
+    assert.ok((await metricValue(a.httpUrl, 'lmw_redis_gaps_repaired_total')) >= 1);
+  });
+
+  test('CLIENT KILL TYPE pubsub while trades flow: the node re-subscribes and its clients see no gap', async (t) => {
+    const a = await nodeFor(t, redis.url);
+    const b = await nodeFor(t, redis.url);
+    const symbol = 'KILL-1';
+    const t0 = Date.now();
+    await b.publishTradesAsync(tradesOf(symbol, t0, 1));
+    const client = await TestClient.connect(a);
+    t.after(() => client.close());
+    await client.sub(topicOf(symbol));
+    const admin = await redis.client();
+    let sent = 0;
+    let kills = 0;
+    for (let i = 0; i < 60; i++) {
+      await b.publishTradesAsync(tradesOf(symbol, t0 + 10 + i, 1, i));
+      sent++;
+      if (i % 20 === 5) kills += Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));
+      await delay(5);
+    }
+    assert.ok(kills >= 3, `killed ${kills} pub/sub connections`);
+    await waitUntil(() => client.all((m) => m.op === 'update' && m.seq === sent + 1).length === 1, 8000, `update ${sent + 1}`);
+    const updates = checkContinuity(client, topicOf(symbol));
+    assert.deepEqual(
+      updates.map((m) => m.seq),
+      Array.from({ length: sent }, (_, i) => i + 2),
+    );
+    assert.ok((await metricValue(a.httpUrl, 'lmw_redis_resubscribes_total')) >= 1);
+  });
+
+  test('a Redis restart gives a new epoch: followers are dropped, resume gets recovered: false, then live again', async (t) => {
+    const own = await RedisServer.start();
+    t.after(() => own.stop());
+    const a = await nodeFor(t, own.url);
+    const b = await nodeFor(t, own.url);
+    const symbol = 'RST-1';
+    const t0 = Date.now();
+    await b.publishTradesAsync(tradesOf(symbol, t0, 3));
+    const client = await TestClient.connect(a);
+    const before = await client.sub(topicOf(symbol));
+    await own.restart();
+    // The old epoch's followers are closed (4000), so they reconnect and reload.
+    const closed = await client.closed;
+    assert.equal(closed.code, 4000);
+    await waitUntil(async () => (await getJson(`${b.httpUrl}/healthz`)).status === 200, 8000, 'node b healthy again');
+    await waitUntil(async () => (await postTrades(b.httpUrl, tradesOf(symbol, t0 + 100, 1))) === 200, 8000, 'publishing again');
+    const again = await TestClient.connect(a);
+    t.after(() => again.close());
+    const resumed = await again.sub(topicOf(symbol), { epoch: before.epoch, seq: before.seq });
+    assert.equal(resumed.recovered, false);
+    assert.notEqual(resumed.epoch, before.epoch);
+    assert.equal(resumed.seq, 1);
+    await b.publishTradesAsync(tradesOf(symbol, t0 + 200, 1));
+    const live = await again.next((m) => m.op === 'update');
+    assert.equal(live.seq, 2);
+    assert.equal(live.topic, topicOf(symbol));
+  });
+
+  test('while Redis is down the node stays up: /healthz degraded, publishes 503, counted in /metrics; it recovers by itself', async (t) => {
+    const own = await RedisServer.start();
+    t.after(() => own.stop());
+    const a = await nodeFor(t, own.url);
+    assert.equal((await getJson(`${a.httpUrl}/healthz`)).body.status, 'ok');
+    await own.stop();
+    await waitUntil(async () => (await getJson(`${a.httpUrl}/healthz`)).status === 503, 5000, 'degraded');
+    const health = await getJson(`${a.httpUrl}/healthz`);
+    assert.equal(health.body.status, 'degraded');
+    assert.equal(health.body.redis, 'down');
+    assert.equal(await postTrades(a.httpUrl, tradesOf('DOWN-1', Date.now(), 1)), 503);
+    const event = await getJson(`${a.httpUrl}/api/events/x`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${PUBLISH_TOKEN}` },
+      body: JSON.stringify({ type: 't', data: 1 }),
+    });
+    assert.equal(event.status, 503);
+    assert.equal(await metricValue(a.httpUrl, 'lmw_redis_up'), 0);
+    assert.ok((await metricValue(a.httpUrl, 'lmw_redis_refused_total')) >= 2);
+    assert.ok((await metricValue(a.httpUrl, 'lmw_redis_outages_total')) >= 1);
+    // A sub while down gets no answer it could mistake for data: the socket closes (1011) and the client retries.
+    const client = await TestClient.connect(a);
+    client.send({ op: 'sub', id: 1, topic: topicOf('DOWN-1') });
+    assert.equal((await client.closed).code, 1011);
+    await own.restart();
+    await waitUntil(async () => (await getJson(`${a.httpUrl}/healthz`)).status === 200, 8000, 'healthy again');
+    assert.equal(await postTrades(a.httpUrl, tradesOf('DOWN-1', Date.now(), 1)), 200);
+  });
+
+  test('without the redis option nothing touches Redis: the memory engine is the default', async (t) => {
+    const server = await startMarketServer({ port: 0, feed: 'none' });
+    t.after(() => server.close());
+    const health = await getJson(`${server.httpUrl}/healthz`);
+    assert.equal(health.body.status, 'ok');
+    assert.equal(health.body.redis, undefined);
+  });
+});
