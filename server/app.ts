@@ -45,6 +45,8 @@ export interface InternalServerOptions extends MarketServerOptions {
   tickMs?: number;
   /** Simulated account fills per second (default 0.3). */
   fillRate?: number;
+  /** With `redis`: period of the check of served topics' seqs (default 2,000 ms). */
+  redisCheckMs?: number;
 }
 
 export interface MarketServer {
@@ -242,6 +244,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
         for (const follower of followers) if (follower instanceof Session) follower.close(CloseCode.Dropped, 'the topic is in a new epoch');
       },
       log: o.logger,
+      ...(internal.redisCheckMs !== undefined ? { checkMs: internal.redisCheckMs } : {}),
     });
     await redis.connect();
     engine = redis;

@@ -272,7 +272,7 @@ export const OPTIONS = {
   },
   redis: {
     flag: 'redis', metavar: 'URL', group: 'server', unset: 'in memory',
-    help: 'keep topics in Redis (redis://host:port[/db]) so several nodes serve them and clients resume on any node; the feed defaults to none',
+    help: 'keep topics in Redis (redis://host:port[/db]) so several nodes serve them and clients resume on any node; the feed then defaults to none (unset: in memory)',
     check(value, label) {
       if (typeof value !== 'string') fail(`${label} must be a redis:// URL, got ${show(value)}`);
       redisUrlError(value, label);

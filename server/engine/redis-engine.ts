@@ -32,7 +32,7 @@ import {
 import { OutMessage } from '../frame-writer.js';
 import { PrecisionBook } from '../precision.js';
 import { foldStateChange, type StateChange } from './changes.js';
-import type { Engine, FollowStart, GoneReason, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
+import type { Engine, FollowStart, GoneReason, ResumeOptions, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
 import { EVENT_SCRIPT, RANGE_SCRIPT, READ_SCRIPT, STATE_SCRIPT, topicKeys, TRADES_SCRIPT, type TopicKeys } from './redis-scripts.js';
 import { candleUpdatePrefix, candleUpdateText } from './update-text.js';
 import { applyMergePatch } from '../../src/protocol/index.js';
@@ -52,6 +52,10 @@ export interface RedisEngineOptions {
   /** A served topic went to a new epoch (Redis restarted or lost its data): its followers must start over. */
   onReset?(topic: string, followers: Subscriber[]): void;
   log?(line: string): void;
+  /** Period (ms) of the check of every served topic's seq against Redis, which catches silent pub/sub loss (default 2,000). */
+  checkMs?: number;
+  /** A served topic without followers for this long (ms) is unsubscribed (default 30,000). */
+  idleMs?: number;
 }
 
 interface Live {
@@ -93,6 +97,12 @@ class Feed {
   ready = false;
   repairing = false;
   withholdNext = false;
+  /** The topic's seq in Redis at the last check, when it was past the last delivered one. */
+  suspect: number | undefined;
+  /** Follows under way (the feed is not swept while one is). */
+  users = 0;
+  /** When the feed last had no followers (for the sweep of idle feeds). */
+  idleSince = 0;
   buffer: Live[] = [];
   /** Recently delivered messages by seq, for a follower whose read saw an older seq. */
   readonly recent = new Map<number, OutMessage>();
@@ -214,7 +224,7 @@ export class RedisEngine implements Engine {
   private readonly precision = new PrecisionBook();
   private lastEpoch = 'redis';
   private closed = false;
-  readonly metrics = { outages: 0, refused: 0, gapsRepaired: 0, resubscribes: 0 };
+  readonly metrics = { outages: 0, refused: 0, gapsRepaired: 0, resubscribes: 0, checks: 0 };
   private subReady = false;
 
   constructor(private readonly options: RedisEngineOptions) {
@@ -242,6 +252,57 @@ export class RedisEngine implements Engine {
       if (this.feeds.size > 0) this.resubscribe();
     });
     this.sub.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
+    this.timer = setInterval(() => void this.check(), options.checkMs ?? 2000);
+    this.timer.unref?.();
+  }
+
+  private readonly timer: NodeJS.Timeout;
+
+  /**
+   * The periodic check: a served topic whose seq in Redis is past the last one delivered
+   * (pub/sub lost the last messages and nothing came after them) is repaired from the
+   * stream; one in another epoch is reset. Feeds idle for `idleMs` are unsubscribed.
+   */
+  private async check(): Promise<void> {
+    if (this.closed || this.client.status !== 'ready' || !this.subReady) return;
+    const now = Date.now();
+    const idleMs = this.options.idleMs ?? 30_000;
+    const live: Feed[] = [];
+    for (const feed of [...this.feeds.values()]) {
+      if (feed.followers.size > 0 || feed.users > 0) {
+        feed.idleSince = 0;
+        if (feed.ready && !feed.repairing && feed.epoch !== undefined) live.push(feed);
+        continue;
+      }
+      if (feed.idleSince === 0) feed.idleSince = now;
+      else if (now - feed.idleSince >= idleMs) {
+        this.feeds.delete(feed.name);
+        this.byChannel.delete(feed.keys.channel);
+        void this.sub.unsubscribe(feed.keys.channel).catch(() => {});
+      }
+    }
+    if (live.length === 0) return;
+    this.metrics.checks++;
+    try {
+      const pipeline = this.client.pipeline();
+      for (const feed of live) pipeline.hmget(feed.keys.meta, 'epoch', 'seq');
+      const replies = (await pipeline.exec()) ?? [];
+      live.forEach((feed, i) => {
+        const [error, value] = replies[i] ?? [];
+        if (error || !Array.isArray(value)) return;
+        const [epoch, seq] = value as [string | null, string | null];
+        if (epoch === null || !feed.ready || feed.repairing) return;
+        if (epoch !== feed.epoch) {
+          this.reset(feed, epoch, Number(seq));
+          return;
+        }
+        // Behind what Redis had at the last check: those messages are not coming; read them.
+        if (feed.suspect !== undefined && feed.seq < feed.suspect) feed.repair(feed.suspect);
+        feed.suspect = Number(seq) > feed.seq ? Number(seq) : undefined;
+      });
+    } catch {
+      // Redis went away meanwhile: the next check tries again.
+    }
   }
 
   private wasUp = false;
@@ -253,6 +314,7 @@ export class RedisEngine implements Engine {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.timer);
     this.client.disconnect();
     this.sub.disconnect();
   }
@@ -376,11 +438,36 @@ export class RedisEngine implements Engine {
     throw new Error(`no such topic: ${topic}`);
   }
 
-  async updatesSince(topic: string, since: Since): Promise<UpdatesSince> {
+  async updatesSince(topic: string, since: Since, options?: ResumeOptions): Promise<UpdatesSince> {
     const read = (await this.read(topic, since, false)) ?? this.noTopic(topic);
-    if (read.gone !== '') return { ok: false, gone: read.gone === 'none' ? 'too-old' : read.gone };
     const feed = new Feed(topic, this);
+    if (read.gone === 'too-old' && options?.compact) {
+      const compacted = this.compacted(feed, read, since.seq);
+      if (compacted) return { ok: true, updates: compacted, compacted: true };
+    }
+    if (read.gone !== '') return { ok: false, gone: read.gone === 'none' ? 'too-old' : read.gone };
     return { ok: true, updates: read.entries.map((e) => feed.text(...splitEntry(e))), compacted: false };
+  }
+
+  /**
+   * A candle topic's compacted replay after `afterSeq` (within the read's epoch): every bar
+   * changed after it, at its latest, in the order of those changes, the last one at the
+   * read's seq. The time of each is the replay's (a bar's change time is not kept), as in
+   * the memory engine. Undefined for other kinds (their resume is exact only with Redis).
+   */
+  private compacted(feed: Feed, read: Read, afterSeq: number): string[] | undefined {
+    if (feed.kind !== 'candles' || read.state.length === 0) return undefined;
+    const flat = read.state[0] as string[];
+    const changed: Array<[number, string]> = [];
+    for (let i = 1; i < flat.length; i += 2) {
+      const raw = flat[i]!;
+      const seq = Number(raw.slice(raw.lastIndexOf(',') + 1));
+      if (seq > afterSeq) changed.push([seq, raw]);
+    }
+    changed.sort((a, b) => a[0] - b[0]);
+    if (changed.length === 0 || changed.at(-1)![0] !== read.seq) return undefined;
+    const now = String(Date.now());
+    return changed.map(([seq, raw]) => feed.text(seq, now, raw.split(',').slice(0, 7).join(',')));
   }
 
   async snapshot(topic: string): Promise<Snapshot> {
@@ -419,10 +506,26 @@ export class RedisEngine implements Engine {
     return feed;
   }
 
-  async follow(topic: string, subscriber: Subscriber, since?: Since): Promise<FollowStart> {
+  async follow(topic: string, subscriber: Subscriber, since?: Since, options?: ResumeOptions): Promise<FollowStart> {
     const feed = await this.feedFor(topic);
+    feed.users++;
+    try {
+      return await this.start(feed, subscriber, since, options);
+    } finally {
+      feed.users--;
+    }
+  }
+
+  private async start(feed: Feed, subscriber: Subscriber, since: Since | undefined, options: ResumeOptions | undefined): Promise<FollowStart> {
+    const topic = feed.name;
     for (let attempt = 0; ; attempt++) {
       const read = (await this.read(topic, since, since === undefined)) ?? this.noTopic(topic);
+      // A compact client resumes a candle topic from any seq of the epoch.
+      let compacted: string[] | undefined;
+      if (since && read.gone === 'too-old' && options?.compact) {
+        compacted = this.compacted(feed, read, since.seq);
+        if (compacted) read.gone = '';
+      }
       if (!feed.ready) {
         // The first read of the feed: where its live stream starts.
         feed.epoch = read.epoch;
@@ -453,8 +556,8 @@ export class RedisEngine implements Engine {
       feed.followers.set(subscriber, seq);
       this.noteSymbol(topic);
       if (read.gone === '') {
-        const updates = read.entries.map((e) => feed.text(...splitEntry(e)));
-        return { recovered: true, epoch: read.epoch, seq, missed: [...updates, ...missed], compacted: false };
+        const updates = compacted ?? read.entries.map((e) => feed.text(...splitEntry(e)));
+        return { recovered: true, epoch: read.epoch, seq, missed: [...updates, ...missed], compacted: compacted !== undefined };
       }
       const snapshot =
         read.state.length > 0 ? this.snapshotJson(topic, read) : this.snapshotJson(topic, (await this.read(topic, undefined, true)) ?? this.noTopic(topic));

@@ -150,9 +150,9 @@ for i = 0, 5 do
   for _, b in ipairs(order) do
     local bar = pending[b]
     local text = b .. ',' .. num(bar.o) .. ',' .. num(bar.h) .. ',' .. num(bar.l) .. ',' .. num(bar.c) .. ',' .. num(bar.v) .. ',' .. bar.n
-    redis.call('HSET', bars, b, text .. ',' .. num(bar.first) .. ',' .. num(bar.last))
-    redis.call('ZADD', times, b, b)
     seq = append(meta, stream, meta:sub(1, -3), epoch, maxlen, now, text)
+    redis.call('HSET', bars, b, text .. ',' .. num(bar.first) .. ',' .. num(bar.last) .. ',' .. seq)
+    redis.call('ZADD', times, b, b)
   end
   local over = redis.call('ZCARD', times) - max_bars
   if over > 0 then
@@ -200,7 +200,9 @@ return { epoch, seq, 1 }
  * then the kind's state keys (candles: bars, precision; events: list; state: none).
  * ARGV: kind, sinceEpoch ('' = no since), sinceSeq, cap (most updates replayed), now,
  * maxAgeMs ('-1' = no age limit), wantState ('1': always), create ('1': a topic the node
- * knows, made at seq 0 when missing). Returns {epoch, seq, gone ('' | other-epoch |
+ * knows, made at seq 0 when missing). Candle bars are stored as `time,open,high,low,close,
+ * volume,trades,firstTradeTime,lastTradeTime,seq` (the seq of the bar's last change answers
+ * a compacted resume). Returns {epoch, seq, gone ('' | other-epoch |
  * too-old | ahead | none), entries (array of `<seq>|<time>|<body>`), state parts...}, or
  * {false} when the topic does not exist.
  */

@@ -186,6 +186,58 @@ describe('redis engine', () => {
     assert.ok((await metricValue(a.httpUrl, 'lmw_redis_gaps_repaired_total')) >= 1);
   });
 
+  test('an update pub/sub lost with nothing after it is found by the periodic seq check', async (t) => {
+    const a = await nodeFor(t, redis.url, { redisCheckMs: 50 });
+    const symbol = 'GAP-2';
+    const t0 = Date.now();
+    await a.publishTradesAsync(tradesOf(symbol, t0, 1));
+    const client = await TestClient.connect(a);
+    t.after(() => client.close());
+    await client.sub(topicOf(symbol));
+    const admin = await redis.client();
+    const keys = topicKeys(topicOf(symbol));
+    const seq = await admin.hincrby(keys.meta, 'seq', 1);
+    const bar = Math.floor(t0 / 60_000) * 60;
+    await admin.xadd(keys.stream, `${seq}-0`, 'u', `${t0}|${bar},1,2,0.5,1.5,3,9`);
+    const update = await client.next((m) => m.op === 'update', 3000);
+    assert.equal(update.seq, 2);
+    assert.equal(update.data.trades, 9);
+  });
+
+  test('a compact client resumes a candle topic from any seq of the epoch; others past the exact history get a snapshot', async (t) => {
+    const a = await nodeFor(t, redis.url, { exactHistory: 4 });
+    const symbol = 'CMP-1';
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    await a.publishTradesAsync(tradesOf(symbol, minute - 600_000, 1));
+    const first = await TestClient.connect(a, { caps: ['compact'] });
+    const sub = await first.sub(topicOf(symbol));
+    first.close();
+    // Ten updates over three bars of the 1m series.
+    for (let i = 0; i < 10; i++) await a.publishTradesAsync([{ symbol, price: 100 + i, size: 1, time: minute - 540_000 + (i % 3) * 60_000 + i }]);
+    const compact = await TestClient.connect(a, { caps: ['compact'] });
+    t.after(() => compact.close());
+    const resumed = await compact.sub(topicOf(symbol), { epoch: sub.epoch, seq: sub.seq });
+    assert.equal(resumed.recovered, true);
+    assert.equal(resumed.compacted, true);
+    assert.equal(resumed.seq, 11);
+    const updates = compact.all((m) => m.op === 'update');
+    assert.deepEqual(
+      updates.map((m) => m.seq),
+      [9, 10, 11],
+    );
+    assert.deepEqual(
+      updates.map((m) => m.data.trades),
+      [3, 3, 4], // the bars last changed at seqs 9, 10 and 11
+    );
+    const plain = await TestClient.connect(a);
+    t.after(() => plain.close());
+    assert.equal((await plain.sub(topicOf(symbol), { epoch: sub.epoch, seq: sub.seq })).recovered, false);
+    // Within the exact history, a compact client gets the exact updates.
+    const exact = await compact.sub(topicOf(symbol), { epoch: sub.epoch, seq: 8 });
+    assert.equal(exact.recovered, true);
+    assert.equal(exact.compacted, undefined);
+  });
+
   test('CLIENT KILL TYPE pubsub while trades flow: the node re-subscribes and its clients see no gap', async (t) => {
     const a = await nodeFor(t, redis.url);
     const b = await nodeFor(t, redis.url);
