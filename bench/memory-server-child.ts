@@ -11,6 +11,7 @@ import { serveRpc } from './lib/proc.js';
 
 interface Handle {
   httpUrl: string;
+  url: string;
   close(): Promise<unknown>;
 }
 
@@ -41,7 +42,7 @@ serveRpc({
   async start({ symbols, options }: { symbols: string[]; options?: Record<string, unknown> }) {
     const { startMarketServer } = await import('../server/app.js');
     server = await startMarketServer({ port: 0, host: '127.0.0.1', symbols, feed: 'sim', ...options });
-    return { httpUrl: server.httpUrl };
+    return { httpUrl: server.httpUrl, url: server.url };
   },
   baseline({ symbols, updates }: { symbols: number; updates: number }) {
     const bar = (i: number): Bar => ({ time: 1_700_000_000 + i * 60, open: 100 + i, high: 101 + i, low: 99 + i, close: 100.5 + i, volume: 3.25 + i, trades: i });

@@ -4,7 +4,7 @@
  * writes bench/results.json. Not part of `npm test`.
  *
  *   --quick          short smoke run (fewer rounds, smaller sizes), writes bench/results.tmp-quick.json
- *   --only=a,b       parts to run: size, browser, fanout, idle, publish, memory (default all)
+ *   --only=a,b       parts to run: size, browser, fanout, idle, publish, memory, resume (default all)
  *   --rounds=N       rounds per part (default 5, quick 2)
  *   --no-build       use the existing dist/ instead of building the kit into a temp folder
  *   --out=FILE       where to write the results
@@ -18,6 +18,7 @@ import { runBrowserPart, type BrowserResult } from './browser.js';
 import { runFanoutPart, type FanoutResult, type Impl } from './fanout.js';
 import { runIdlePart, type IdleResult } from './idle.js';
 import { runMemoryPart, type MemoryResult } from './memory.js';
+import { runResumePart, type ResumeResult } from './resume.js';
 import { runPublishPart, type PublishResult } from './publish.js';
 import { runSizePart, type SizeResult } from './size.js';
 import { fmtBytes, fmtRate, fmtRatio, table } from './lib/stats.js';
@@ -28,7 +29,7 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = flag('quick');
-const parts = new Set((value('only') ?? 'size,browser,fanout,idle,publish,memory').split(','));
+const parts = new Set((value('only') ?? 'size,browser,fanout,idle,publish,memory,resume').split(','));
 const rounds = Number(value('rounds') ?? (quick ? 2 : 5));
 const out = value('out') ?? join(root, quick ? 'bench/results.tmp-quick.json' : 'bench/results.json');
 const started = performance.now();
@@ -89,6 +90,7 @@ async function main() {
   let idle: IdleResult | undefined;
   let publish: PublishResult | undefined;
   let memory: MemoryResult | undefined;
+  let resume: ResumeResult | undefined;
   try {
     if (parts.has('size')) {
       log('part 4: size (esbuild minify + gzip -9)');
@@ -137,12 +139,16 @@ async function main() {
       log('part 6: server memory per symbol (simulator at the default rate, 1 against 50 symbols)');
       memory = await runMemoryPart({ symbols: 50, settleMs: quick ? 15_000 : 60_000, log });
     }
+    if (parts.has('resume') && oursAvailable) {
+      log('part 7: resume bytes after an absence (1m topic, simulator at the default rate)');
+      resume = await runResumePart({ awayMs: quick ? 15_000 : 60_000, log });
+    }
   } finally {
     if (build.temp && !flag('keep-build')) rmSync(build.temp, { recursive: true, force: true });
   }
   machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
 
-  const targets = evaluateTargets({ browser, fanout, idle, size, publish, memory });
+  const targets = evaluateTargets({ browser, fanout, idle, size, publish, memory, resume });
   const results = {
     when: new Date().toISOString(),
     quick,
@@ -160,6 +166,7 @@ async function main() {
     size,
     publish,
     memory,
+    resume,
   };
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${report(results)}\n`);
@@ -173,6 +180,7 @@ function report(r: {
   size?: SizeResult;
   publish?: PublishResult;
   memory?: MemoryResult;
+  resume?: ResumeResult;
   targets: TargetResult[];
   machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   durationSeconds: number;
@@ -303,8 +311,23 @@ function report(r: {
         (m.errors.length ? `\nerrors: ${m.errors.join('; ')}` : ''),
     );
   }
+  if (r.resume) {
+    const x = r.resume;
+    const row = (name: string, a: { recovered: boolean; compacted: boolean; messages: number; bytes: number }) => [
+      name,
+      a.recovered ? (a.compacted ? 'compacted replay' : 'exact replay') : 'snapshot',
+      String(a.messages),
+      fmtBytes(a.bytes),
+      `${((a.bytes / x.snapshotBytes) * 100).toFixed(2)} %`,
+    ];
+    sections.push(
+      `7. Resume after ${x.awaySeconds} s away on ${x.topic} (${x.missedUpdates} updates missed; its snapshot is ${fmtBytes(x.snapshotBytes)})\n` +
+        table(['client', 'answer', 'messages', 'bytes', 'of snapshot'], [row('with compact', x.compact), row('without (baseline)', x.plain)]) +
+        (x.errors.length ? `\nerrors: ${x.errors.join('; ')}` : ''),
+    );
+  }
   sections.push(
-    'Targets (issues 6 and 13)\n' +
+    'Targets (issues 6, 12 and 13)\n' +
       table(
         ['target', 'measured', 'verdict'],
         r.targets.map((t) => [t.target, t.measured, t.met === null ? 'not measured' : t.met ? 'met' : 'NOT MET']),

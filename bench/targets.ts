@@ -4,6 +4,7 @@ import type { FanoutResult } from './fanout.js';
 import type { IdleResult } from './idle.js';
 import type { MemoryResult } from './memory.js';
 import type { PublishResult } from './publish.js';
+import type { ResumeResult } from './resume.js';
 import type { SizeResult } from './size.js';
 import { fmtRatio } from './lib/stats.js';
 
@@ -19,6 +20,8 @@ export const TARGETS = {
   publishEvents: 0.8,
   /** Issue 12: server RSS per simulated symbol at the default settings. */
   memoryPerSymbolBytes: 1_000_000,
+  /** Issue 12: resume bytes after 60 s away on a 1m topic, as a share of its snapshot's bytes. */
+  resumeShare: 0.01,
 };
 
 export interface TargetResult {
@@ -27,7 +30,7 @@ export interface TargetResult {
   met: boolean | null;
 }
 
-export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: IdleResult; size?: SizeResult; publish?: PublishResult; memory?: MemoryResult }): TargetResult[] {
+export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: IdleResult; size?: SizeResult; publish?: PublishResult; memory?: MemoryResult; resume?: ResumeResult }): TargetResult[] {
   const out: TargetResult[] = [];
   const ratio = (target: string, value: number | undefined, ok: (v: number) => boolean) =>
     out.push({ target, measured: value === undefined || !Number.isFinite(value) ? 'n/a' : fmtRatio(value), met: value === undefined || !Number.isFinite(value) ? null : ok(value) });
@@ -50,6 +53,12 @@ export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutRes
     target: `memory: server RSS per symbol <= ${TARGETS.memoryPerSymbolBytes / 1e6} MB (default settings, after a minute)`,
     measured: perSymbol === undefined ? 'n/a' : `${(perSymbol / 1e6).toFixed(2)} MB`,
     met: perSymbol === undefined ? null : perSymbol <= TARGETS.memoryPerSymbolBytes,
+  });
+  const share = r.resume?.ratio;
+  out.push({
+    target: `resume: bytes after 60 s away on a 1m topic < ${TARGETS.resumeShare * 100} % of its snapshot`,
+    measured: share === undefined ? 'n/a' : `${(share * 100).toFixed(2)} %${r.resume!.awaySeconds < 60 ? ` (${r.resume!.awaySeconds} s)` : ''}`,
+    met: share === undefined ? null : share < TARGETS.resumeShare,
   });
   const main = r.size?.main?.minGzipBytes;
   out.push({
