@@ -31,11 +31,12 @@ export function tradesOf(symbol: string, t0: number, n: number, offset = 0): Tra
 /**
  * The updates of `topic` a client got, checked: after each `subscribed`, the next update is
  * its seq + 1 (or the snapshot's seq + 1), and every seq follows the last by one within an
- * epoch. Returns them.
+ * epoch. `from`: the point the client's first (recovered) sub resumes from. Returns them.
  */
-export function checkContinuity(client: TestClient, topic: string): Message[] {
-  let expected: number | undefined;
-  let epoch: string | undefined;
+export function checkContinuity(client: TestClient, topic: string, from?: { epoch: string; seq: number }): Message[] {
+  /** `from`: where the client resumes (what it held on another connection). */
+  let expected: number | undefined = from && from.seq + 1;
+  let epoch: string | undefined = from?.epoch;
   const updates: Message[] = [];
   for (const m of client.messages) {
     if (m.topic !== topic) continue;
