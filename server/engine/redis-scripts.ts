@@ -62,8 +62,10 @@ export function topicKeys(topic: string): TopicKeys {
  * emptied stream (and `extra` keys deleted), so seqs are never reused under an old epoch.
  */
 const PRELUDE = `
+local RUN = nil
 local function run_id()
-  return string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+  if not RUN then RUN = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') end
+  return RUN
 end
 local function ensure(meta, stream, create, extra)
   local m = redis.call('HMGET', meta, 'epoch', 'run', 'seq')
@@ -115,7 +117,7 @@ for i = 0, 5 do
   local pending, order = {}, {}
   local count = redis.call('ZCARD', times)
   local oldest = nil
-  if count > 0 then oldest = tonumber(redis.call('ZRANGE', times, 0, 0)[1]) end
+  if count >= max_bars and count > 0 then oldest = tonumber(redis.call('ZRANGE', times, 0, 0)[1]) end
   for j = first_trade, #ARGV, 3 do
     local price, size, t = tonumber(ARGV[j]), tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2])
     local b = math.floor(t / (sec * 1000)) * sec
@@ -154,7 +156,8 @@ for i = 0, 5 do
     redis.call('HSET', bars, b, text .. ',' .. num(bar.first) .. ',' .. num(bar.last) .. ',' .. seq)
     redis.call('ZADD', times, b, b)
   end
-  local over = redis.call('ZCARD', times) - max_bars
+  local over = count + #order - max_bars
+  if over > 0 then over = redis.call('ZCARD', times) - max_bars end
   if over > 0 then
     for _, b in ipairs(redis.call('ZRANGE', times, 0, over - 1)) do redis.call('HDEL', bars, b) end
     redis.call('ZREMRANGEBYRANK', times, 0, over - 1)

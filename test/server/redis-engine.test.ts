@@ -129,6 +129,29 @@ describe('redis engine', () => {
     }
   });
 
+  test('a series keeps its last 2,000 bars, as in memory (trades before a full window are dropped)', async (t) => {
+    const a = await nodeFor(t, redis.url);
+    const memory = await serverFor(t, { feed: 'none' });
+    const symbol = 'WIN-1';
+    const t0 = Math.floor(Date.now() / 1000) * 1000 - 2_400_000;
+    const trades = tradesOf(symbol, t0, 2_300).map((trade, i) => ({ ...trade, time: t0 + i * 1000 }));
+    for (let i = 0; i < trades.length; i += 500) {
+      await a.publishTradesAsync(trades.slice(i, i + 500));
+      memory.publishTrades(trades.slice(i, i + 500));
+    }
+    // A trade older than the full 1s window changes nothing there.
+    const late = [{ ...trades[0]!, price: 1 }];
+    await a.publishTradesAsync(late);
+    memory.publishTrades(late);
+    for (const interval of ['1s', '5s', '1m'] as const) {
+      const topic = `candles:${symbol}:${interval}`;
+      const fromRedis = (await getJson(`${a.httpUrl}/api/snapshot?topic=${topic}`)).body.data;
+      const fromMemory = (await getJson(`${memory.httpUrl}/api/snapshot?topic=${topic}`)).body.data;
+      if (interval === '1s') assert.equal(fromRedis.bars.length, 2_000);
+      assert.deepEqual(fromRedis, fromMemory, interval);
+    }
+  });
+
   test('an event id retried on another node is stored once; state put and patch from two nodes', async (t) => {
     const a = await nodeFor(t, redis.url);
     const b = await nodeFor(t, redis.url);
