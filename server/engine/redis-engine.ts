@@ -526,8 +526,9 @@ export class RedisEngine implements Engine {
         compacted = this.compacted(feed, read, since.seq);
         if (compacted) read.gone = '';
       }
-      if (!feed.ready) {
-        // The first read of the feed: where its live stream starts.
+      if (feed.epoch === undefined) {
+        // The first read of the feed: where its live stream starts. (A feed that is catching
+        // up after its subscriber connection dropped keeps its seq: its followers need that.)
         feed.epoch = read.epoch;
         feed.seq = read.seq;
         feed.ready = true;
