@@ -22,6 +22,15 @@ after(async () => {
 
 const topicOf = (symbol: string) => `candles:${symbol}:1m`;
 
+/** `promise`, or a rejection after `ms` (a test never waits forever). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 describe('redis engine', () => {
   test('the redis option takes a redis:// URL and throws a TypeError otherwise', () => {
     assert.equal(resolveOptions({ redis: 'redis://127.0.0.1:6379/2' }).redis, 'redis://127.0.0.1:6379/2');
@@ -301,7 +310,7 @@ describe('redis engine', () => {
     const before = await client.sub(topicOf(symbol));
     await own.restart();
     // The old epoch's followers are closed (4000), so they reconnect and reload.
-    const closed = await client.closed;
+    const closed = await within(client.closed, 5000, 'the close of the old epoch\'s follower');
     assert.equal(closed.code, 4000);
     await waitUntil(async () => (await getJson(`${b.httpUrl}/healthz`)).status === 200, 8000, 'node b healthy again');
     await waitUntil(async () => (await postTrades(b.httpUrl, tradesOf(symbol, t0 + 100, 1))) === 200, 8000, 'publishing again');
@@ -340,7 +349,7 @@ describe('redis engine', () => {
     // A sub while down gets no answer it could mistake for data: the socket closes (1011) and the client retries.
     const client = await TestClient.connect(a);
     client.send({ op: 'sub', id: 1, topic: topicOf('DOWN-1') });
-    assert.equal((await client.closed).code, 1011);
+    assert.equal((await within(client.closed, 5000, 'the close of a sub while Redis is down')).code, 1011);
     await own.restart();
     await waitUntil(async () => (await getJson(`${a.httpUrl}/healthz`)).status === 200, 8000, 'healthy again');
     assert.equal(await postTrades(a.httpUrl, tradesOf('DOWN-1', Date.now(), 1)), 200);
