@@ -4,7 +4,9 @@
  * writes bench/results.json. Not part of `npm test`.
  *
  *   --quick          short smoke run (fewer rounds, smaller sizes), writes bench/results.tmp-quick.json
- *   --only=a,b       parts to run: size, browser, fanout, idle, publish, memory, resume (default all)
+ *   --only=a,b       parts to run: size, browser, fanout, idle, publish, memory, resume (default all), and
+ *                    cluster (opt-in: two nodes on a real redis-server against one in memory; needs redis-server)
+ *   --cluster-clients=N  clients of the cluster part (default 200, quick 50)
  *   --rounds=N       rounds per part (default 5, quick 2)
  *   --no-build       use the existing dist/ instead of building the kit into a temp folder
  *   --out=FILE       where to write the results
@@ -19,6 +21,7 @@ import { runFanoutPart, type FanoutResult, type Impl } from './fanout.js';
 import { runIdlePart, type IdleResult } from './idle.js';
 import { runMemoryPart, type MemoryResult } from './memory.js';
 import { runResumePart, type ResumeResult } from './resume.js';
+import { runClusterPart, type ClusterResult } from './cluster.js';
 import { runPublishPart, type PublishResult } from './publish.js';
 import { runSizePart, type SizeResult } from './size.js';
 import { fmtBytes, fmtRate, fmtRatio, table } from './lib/stats.js';
@@ -91,6 +94,7 @@ async function main() {
   let publish: PublishResult | undefined;
   let memory: MemoryResult | undefined;
   let resume: ResumeResult | undefined;
+  let cluster: ClusterResult | undefined;
   try {
     if (parts.has('size')) {
       log('part 4: size (esbuild minify + gzip -9)');
@@ -143,6 +147,18 @@ async function main() {
       log('part 7: resume bytes after an absence (1m topic, simulator at the default rate)');
       resume = await runResumePart({ awayMs: quick ? 15_000 : 60_000, log });
     }
+    if (parts.has('cluster') && oursAvailable) {
+      log('part 8: two nodes on Redis against one node in memory (1,000 updates/s over 10 symbols\' 1s topics)');
+      cluster = await runClusterPart({
+        clients: Number(value('cluster-clients') ?? (quick ? 50 : 200)),
+        symbols: 10,
+        rate: 1000,
+        warmMs: quick ? 1000 : 2000,
+        windowMs: quick ? 3000 : 10_000,
+        log,
+      });
+      for (const error of cluster.errors) log(`cluster: ${error}`);
+    }
   } finally {
     if (build.temp && !flag('keep-build')) rmSync(build.temp, { recursive: true, force: true });
   }
@@ -167,6 +183,7 @@ async function main() {
     publish,
     memory,
     resume,
+    cluster,
   };
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${report(results)}\n`);
@@ -181,6 +198,7 @@ function report(r: {
   publish?: PublishResult;
   memory?: MemoryResult;
   resume?: ResumeResult;
+  cluster?: ClusterResult;
   targets: TargetResult[];
   machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   durationSeconds: number;
@@ -323,6 +341,29 @@ function report(r: {
     sections.push(
       `7. Resume after ${x.awaySeconds} s away on ${x.topic} (${x.missedUpdates} updates missed; its snapshot is ${fmtBytes(x.snapshotBytes)})\n` +
         table(['client', 'answer', 'messages', 'bytes', 'of snapshot'], [row('with compact', x.compact), row('without (baseline)', x.plain)]) +
+        (x.errors.length ? `\nerrors: ${x.errors.join('; ')}` : ''),
+    );
+  }
+  if (r.cluster) {
+    const x = r.cluster;
+    sections.push(
+      `8. Several nodes (issue 14): the same clients and publisher, two nodes on Redis against one in memory (redis-2 / memory-1 deliveries: ${x.deliveriesRatio})\n` +
+        table(
+          ['setup', 'clients', 'published/s', 'deliveries/s', 'node µs CPU/delivery', 'node CPU', 'redis CPU', 'p50 ms', 'p99 ms', 'gaps'],
+          x.runs.map((run) => [
+            run.setup,
+            String(run.clients),
+            String(run.publishedPerSecond),
+            fmtRate(run.deliveriesPerSecond),
+            String(run.serverCpuMicrosPerDelivery),
+            `${Math.round(run.serverCpuShare * 100)} %`,
+            run.redisCpuShare !== undefined ? `${Math.round(run.redisCpuShare * 100)} %` : '-',
+            String(run.latencyP50Ms),
+            String(run.latencyP99Ms),
+            String(run.gaps),
+          ]),
+        ) +
+        '\nSocket.IO with @socket.io/redis-streams-adapter: not measured yet.' +
         (x.errors.length ? `\nerrors: ${x.errors.join('; ')}` : ''),
     );
   }

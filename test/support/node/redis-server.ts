@@ -28,6 +28,11 @@ export class RedisServer {
 
   private constructor(readonly port: number) {}
 
+  /** The running redis-server's process id (for CPU readings). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
