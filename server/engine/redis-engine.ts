@@ -661,13 +661,7 @@ export class RedisEngine implements Engine {
   async publish(topic: string, change: TopicChange, time = Date.now()): Promise<number> {
     const kind = kindOf(topic);
     const k = topicKeys(topic);
-    if (kind === 'events') {
-      const event = change as EventEnvelope;
-      const reply = (await this.call((c) =>
-        c.lmwEvent(4, k.meta, k.stream, k.list, k.ids, this.options.history, time, JSON.stringify(event), event.id ?? '', this.options.eventsKept, Math.max(this.options.history, this.options.eventsKept)),
-      )) as [string, number, number];
-      return Number(reply[1]);
-    }
+    if (kind === 'events') return (await this.publishEvents(topic, [{ ...(change as EventEnvelope), time: (change as EventEnvelope).time ?? time }])).seq;
     if (kind === 'state') {
       for (let attempt = 0; attempt < 20; attempt++) {
         const read = await this.read(topic, undefined, true);
@@ -685,19 +679,13 @@ export class RedisEngine implements Engine {
     throw new TypeError(`${kind} topics are not published through the Redis engine (candles come from trades; portfolio is not supported with Redis yet)`);
   }
 
-  /** Events of one publish on any node; a known id counts once. Returns the seq after them and how many were stored. */
+  /** Events of one publish, all or none, on any node; a known id counts once. Returns the seq after them and how many were stored. */
   async publishEvents(topic: string, events: readonly EventEnvelope[]): Promise<{ seq: number; stored: number }> {
     const k = topicKeys(topic);
-    let seq = 0;
-    let stored = 0;
-    for (const event of events) {
-      const reply = (await this.call((c) =>
-        c.lmwEvent(4, k.meta, k.stream, k.list, k.ids, this.options.history, event.time, JSON.stringify(event), event.id ?? '', this.options.eventsKept, Math.max(this.options.history, this.options.eventsKept)),
-      )) as [string, number, number];
-      seq = Number(reply[1]);
-      stored += Number(reply[2]);
-    }
-    return { seq, stored };
+    const args: (string | number)[] = [this.options.history, this.options.eventsKept, Math.max(this.options.history, this.options.eventsKept)];
+    for (const event of events) args.push(event.time, JSON.stringify(event), event.id ?? '');
+    const reply = (await this.call((c) => c.lmwEvent(4, k.meta, k.stream, k.list, k.ids, ...args))) as [string, number, number];
+    return { seq: Number(reply[1]), stored: Number(reply[2]) };
   }
 
   /** Trades into every interval's bars, one script per symbol. */

@@ -168,20 +168,29 @@ return out
 `;
 
 /**
- * One event on an `events:` topic. KEYS: meta, stream, list, ids. ARGV: maxlen, time, event
- * JSON, id ('' = none), eventsKept, idWindow. A known id is not stored again (a retried
- * publish on any node). Returns {epoch, seq, stored (1|0)}.
+ * The events of one publish on an `events:` topic, all or none. KEYS: meta, stream, list,
+ * ids. ARGV: maxlen, eventsKept, idWindow, then per event its time, JSON and id ('' =
+ * none). An id already stored is not stored again (a retried publish on any node, or the
+ * same id twice in one publish). Returns {epoch, seq, stored}.
  */
 export const EVENT_SCRIPT = `${PRELUDE}
 local epoch, seq = ensure(KEYS[1], KEYS[2], true, { KEYS[3], KEYS[4] })
-local id = ARGV[4]
-if id ~= '' and redis.call('ZSCORE', KEYS[4], id) then return { epoch, seq, 0 } end
-redis.call('RPUSH', KEYS[3], ARGV[3])
-redis.call('LTRIM', KEYS[3], -tonumber(ARGV[5]), -1)
-seq = append(KEYS[1], KEYS[2], KEYS[1]:sub(1, -3), epoch, ARGV[1], ARGV[2], ARGV[3])
-if id ~= '' then redis.call('ZADD', KEYS[4], seq, id) end
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', seq - tonumber(ARGV[6]))
-return { epoch, seq, 1 }
+local kept, window = tonumber(ARGV[2]), tonumber(ARGV[3])
+local stored = 0
+for j = 4, #ARGV, 3 do
+  local id = ARGV[j + 2]
+  if id == '' or not redis.call('ZSCORE', KEYS[4], id) then
+    redis.call('RPUSH', KEYS[3], ARGV[j + 1])
+    seq = append(KEYS[1], KEYS[2], KEYS[1]:sub(1, -3), epoch, ARGV[1], ARGV[j], ARGV[j + 1])
+    if id ~= '' then redis.call('ZADD', KEYS[4], seq, id) end
+    stored = stored + 1
+  end
+end
+if stored > 0 then
+  redis.call('LTRIM', KEYS[3], -kept, -1)
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', seq - window)
+end
+return { epoch, seq, stored }
 `;
 
 /**

@@ -172,7 +172,11 @@ describe('redis engine', () => {
       });
     assert.deepEqual((await post(a, { type: 'fill', id: 'o-1', data: { qty: 1 } })).body, { topic: 'events:orders', seq: 1, stored: 1 });
     assert.deepEqual((await post(b, { type: 'fill', id: 'o-1', data: { qty: 1 } })).body, { topic: 'events:orders', seq: 1, stored: 0 });
-    assert.deepEqual((await post(b, [{ type: 'fill', id: 'o-2', data: { qty: 2 } }])).body, { topic: 'events:orders', seq: 2, stored: 1 });
+    assert.deepEqual((await post(b, [{ type: 'fill', id: 'o-2', data: { qty: 2 } }, { type: 'fill', id: 'o-2', data: { qty: 2 } }])).body, {
+      topic: 'events:orders',
+      seq: 2,
+      stored: 1,
+    });
     const events = (await getJson(`${a.httpUrl}/api/snapshot?topic=events:orders`)).body.data;
     assert.deepEqual(
       events.events.map((e: { id: string }) => e.id),
