@@ -73,6 +73,66 @@ describe('redis engine', () => {
     assert.equal(snapshot.body.epoch, subA.epoch);
   });
 
+  test('clients that subscribe on one node while another publishes fast: each stream starts at its subscribed seq and has no gap', async (t) => {
+    const a = await nodeFor(t, redis.url);
+    const b = await nodeFor(t, redis.url);
+    const symbol = 'RACE-1';
+    const t0 = Date.now();
+    await b.publishTradesAsync(tradesOf(symbol, t0, 1));
+    let stop = false;
+    let published = 1;
+    const publisher = (async () => {
+      while (!stop) {
+        await b.publishTradesAsync(tradesOf(symbol, t0 + published, 1, published));
+        published++;
+      }
+    })();
+    const clients: TestClient[] = [];
+    const resumedFrom = new Map<TestClient, { epoch: string; seq: number }>();
+    t.after(() => clients.forEach((c) => c.close()));
+    // Some subscribe fresh, some resume from a recent seq, all while updates stream in.
+    for (let i = 0; i < 16; i++) {
+      const client = await TestClient.connect(i % 2 ? a : b);
+      clients.push(client);
+      const since = i % 4 === 3 ? { epoch: (await getJson(`${a.httpUrl}/api/snapshot?topic=${topicOf(symbol)}`)).body.epoch, seq: Math.max(1, published - 3) } : undefined;
+      if (since) resumedFrom.set(client, since);
+      const answer = await client.sub(topicOf(symbol), since);
+      assert.equal(answer.op, 'subscribed');
+      if (since) assert.equal(answer.recovered, true);
+      await delay(3);
+    }
+    await delay(100);
+    stop = true;
+    await publisher;
+    for (const client of clients) {
+      await waitUntil(() => client.all((m) => m.op === 'update' && m.seq === published).length === 1, 5000, `update ${published}`);
+      const sub = client.all((m) => m.op === 'subscribed')[0]!;
+      const updates = checkContinuity(client, topicOf(symbol), resumedFrom.get(client));
+      const first = client.messages.findIndex((m) => m.op === 'subscribed');
+      const start = client.messages.slice(first + 1).find((m) => m.op === 'update' || m.op === 'snapshot')!;
+      if (!sub.recovered) assert.equal(start.seq, sub.seq, 'the snapshot is at the subscribed seq');
+      assert.equal(updates.at(-1)!.seq, published);
+      assert.equal(new Set(updates.map((m) => m.seq)).size, updates.length, 'no update twice');
+    }
+  });
+
+  test('the simulator runs on one node with --feed sim: a client on another node gets its bars live', async (t) => {
+    const own = await RedisServer.start();
+    t.after(() => own.stop());
+    const sim = await nodeFor(t, own.url, { feed: 'sim', symbols: ['BTC-USD'], rate: 50, tickMs: 20 });
+    const other = await nodeFor(t, own.url);
+    await waitUntil(async () => (await getJson(`${other.httpUrl}/api/snapshot?topic=candles:BTC-USD:1s`)).status === 200, 5000, 'the first trades');
+    const client = await TestClient.connect(other);
+    t.after(() => client.close());
+    const sub = await client.sub('candles:BTC-USD:1s');
+    const snapshot = await client.next((m) => m.op === 'snapshot');
+    assert.equal(snapshot.data.tickSize, 0.01);
+    await waitUntil(() => client.all((m) => m.op === 'update').length >= 5, 5000, 'five live updates');
+    const updates = checkContinuity(client, 'candles:BTC-USD:1s');
+    assert.equal(updates[0]!.seq, sub.seq + 1);
+    void sim;
+  });
+
   test('a client resumes on another node with recovered: true and exactly what it missed', async (t) => {
     const a = await nodeFor(t, redis.url);
     const b = await nodeFor(t, redis.url);
