@@ -8,15 +8,19 @@
  *
  * Each node is a child process (`server/cli.ts`); the clients and the publisher run in the
  * bench process. Every POST carries one trade per symbol, so each client gets one update of
- * each symbol's 1s topic per POST. The Socket.IO baseline of the issue is not measured yet.
+ * each symbol's 1s topic per POST. The baseline, `socketio-2`, is two Socket.IO nodes with
+ * `@socket.io/redis-streams-adapter` on the same Redis (bench/socketio-node.ts): the same
+ * clients (socket.io-client, WebSocket only) in one room, and per POST the same messages (an
+ * update of each symbol, with its seq) emitted to the room.
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { io as ioClient, type Socket as IoSocket } from 'socket.io-client';
 import { NodeProcess } from '../test/support/node/node-process.js';
 import { RedisServer } from '../test/support/node/redis-server.js';
 import { sleep } from './lib/proc.js';
 
-export type ClusterSetup = 'redis-2' | 'memory-1';
+export type ClusterSetup = 'redis-2' | 'memory-1' | 'socketio-2';
 
 export interface ClusterOptions {
   clients: number;
@@ -53,6 +57,9 @@ export interface ClusterResult {
   runs: ClusterRun[];
   /** redis-2 deliveries/s over memory-1 deliveries/s. */
   deliveriesRatio: number;
+  /** redis-2 over socketio-2: deliveries/s, and node CPU per delivery. */
+  socketIoDeliveriesRatio: number;
+  socketIoCpuRatio: number;
   errors: string[];
 }
 
@@ -75,7 +82,33 @@ interface Swarm {
   gaps: number;
   closed: number;
   latencies: number[];
-  sockets: WebSocket[];
+  sockets: Array<{ terminate(): void }>;
+}
+
+/** Socket.IO clients (WebSocket transport), spread over the nodes, each in the nodes' one room. */
+async function connectIoClients(urls: string[], count: number): Promise<Swarm> {
+  const swarm: Swarm = { deliveries: 0, gaps: 0, closed: 0, latencies: [], sockets: [] };
+  let sample = 0;
+  const ready: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const socket: IoSocket = ioClient(urls[i % urls.length]!, { transports: ['websocket'], reconnection: false, perMessageDeflate: false } as never);
+    swarm.sockets.push({ terminate: () => socket.disconnect() });
+    const last = new Map<string, number>();
+    socket.on('disconnect', () => swarm.closed++);
+    socket.on('update', (m: { topic: string; seq: number; time: number }) => {
+      swarm.deliveries++;
+      const before = last.get(m.topic);
+      if (before !== undefined && m.seq !== before + 1) swarm.gaps++;
+      last.set(m.topic, m.seq);
+      if ((sample++ & 15) === 0) swarm.latencies.push(Date.now() - m.time);
+    });
+    ready.push(new Promise((resolve, reject) => {
+      socket.once('ready', () => resolve());
+      socket.once('connect_error', reject);
+    }));
+  }
+  await Promise.all(ready);
+  return swarm;
 }
 
 async function connectClients(urls: string[], count: number, topics: string[]): Promise<Swarm> {
@@ -113,9 +146,9 @@ async function connectClients(urls: string[], count: number, topics: string[]): 
   return swarm;
 }
 
-async function post(url: string, body: unknown): Promise<boolean> {
+async function post(url: string, body: unknown, path = '/api/trades'): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/api/trades`, {
+    const response = await fetch(`${url}${path}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify(body),
@@ -128,9 +161,12 @@ async function post(url: string, body: unknown): Promise<boolean> {
 }
 
 async function runSetup(setup: ClusterSetup, redis: RedisServer, o: ClusterOptions): Promise<ClusterRun> {
-  const nodeCount = setup === 'redis-2' ? 2 : 1;
+  const nodeCount = setup === 'memory-1' ? 1 : 2;
+  const socketIo = setup === 'socketio-2';
   const args = ['--publish-token', TOKEN, '--publish-rate', '0', '--feed', 'none', ...(setup === 'redis-2' ? ['--redis', redis.url] : [])];
-  const nodes = await Promise.all(Array.from({ length: nodeCount }, () => NodeProcess.start(args)));
+  const nodes = await Promise.all(
+    Array.from({ length: nodeCount }, () => (socketIo ? NodeProcess.start(['0', redis.url], 'bench/socketio-node.ts') : NodeProcess.start(args))),
+  );
   try {
     const symbols = Array.from({ length: o.symbols }, (_, i) => `CL${i}`);
     const topics = symbols.map((s) => `candles:${s}:1s`);
@@ -139,12 +175,29 @@ async function runSetup(setup: ClusterSetup, redis: RedisServer, o: ClusterOptio
       time += 1;
       return symbols.map((symbol, i) => ({ symbol, price: 100 + ((time + i) % 17) * 0.5, size: 1, time }));
     };
-    for (const node of nodes) if (!(await post(node.httpUrl, trades()))) throw new Error(`${setup}: seeding trades failed`);
-    const swarm = await connectClients(
-      nodes.map((n) => n.url),
-      o.clients,
-      topics,
-    );
+    // Socket.IO gets the messages our nodes would send for those trades: an update per symbol, seqs +1.
+    let ioSeq = 0;
+    const ioMessages = () => {
+      ioSeq++;
+      return trades().map((t, i) => ({
+        op: 'update',
+        topic: topics[i],
+        seq: ioSeq,
+        data: { time: Math.floor(t.time / 1000), open: t.price, high: t.price, low: t.price, close: t.price, volume: ioSeq, trades: ioSeq },
+      }));
+    };
+    const publish = (node: NodeProcess) => (socketIo ? post(node.httpUrl, ioMessages(), '/publish') : post(node.httpUrl, trades()));
+    if (!socketIo) for (const node of nodes) if (!(await publish(node))) throw new Error(`${setup}: seeding trades failed`);
+    const swarm = socketIo
+      ? await connectIoClients(
+          nodes.map((n) => n.httpUrl),
+          o.clients,
+        )
+      : await connectClients(
+          nodes.map((n) => n.url),
+          o.clients,
+          topics,
+        );
     // One POST per tick carries one trade per symbol: rate / symbols POSTs per second.
     const postsPerSecond = o.rate / o.symbols;
     let posts = 0;
@@ -158,12 +211,12 @@ async function runSetup(setup: ClusterSetup, redis: RedisServer, o: ClusterOptio
         if (wait > 0) await sleep(wait);
         const node = nodes[posts % nodes.length]!;
         posts++;
-        if (!(await post(node.httpUrl, trades()))) errors++;
+        if (!(await publish(node))) errors++;
       }
     })();
     await sleep(o.warmMs);
     const pids = nodes.map((n) => n.child.pid!);
-    const redisPid = setup === 'redis-2' ? redis.pid : undefined;
+    const redisPid = setup !== 'memory-1' ? redis.pid : undefined;
     const cpu0 = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const redis0 = redisPid ? cpuSeconds(redisPid) : 0;
     const deliveries0 = swarm.deliveries;
@@ -208,10 +261,10 @@ export async function runClusterPart(o: ClusterOptions): Promise<ClusterResult> 
   try {
     redis = await RedisServer.start();
   } catch (error) {
-    return { runs, deliveriesRatio: Number.NaN, errors: [error instanceof Error ? error.message : String(error)] };
+    return { runs, deliveriesRatio: Number.NaN, socketIoDeliveriesRatio: Number.NaN, socketIoCpuRatio: Number.NaN, errors: [error instanceof Error ? error.message : String(error)] };
   }
   try {
-    for (const setup of ['redis-2', 'memory-1'] as const) {
+    for (const setup of ['redis-2', 'memory-1', 'socketio-2'] as const) {
       try {
         const run = await runSetup(setup, redis, o);
         o.log(
@@ -230,6 +283,13 @@ export async function runClusterPart(o: ClusterOptions): Promise<ClusterResult> 
   }
   const onRedis = runs.find((r) => r.setup === 'redis-2');
   const inMemory = runs.find((r) => r.setup === 'memory-1');
-  const deliveriesRatio = onRedis && inMemory ? Number((onRedis.deliveriesPerSecond / inMemory.deliveriesPerSecond).toFixed(3)) : Number.NaN;
-  return { runs, deliveriesRatio, errors };
+  const socketIo = runs.find((r) => r.setup === 'socketio-2');
+  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? Number((a / b).toFixed(3)) : Number.NaN);
+  return {
+    runs,
+    deliveriesRatio: ratio(onRedis?.deliveriesPerSecond, inMemory?.deliveriesPerSecond),
+    socketIoDeliveriesRatio: ratio(onRedis?.deliveriesPerSecond, socketIo?.deliveriesPerSecond),
+    socketIoCpuRatio: ratio(onRedis?.serverCpuMicrosPerDelivery, socketIo?.serverCpuMicrosPerDelivery),
+    errors,
+  };
 }

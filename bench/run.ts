@@ -347,7 +347,8 @@ function report(r: {
   if (r.cluster) {
     const x = r.cluster;
     sections.push(
-      `8. Several nodes (issue 14): the same clients and publisher, two nodes on Redis against one in memory (redis-2 / memory-1 deliveries: ${x.deliveriesRatio})\n` +
+      `8. Several nodes (issue 14): the same clients and publisher; redis-2 / memory-1 deliveries/s ${x.deliveriesRatio}; ` +
+        `redis-2 / socketio-2 deliveries/s ${x.socketIoDeliveriesRatio}, node CPU per delivery ${x.socketIoCpuRatio}\n` +
         table(
           ['setup', 'clients', 'published/s', 'deliveries/s', 'node µs CPU/delivery', 'node CPU', 'redis CPU', 'p50 ms', 'p99 ms', 'gaps'],
           x.runs.map((run) => [
@@ -363,7 +364,7 @@ function report(r: {
             String(run.gaps),
           ]),
         ) +
-        '\nSocket.IO with @socket.io/redis-streams-adapter: not measured yet.' +
+        '\nsocketio-2: two Socket.IO nodes with @socket.io/redis-streams-adapter on the same Redis, the same messages to the same number of clients.' +
         (x.errors.length ? `\nerrors: ${x.errors.join('; ')}` : ''),
     );
   }

@@ -18,9 +18,13 @@ export class NodeProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Starts `npm run server -- --port 0 ...args` and resolves once it listens. */
-  static start(args: string[]): Promise<NodeProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * Starts `npm run server -- --port 0 ...args` (or another script that prints
+   * `listening on ws://HOST:PORT/`, given all its arguments) and resolves once it listens.
+   */
+  static start(args: string[], script?: string): Promise<NodeProcess> {
+    const argv = script ? [script, ...args] : ['server/cli.ts', '--port', '0', ...args];
+    const child = spawn(process.execPath, ['--import', 'tsx', ...argv], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
