@@ -33,7 +33,7 @@ import { OutMessage } from '../frame-writer.js';
 import { PrecisionBook } from '../precision.js';
 import { foldStateChange, type StateChange } from './changes.js';
 import type { Engine, FollowStart, GoneReason, ResumeOptions, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
-import { EVENT_SCRIPT, RANGE_SCRIPT, READ_SCRIPT, STATE_SCRIPT, topicKeys, TRADES_SCRIPT, type TopicKeys } from './redis-scripts.js';
+import { DOC_SCRIPT, EVENT_SCRIPT, RANGE_SCRIPT, READ_SCRIPT, topicKeys, TRADES_SCRIPT, type TopicKeys } from './redis-scripts.js';
 import { candleUpdatePrefix, candleUpdateText } from './update-text.js';
 import { applyMergePatch } from '../../src/protocol/index.js';
 
@@ -231,7 +231,7 @@ export class RedisEngine implements Engine {
     const common = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: (times: number) => Math.min(50 * times, 1000) };
     this.client = new Redis(options.url, common);
     this.sub = new Redis(options.url, { ...common, autoResubscribe: false });
-    for (const [name, lua] of Object.entries({ lmwTrades: TRADES_SCRIPT, lmwEvent: EVENT_SCRIPT, lmwState: STATE_SCRIPT, lmwRead: READ_SCRIPT, lmwRange: RANGE_SCRIPT }))
+    for (const [name, lua] of Object.entries({ lmwTrades: TRADES_SCRIPT, lmwEvent: EVENT_SCRIPT, lmwDoc: DOC_SCRIPT, lmwRead: READ_SCRIPT, lmwRange: RANGE_SCRIPT }))
       this.client.defineCommand(name, { lua });
     this.client.on('error', () => {});
     this.sub.on('error', () => {});
@@ -424,9 +424,8 @@ export class RedisEngine implements Engine {
         return data;
       }
       case 'state':
+      case 'portfolio':
         return JSON.parse((state[0] as string | undefined) ?? '{}');
-      default:
-        throw new Error(`${t.kind} topics are not served by the Redis engine yet`);
     }
   }
 
@@ -660,23 +659,55 @@ export class RedisEngine implements Engine {
   /** Folds a change in (events and state topics); resolves with the topic's seq after it. */
   async publish(topic: string, change: TopicChange, time = Date.now()): Promise<number> {
     const kind = kindOf(topic);
-    const k = topicKeys(topic);
     if (kind === 'events') return (await this.publishEvents(topic, [{ ...(change as EventEnvelope), time: (change as EventEnvelope).time ?? time }])).seq;
-    if (kind === 'state') {
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const read = await this.read(topic, undefined, true);
-        const doc = (read ? JSON.parse(read.state[0] as string) : {}) as JsonObject;
+    if (kind === 'state')
+      return this.publishDocument<JsonObject>(topic, {}, (doc) => {
         const patch = foldStateChange(doc, change as StateChange);
-        if (!patch) return read?.seq ?? 0;
-        const next = applyMergePatch(doc, patch);
-        const reply = (await this.call((c) =>
-          c.lmwState(2, k.meta, k.stream, this.options.history, time, JSON.stringify(patch), JSON.stringify(next), read?.epoch ?? '', read?.seq ?? 0),
-        )) as [string, number, number];
-        if (Number(reply[2]) === 1) return Number(reply[1]);
-      }
-      throw new Error(`state ${topic} changed too often to apply the change`);
+        return patch && { update: patch, next: applyMergePatch(doc, patch) };
+      }, time);
+    throw new TypeError(`${kind} topics are not published this way (candles come from trades, portfolio rows through publishDocument)`);
+  }
+
+  /**
+   * A change to a topic whose state is one document (state, portfolio), folded here: read the
+   * document at a seq, fold, store only if the topic is still at that seq (one script), else
+   * read again. `fold` returns the update and the new document, or null when nothing changes
+   * (a new topic is then created at seq 0 with `initial`). Resolves with the seq after it.
+   */
+  async publishDocument<D>(topic: string, initial: D, fold: (doc: D) => { update: unknown; next: D } | null, time = Date.now()): Promise<number> {
+    const k = topicKeys(topic);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const read = await this.read(topic, undefined, true);
+      const doc = read ? (JSON.parse(read.state[0] as string) as D) : initial;
+      const folded = fold(doc);
+      if (!folded && read) return read.seq;
+      const update = folded ? JSON.stringify(folded.update) : '';
+      const next = JSON.stringify(folded ? folded.next : doc);
+      const reply = (await this.call((c) => c.lmwDoc(2, k.meta, k.stream, this.options.history, time, update, next, read?.epoch ?? '', read?.seq ?? 0))) as [
+        string,
+        number,
+        number,
+      ];
+      if (Number(reply[2]) === 1) return Number(reply[1]);
     }
-    throw new TypeError(`${kind} topics are not published through the Redis engine (candles come from trades; portfolio is not supported with Redis yet)`);
+    throw new Error(`${topic} changed too often to apply the change`);
+  }
+
+  /** The newest trade (by trade time) and the price precision of each symbol, from Redis. */
+  async marks(symbols: readonly string[]): Promise<Map<string, { price: number; time: number; precision?: number }>> {
+    const marks = new Map<string, { price: number; time: number; precision?: number }>();
+    if (symbols.length === 0) return marks;
+    const replies = (await this.call((c) => {
+      const pipeline = c.pipeline();
+      for (const symbol of symbols) pipeline.hmget(topicKeys(`candles:${symbol}:1m`).precision, 'mark', 'markTime', 'precision');
+      return pipeline.exec();
+    })) as Array<[Error | null, (string | null)[]]>;
+    symbols.forEach((symbol, i) => {
+      const [error, value] = replies[i] ?? [null, []];
+      if (error || !value || value[0] == null) return;
+      marks.set(symbol, { price: Number(value[0]), time: Number(value[1]), ...(value[2] != null ? { precision: Number(value[2]) } : {}) });
+    });
+    return marks;
   }
 
   /** Events of one publish, all or none, on any node; a known id counts once. Returns the seq after them and how many were stored. */

@@ -17,7 +17,7 @@
 
 /** The keys of one topic. */
 export interface TopicKeys {
-  /** Hash: epoch, run (the Redis run id the epoch was made under), seq; `doc` for state topics. */
+  /** Hash: epoch, run (the Redis run id the epoch was made under), seq; `doc` for state and portfolio topics. */
   meta: string;
   /** Stream of updates, entry ids `<seq>-0`, trimmed to the topic's history. */
   stream: string;
@@ -28,7 +28,7 @@ export interface TopicKeys {
   times: string;
   list: string;
   ids: string;
-  /** Candles: the symbol's price precision (hash precision, tickSize), shared by its six intervals. */
+  /** Candles: the symbol's price precision (hash precision, tickSize) and mark (its newest trade: mark, markTime), shared by its six intervals. */
   precision: string;
 }
 
@@ -109,6 +109,13 @@ if ARGV[4] ~= '' then
 end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[25], 'tickSize', ARGV[5]) end
 local first_trade = 12
+-- The symbol's mark: its newest trade by trade time (what posted portfolio rows are marked from).
+local mark = redis.call('HMGET', KEYS[25], 'mark', 'markTime')
+local mark_price, mark_time = mark[1], tonumber(mark[2] or '-1')
+for j = first_trade, #ARGV, 3 do
+  if tonumber(ARGV[j + 2]) >= mark_time then mark_price, mark_time = ARGV[j], tonumber(ARGV[j + 2]) end
+end
+if mark_price then redis.call('HSET', KEYS[25], 'mark', mark_price, 'markTime', num(mark_time)) end
 local out = {}
 for i = 0, 5 do
   local meta, stream, bars, times = KEYS[i * 4 + 1], KEYS[i * 4 + 2], KEYS[i * 4 + 3], KEYS[i * 4 + 4]
@@ -194,14 +201,20 @@ return { epoch, seq, stored }
 `;
 
 /**
- * A change of a `state:` topic, folded by the node from the document it read at
- * (expectEpoch, expectSeq): stored only when the topic is still there (else the node reads
- * again and retries). KEYS: meta, stream. ARGV: maxlen, time, patch JSON, new document
- * JSON, expectEpoch ('' = the topic did not exist), expectSeq. Returns {epoch, seq, ok (1|0)}.
+ * A change of a `state:` or `portfolio:` topic, folded by the node from the document it read
+ * at (expectEpoch, expectSeq): stored only when the topic is still there (else the node reads
+ * again and retries: a compare-and-set). KEYS: meta, stream. ARGV: maxlen, time, update
+ * data JSON ('' = no update: only creates the topic with its document at seq 0), new
+ * document JSON, expectEpoch ('' = the topic did not exist), expectSeq. Returns {epoch, seq,
+ * ok (1|0)}.
  */
-export const STATE_SCRIPT = `${PRELUDE}
+export const DOC_SCRIPT = `${PRELUDE}
 local epoch, seq = ensure(KEYS[1], KEYS[2], true, nil)
 if seq ~= tonumber(ARGV[6]) or (ARGV[5] ~= '' and ARGV[5] ~= epoch) then return { epoch, seq, 0 } end
+if ARGV[3] == '' then
+  if not redis.call('HGET', KEYS[1], 'doc') then redis.call('HSET', KEYS[1], 'doc', ARGV[4]) end
+  return { epoch, seq, 1 }
+end
 redis.call('HSET', KEYS[1], 'doc', ARGV[4])
 seq = append(KEYS[1], KEYS[2], KEYS[1]:sub(1, -3), epoch, ARGV[1], ARGV[2], ARGV[3])
 return { epoch, seq, 1 }
@@ -209,7 +222,8 @@ return { epoch, seq, 1 }
 
 /**
  * Reads a topic for a resume or a snapshot, in one step so they agree. KEYS: meta, stream,
- * then the kind's state keys (candles: bars, precision; events: list; state: none).
+ * then the kind's state keys (candles: bars, precision; events: list; state, portfolio: none,
+ * their document is in the meta hash).
  * ARGV: kind, sinceEpoch ('' = no since), sinceSeq, cap (most updates replayed), now,
  * maxAgeMs ('-1' = no age limit), wantState ('1': always), create ('1': a topic the node
  * knows, made at seq 0 when missing). Candle bars are stored as `time,open,high,low,close,
@@ -254,7 +268,7 @@ if gone ~= '' or ARGV[7] == '1' then
     out[6] = redis.call('HMGET', KEYS[4], 'precision', 'tickSize')
   elseif kind == 'events' then
     out[5] = redis.call('LRANGE', KEYS[3], 0, -1)
-  elseif kind == 'state' then
+  elseif kind == 'state' or kind == 'portfolio' then
     out[5] = redis.call('HGET', KEYS[1], 'doc') or '{}'
   end
 end

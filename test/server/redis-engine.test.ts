@@ -256,6 +256,53 @@ describe('redis engine', () => {
     assert.throws(() => a.putState('x', {}), /publishAsync/);
   });
 
+  test('portfolio publishes on two nodes give the updates and the state one node in memory gives', async (t) => {
+    const a = await nodeFor(t, redis.url);
+    const b = await nodeFor(t, redis.url);
+    const memory = await serverFor(t, { feed: 'none', publishToken: PUBLISH_TOKEN, publishRate: 0 });
+    const trades = [{ symbol: 'PF-A', price: 10.5, size: 1, time: Date.now() }];
+    await a.publishTradesAsync(trades);
+    memory.publishTrades(trades);
+    const post = (httpUrl: string, body: unknown) =>
+      getJson(`${httpUrl}/api/portfolio/acme`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${PUBLISH_TOKEN}` },
+        body: JSON.stringify(body),
+      });
+    const steps: unknown[] = [
+      { currency: 'USD', positions: [{ symbol: 'PF-A', qty: 2, avgPrice: 9 }, { symbol: 'PF-B', qty: 1, avgPrice: 5, lastPrice: 6 }] },
+      { positions: [{ symbol: 'PF-B', qty: 3, avgPrice: 5.5, lastPrice: 6.5, realizedPnl: 1.25 }], removed: ['PF-A'] },
+      { positions: [{ symbol: 'PF-C', qty: 1.5, avgPrice: 1, lastPrice: 2 }, { symbol: 'PF-A', qty: 1, avgPrice: 10 }], replace: true },
+      { positions: [], removed: ['PF-Z'] },
+    ];
+    const first = await post(a.httpUrl, steps[0]);
+    assert.deepEqual(first.body, (await post(memory.httpUrl, steps[0])).body);
+    const onRedis = await TestClient.connect(b);
+    const onMemory = await TestClient.connect(memory);
+    t.after(() => (onRedis.close(), onMemory.close()));
+    await onRedis.sub('portfolio:acme');
+    await onMemory.sub('portfolio:acme');
+    for (const [i, step] of steps.slice(1).entries()) {
+      const fromRedis = await post(i % 2 ? a.httpUrl : b.httpUrl, step);
+      const fromMemory = await post(memory.httpUrl, step);
+      assert.equal(fromRedis.status, 200);
+      assert.deepEqual(fromRedis.body, fromMemory.body, JSON.stringify(step));
+    }
+    await waitUntil(() => onRedis.all((m) => m.op === 'update').length === 2, 5000, 'two portfolio updates');
+    const data = (c: TestClient) => c.all((m) => m.op === 'update' || m.op === 'snapshot').map((m) => m.data);
+    assert.deepEqual(data(onRedis), data(onMemory));
+    const snapshot = async (httpUrl: string) => (await getJson(`${httpUrl}/api/snapshot?topic=portfolio:acme`)).body;
+    assert.deepEqual((await snapshot(a.httpUrl)).data, (await snapshot(memory.httpUrl)).data);
+    // Refused as in memory: another currency, a row without a price for a symbol without trades.
+    for (const bad of [{ currency: 'EUR', positions: [] }, { positions: [{ symbol: 'PF-Q', qty: 1, avgPrice: 1 }] }]) {
+      const fromRedis = await post(b.httpUrl, bad);
+      assert.equal(fromRedis.status, 400);
+      assert.deepEqual(fromRedis.body, (await post(memory.httpUrl, bad)).body);
+    }
+    assert.deepEqual(await a.publishAsync('portfolio:acme', { positions: [], removed: ['PF-C'] }), { topic: 'portfolio:acme', seq: 4 });
+    assert.throws(() => a.upsertPositions('acme', []), /publishAsync/);
+  });
+
   test('an update missing from pub/sub is read from the stream before the next is forwarded', async (t) => {
     const a = await nodeFor(t, redis.url);
     const symbol = 'GAP-1';
