@@ -28,9 +28,7 @@ import type { RedisEngine } from './engine/redis-engine.js';
 import { checkDocumentSize, checkEvents, checkName, checkPortfolioChange, PublishError, type PublishChange, type PublishResult } from './publisher.js';
 import type { PortfolioChange } from './portfolio-books.js';
 
-const cents = (value: number) => Math.round(value * 100) / 100;
-const micro = (value: number) => Math.round(value * 1e6) / 1e6;
-const lots = (value: number) => Math.round(value * 1e8) / 1e8;
+import { cents, lots, micro } from './portfolio.js';
 
 /**
  * One posted change of an account as PortfolioBook (server/portfolio.ts) applies it: removed
