@@ -40,10 +40,27 @@ function minifyLitCss(): Plugin {
  * - `--mode modules`: one ESM module per source file (Lit and lightweight-charts left as
  *   bare imports) for bundler users: `dist/index.js`, `dist/elements/<tag>/<tag>.js`, …
  *   Types come from `tsc -p tsconfig.build.json`.
+ * - `--mode worker`: `dist/stream/tabs/shared-worker.js`, the shared worker host of
+ *   docs/cross-tab.md as ONE self-contained, minified ES module (a worker script is loaded
+ *   by URL, so nothing in it may be a bare import).
  */
 export default defineConfig(({ mode }) => {
   const modules = mode === 'modules';
   const classic = mode === 'classic';
+  if (mode === 'worker') {
+    return {
+      build: {
+        outDir: 'dist',
+        emptyOutDir: false,
+        target: 'es2022',
+        sourcemap: true,
+        minify: true,
+        reportCompressedSize: true,
+        lib: { entry: 'src/stream/tabs/shared-worker.ts', formats: ['es'], fileName: () => 'stream/tabs/shared-worker.js' },
+        rolldownOptions: { output: { codeSplitting: false, minify: true } },
+      },
+    };
+  }
   return {
     plugins: [minifyLitCss()],
     server: { host: '127.0.0.1', port: 5173, strictPort: true },

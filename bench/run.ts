@@ -4,8 +4,8 @@
  * writes bench/results.json. Not part of `npm test`.
  *
  *   --quick          short smoke run (fewer rounds, smaller sizes), writes bench/results.tmp-quick.json
- *   --only=a,b       parts to run: size, browser, fanout, idle, publish, memory, resume (default all), and
- *                    cluster (opt-in: two nodes on a real redis-server against one in memory; needs redis-server)
+ *   --only=a,b       parts to run: size, browser, fanout, idle, publish, memory, resume, tabs (default all), and
+ *                    cluster (opt-in: two nodes on a real redis-server against one in memory and two Socket.IO nodes; needs redis-server)
  *   --cluster-clients=N  clients of the cluster part (default 200, quick 50)
  *   --rounds=N       rounds per part (default 5, quick 2)
  *   --no-build       use the existing dist/ instead of building the kit into a temp folder
@@ -24,6 +24,7 @@ import { runResumePart, type ResumeResult } from './resume.js';
 import { runClusterPart, type ClusterResult } from './cluster.js';
 import { runPublishPart, type PublishResult } from './publish.js';
 import { runSizePart, type SizeResult } from './size.js';
+import { runTabsPart, type TabsResult } from './tabs.js';
 import { fmtBytes, fmtRate, fmtRatio, table } from './lib/stats.js';
 import { TARGETS, evaluateTargets, type TargetResult } from './targets.js';
 
@@ -32,7 +33,7 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = flag('quick');
-const parts = new Set((value('only') ?? 'size,browser,fanout,idle,publish,memory,resume').split(','));
+const parts = new Set((value('only') ?? 'size,browser,fanout,idle,publish,memory,resume,tabs').split(','));
 const rounds = Number(value('rounds') ?? (quick ? 2 : 5));
 const out = value('out') ?? join(root, quick ? 'bench/results.tmp-quick.json' : 'bench/results.json');
 const started = performance.now();
@@ -83,7 +84,7 @@ async function main() {
   log(`bench ${quick ? '(quick) ' : ''}on ${machine.cpus} cores, load ${machine.loadAverageAtStart.join(' ')}; parts: ${[...parts].join(', ')}; ${rounds} rounds`);
   if (!oursAvailable) log('server/app.ts not found: baselines only');
 
-  const build = parts.has('browser') || parts.has('size') ? buildKit() : {};
+  const build = parts.has('browser') || parts.has('size') || parts.has('tabs') ? buildKit() : {};
   if (build.error) log(`kit not built: ${build.error}`);
   else if (build.distDir) log(`kit built into ${build.distDir}`);
 
@@ -94,6 +95,7 @@ async function main() {
   let publish: PublishResult | undefined;
   let memory: MemoryResult | undefined;
   let resume: ResumeResult | undefined;
+  let tabs: TabsResult | undefined;
   let cluster: ClusterResult | undefined;
   try {
     if (parts.has('size')) {
@@ -147,8 +149,12 @@ async function main() {
       log('part 7: resume bytes after an absence (1m topic, simulator at the default rate)');
       resume = await runResumePart({ awayMs: quick ? 15_000 : 60_000, log });
     }
+    if (parts.has('tabs') && oursAvailable) {
+      log('part 8: ten tabs of one browser, sharing one socket vs one socket each');
+      tabs = await runTabsPart({ tabs: 10, rounds: quick ? 1 : Math.min(rounds, 3), windowMs: quick ? 2000 : 4000, distDir: build.distDir, log });
+    }
     if (parts.has('cluster') && oursAvailable) {
-      log('part 8: two nodes on Redis against one node in memory (1,000 updates/s over 10 symbols\' 1s topics)');
+      log('part 9: two nodes on Redis against one node in memory (1,000 updates/s over 10 symbols\' 1s topics)');
       cluster = await runClusterPart({
         clients: Number(value('cluster-clients') ?? (quick ? 50 : 200)),
         symbols: 10,
@@ -183,6 +189,7 @@ async function main() {
     publish,
     memory,
     resume,
+    tabs,
     cluster,
   };
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
@@ -198,6 +205,7 @@ function report(r: {
   publish?: PublishResult;
   memory?: MemoryResult;
   resume?: ResumeResult;
+  tabs?: TabsResult;
   cluster?: ClusterResult;
   targets: TargetResult[];
   machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
@@ -344,10 +352,29 @@ function report(r: {
         (x.errors.length ? `\nerrors: ${x.errors.join('; ')}` : ''),
     );
   }
+  if (r.tabs) {
+    const t = r.tabs;
+    const rows = (['shared', 'unshared'] as const)
+      .filter((mode) => t[mode])
+      .map((mode) => [
+        mode === 'shared' ? `shared (one socket)` : `not shared (share: false)`,
+        String(t[mode]!.connections),
+        t[mode]!.serverMessagesPerSecond.toFixed(1),
+        t[mode]!.tabUpdatesPerSecond.toFixed(1),
+        t[mode]!.serverMessagesPerTabUpdate.toFixed(2),
+        mode === 'shared' ? `${fmtRatio(t.medianRatio)} (${t.ratios.map(fmtRatio).join(' ')})` : '',
+        mode === 'shared' ? `${fmtRatio(t.medianPerUpdateRatio)} (${t.perUpdateRatios.map(fmtRatio).join(' ')})` : '',
+      ]);
+    sections.push(
+      `8. ${t.tabs} tabs of one browser (${t.topics.join(', ')}; ${t.windowMs / 1000} s windows, medians over rounds)\n` +
+        table(['tabs', 'server connections', 'server msg/s', 'tab updates/s (all tabs)', 'server msg per tab update', 'msg/s shared/not', 'per update shared/not'], rows) +
+        (t.errors.length ? `\nerrors: ${t.errors.join('; ')}` : ''),
+    );
+  }
   if (r.cluster) {
     const x = r.cluster;
     sections.push(
-      `8. Several nodes (issue 14): the same clients and publisher; redis-2 / memory-1 deliveries/s ${x.deliveriesRatio}; ` +
+      `9. Several nodes (issue 14): the same clients and publisher; redis-2 / memory-1 deliveries/s ${x.deliveriesRatio}; ` +
         `redis-2 / socketio-2 deliveries/s ${x.socketIoDeliveriesRatio}, node CPU per delivery ${x.socketIoCpuRatio}\n` +
         table(
           ['setup', 'clients', 'published/s', 'deliveries/s', 'node µs CPU/delivery', 'node CPU', 'redis CPU', 'p50 ms', 'p99 ms', 'gaps'],
@@ -369,7 +396,7 @@ function report(r: {
     );
   }
   sections.push(
-    'Targets (issues 6, 12 and 13)\n' +
+    'Targets (issues 6, 12, 13 and 17)\n' +
       table(
         ['target', 'measured', 'verdict'],
         r.targets.map((t) => [t.target, t.measured, t.met === null ? 'not measured' : t.met ? 'met' : 'NOT MET']),

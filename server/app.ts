@@ -27,6 +27,7 @@ import { PublishRateLimiter } from './publish-rate.js';
 import { Publisher, type EventInput, type PublishChange, type PublishResult } from './publisher.js';
 import { Session, type SessionContext, type SessionLimits } from './session.js';
 import { SessionSet } from './session-set.js';
+import { SnapshotMessages } from './snapshot-messages.js';
 import { closeSessions, Lifecycle } from './shutdown.js';
 import { upgradeGate } from './upgrade-gate.js';
 
@@ -224,8 +225,10 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     clientBurst: o.clientBurst,
     maxSubscriptions: o.maxSubscriptions,
     maxBufferedBytes: o.maxBufferedBytes,
+    slowConsumerMs: o.slowConsumerMs,
   };
 
+  const snapshots = new SnapshotMessages();
   const sessions = new SessionSet();
   let engine: Engine;
   let memory: MemoryEngine | undefined;
@@ -250,7 +253,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     engine = redis;
     feeds = await startRedisFeeds(o, internal, redis);
   } else {
-    memory = new MemoryEngine({ history: o.history, historyMs: o.historyMs, exactHistory: o.exactHistory, eventsKept: o.eventsKept });
+    memory = new MemoryEngine({ history: o.history, historyMs: o.historyMs, exactHistory: o.exactHistory, eventsKept: o.eventsKept, snapshots });
     engine = memory;
     feeds = await startFeeds(o, internal, memory);
   }
@@ -260,6 +263,8 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     connections: () => sessions.size,
     subscriptions: () => sessions.subscriptions(),
     topics: () => engine.topicCount,
+    snapshotEncodes: () => snapshots.encodes,
+    snapshotHits: () => snapshots.hits,
     ...(memory ? { history: () => memory.footprint() } : {}),
     ...(redisEngine ? { redis: () => ({ ...redisEngine.health(), ...redisEngine.metrics }) } : {}),
   });
@@ -267,6 +272,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
   const dev = new DevControlState(sessions, engine);
   const sessionContext: SessionContext = {
     engine,
+    snapshots,
     metrics,
     heartbeatMs: o.heartbeatMs,
     helloTimeoutMs,

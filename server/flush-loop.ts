@@ -1,7 +1,8 @@
 /**
- * Batching of writes: sessions with something to send join the dirty list, and one
- * setImmediate turn flushes them all, so queues shared by many sessions build their
- * frames once (FlushTurn).
+ * Batching of writes: sessions with something to send join the dirty list (their send
+ * queue asks once until it is flushed, and again on the socket's drain), and one
+ * setImmediate turn flushes them all, so runs of messages shared by many sessions build
+ * their frames once (FlushTurn).
  */
 import type { Session } from './session.js';
 import type { ServerMetrics } from './metrics.js';

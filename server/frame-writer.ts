@@ -1,17 +1,23 @@
 /**
  * Outgoing messages and frames, shared between clients, and the one place that writes
  * them. A message is serialised once (its JSON text) and encoded once (UTF-8, then one
- * complete WebSocket frame) however many clients get it; the frame of a turn with
- * several messages is built once for every client whose queue holds the same messages
- * in the same order. `FrameWriter` puts a session's frames on its socket, and holds the
- * one assumption this makes about `ws` (test/server/frame-writer.test.ts keeps it honest).
+ * complete WebSocket frame) however many clients get it; the frame of a run of several
+ * messages (at most MAX_BATCHED_CHARS of them) is built once for every client whose
+ * queue holds the same messages in the same order. `FrameWriter` puts a session's frames
+ * on its socket, says when its buffer is full (the send queue, server/send-queue.ts,
+ * decides what to write when), and holds the one assumption this makes about `ws`
+ * (test/server/frame-writer.test.ts keeps it honest).
  */
 import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ServerMetrics } from './metrics.js';
 
-/** Largest frame built from one turn's queue (characters); a bigger turn is sent as several frames. */
-export const MAX_BATCH_CHARS = 256 * 1024;
+/**
+ * Largest frame of several messages (characters of JSON): a longer run is sent as several
+ * frames, and a message longer than this goes alone. Small enough that the send buffer is
+ * checked often (the send queue writes frame by frame while the socket is under its mark).
+ */
+export const MAX_BATCHED_CHARS = 16 * 1024;
 
 /** One server-to-client text frame, encoded once and shared by every client it goes to. */
 export class OutFrame {
@@ -22,7 +28,21 @@ export class OutFrame {
     readonly payload: Buffer,
     /** Protocol messages in it. */
     readonly messages: number,
-  ) {}
+    /** The complete frame when it is already built (`payload` is then a view into it). */
+    wire?: Buffer,
+  ) {
+    this.whole = wire;
+  }
+
+  /** The frame of `text`, encoded straight into one buffer with its header (one copy of the text, not two). */
+  static ofText(text: string, messages: number): OutFrame {
+    const length = Buffer.byteLength(text);
+    const header = textFrameHeader(length);
+    const wire = Buffer.allocUnsafe(header.length + length);
+    header.copy(wire, 0);
+    wire.write(text, header.length);
+    return new OutFrame(wire.subarray(header.length), messages, wire);
+  }
 
   /** The complete WebSocket frame (header and payload) as it goes on the wire, built on first use. */
   get wire(): Buffer {
@@ -56,7 +76,7 @@ export class OutMessage {
 
   /** The frame of this message sent on its own (a plain object, not an array). */
   get frame(): OutFrame {
-    return (this.alone ??= new OutFrame(Buffer.from(this.json), 1));
+    return (this.alone ??= OutFrame.ofText(this.json, 1));
   }
 }
 
@@ -70,7 +90,7 @@ export function addToFingerprint(fingerprint: number, message: OutMessage): numb
 
 /**
  * The frames of one queue, in order: as many messages per frame as fit in
- * MAX_BATCH_CHARS (a message that does not fit with others goes alone), a lone
+ * MAX_BATCHED_CHARS (a message that does not fit with others goes alone), a lone
  * message as itself, several as a JSON array.
  */
 export function framesOf(queue: readonly OutMessage[]): OutFrame[] {
@@ -79,12 +99,12 @@ export function framesOf(queue: readonly OutMessage[]): OutFrame[] {
   while (start < queue.length) {
     let end = start + 1;
     let chars = queue[start]!.json.length;
-    while (end < queue.length && chars + queue[end]!.json.length + 1 <= MAX_BATCH_CHARS) chars += queue[end++]!.json.length + 1;
+    while (end < queue.length && chars + queue[end]!.json.length + 1 <= MAX_BATCHED_CHARS) chars += queue[end++]!.json.length + 1;
     if (end - start === 1) frames.push(queue[start]!.frame);
     else {
       let text = `[${queue[start]!.json}`;
       for (let i = start + 1; i < end; i++) text += `,${queue[i]!.json}`;
-      frames.push(new OutFrame(Buffer.from(`${text}]`), end - start));
+      frames.push(OutFrame.ofText(`${text}]`, end - start));
     }
     start = end;
   }
@@ -100,8 +120,9 @@ interface CachedQueue {
 
 /**
  * One flush of every session with something queued (one turn of the event loop):
- * builds each distinct queue's frames once and counts what is sent, reported to the
- * metrics once at the end instead of per frame.
+ * builds the frames of each distinct run of queued messages once (the same live
+ * updates queued for many clients) and counts what is sent, reported to the metrics
+ * once at the end instead of per frame.
  */
 export class FlushTurn {
   private readonly cache = new Map<number, CachedQueue>();
@@ -138,7 +159,7 @@ function sameMessages(a: readonly OutMessage[], b: readonly OutMessage[]): boole
 }
 
 /**
- * Writes one session's frames, and says when its client no longer reads.
+ * Writes one session's frames, and says when its send buffer is full.
  *
  * A frame is written to the socket `ws` took over in the upgrade, whole and as `ws`
  * would frame it (`textFrameHeader`): one buffer built once for every client instead of
@@ -148,27 +169,35 @@ function sameMessages(a: readonly OutMessage[], b: readonly OutMessage[]): boole
  * stay whole and in order with its own. With permessage-deflate it compresses
  * asynchronously and queues frames, which ours could overtake: the server never
  * negotiates it (app.ts), and the constructor refuses a socket that did.
+ *
+ * The writer never refuses a frame: the send queue (server/send-queue.ts) asks `full`
+ * before each one and waits for the socket's `drain` when it is, so the buffer holds at
+ * most the mark plus one frame.
  */
 export class FrameWriter {
   constructor(
     ws: WebSocket,
     /** The socket `ws` took over in the upgrade (what `ws` writes to). */
-    private readonly socket: Writable,
-    /** Send-buffer high-water mark: past it the client is a slow consumer; 0 = off. */
-    private readonly highWater: number,
+    readonly socket: Writable,
+    /** Send-buffer high-water mark in bytes; 0 = no mark (everything is written at once). */
+    readonly highWater: number,
   ) {
     if (ws.extensions !== '') throw new TypeError(`FrameWriter needs a WebSocket without extensions, got "${ws.extensions}"`);
   }
 
-  /**
-   * Writes a frame and counts it in `turn`, or returns false without writing when the
-   * send buffer is past the high-water mark (the caller drops the client). The caller
-   * checked that the socket is open.
-   */
-  write(frame: OutFrame, turn: FlushTurn): boolean {
-    if (this.highWater > 0 && this.socket.writableLength > this.highWater) return false;
+  /** Bytes written and not yet taken by the kernel (what `ws.bufferedAmount` reports). */
+  get buffered(): number {
+    return this.socket.writableLength;
+  }
+
+  /** The send buffer is at or past the mark: write nothing more until it drains. */
+  get full(): boolean {
+    return this.highWater > 0 && this.socket.writableLength >= this.highWater;
+  }
+
+  /** Writes a frame whole and counts it in `turn`. The caller checked that the socket is open. */
+  write(frame: OutFrame, turn: FlushTurn): void {
     this.socket.write(frame.wire);
     turn.sent(frame);
-    return true;
   }
 }

@@ -24,6 +24,9 @@ export class ServerMetrics {
     subscriptions: () => number;
     topics: () => number;
     addresses: () => number;
+    /** Snapshot messages encoded, and served from the cache (server/snapshot-messages.ts). */
+    snapshotEncodes?: () => number;
+    snapshotHits?: () => number;
     /** What the engine keeps for resume, when it can tell (the memory engine). */
     history?: () => { barBytes: number; ringBytes: number; logUpdates: number };
     /** The Redis engine's state (`--redis`). */
@@ -117,6 +120,9 @@ export class ServerMetrics {
       counterOf('lmw_redis_resubscribes_total', 'Times the pub/sub connection came back and every served topic was re-read from its last seq', () => redis().resubscribes);
     }
     counterOf('lmw_frames_dropped_total', 'Client frames dropped unread by the rate limiter', () => this.framesDropped);
+    const { snapshotEncodes, snapshotHits } = sources;
+    if (snapshotEncodes) counterOf('lmw_snapshot_encodes_total', 'Snapshot messages encoded (once per topic and seq, shared by every client asking at that seq)', snapshotEncodes);
+    if (snapshotHits) counterOf('lmw_snapshot_cache_hits_total', 'Snapshot messages served from the shared cache instead of encoded again', snapshotHits);
     this.upgradesRefused = new Counter({
       name: 'lmw_upgrades_refused_total',
       help: 'WebSocket upgrades refused, by reason (origin, max_connections, max_connections_per_ip, refusing, shutting_down, not_found)',

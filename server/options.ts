@@ -46,6 +46,8 @@ export interface MarketServerOptions {
   clientRate?: number;
   clientBurst?: number;
   maxBufferedBytes?: number;
+  /** How long (ms) a client's send buffer may stay at or past maxBufferedBytes without draining before it is closed with 4408. */
+  slowConsumerMs?: number;
   /** When set, serve the demo: GET / -> <staticRoot>/demo/index.html, /demo/*, /dist/*. */
   staticRoot?: string;
   /**
@@ -267,8 +269,14 @@ export const OPTIONS = {
     default: 1000, zero: 'off', ...number('non-negative'),
   },
   maxBufferedBytes: {
-    flag: 'max-buffered-bytes', metavar: 'N', group: 'limits', help: 'send buffer over which a client is a slow consumer and is closed with 4408',
+    flag: 'max-buffered-bytes', metavar: 'N', group: 'limits',
+    help: 'send-buffer high-water mark: replies and updates are written while a client\'s buffer is under it, then wait for it to drain',
     default: 1024 * 1024, unit: 'bytes', zero: 'off', ...integer(0),
+  },
+  slowConsumerMs: {
+    flag: 'slow-consumer-ms', metavar: 'N', group: 'limits',
+    help: 'a client whose send buffer stays at or past the mark this long without draining is a slow consumer and is closed with 4408',
+    default: 10_000, zero: 'at once', ...integer(0, 3_600_000),
   },
   redis: {
     flag: 'redis', metavar: 'URL', group: 'server', unset: 'in memory',
@@ -315,6 +323,7 @@ export interface ResolvedOptions {
   clientRate: number;
   clientBurst: number;
   maxBufferedBytes: number;
+  slowConsumerMs: number;
   staticRoot: string | undefined;
   redis: string | undefined;
   logger: (line: string) => void;
@@ -368,6 +377,7 @@ export function resolveOptions(options: MarketServerOptions = {}): ResolvedOptio
     clientRate,
     clientBurst,
     maxBufferedBytes: value('maxBufferedBytes'),
+    slowConsumerMs: value('slowConsumerMs'),
     staticRoot: options.staticRoot,
     redis: options.redis,
     logger: options.logger ?? (() => {}),

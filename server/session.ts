@@ -1,11 +1,13 @@
 /**
  * One client session: the hello handshake (with token auth when enabled), the ops,
  * error frames, per-connection limits and the outgoing queue. Topics are reached only
- * through the engine (server/engine/engine.ts). Everything queued during one turn of
- * the event loop goes out as one frame (a JSON array when there is more than one
- * message), built once for every client with the same queue from messages serialised
- * once and written by the session's FrameWriter (server/frame-writer.ts); a very large
- * turn is cut into several frames so the send buffer can be checked between them.
+ * through the engine (server/engine/engine.ts). What the session sends goes through its
+ * send queue (server/send-queue.ts), written at the reader's pace: live updates and
+ * answers as shared messages, and what a `sub` asked for as a deferred reply that
+ * follows the topic and produces `subscribed` plus the snapshot or the missed updates
+ * only when the queue reaches it (`SubReply`). Frames are built once for every client
+ * with the same run of messages and written by the session's FrameWriter
+ * (server/frame-writer.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
@@ -23,10 +25,12 @@ import {
   type UnsubMessage,
 } from '../src/protocol/index.js';
 import { grantAllows, type Grant, type TokenVerifier } from './auth.js';
-import type { Awaitable, Engine, FollowStart, Subscriber } from './engine/engine.js';
-import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, FrameWriter, OutMessage } from './frame-writer.js';
+import type { Awaitable, Engine, Since, Subscriber } from './engine/engine.js';
+import { FlushTurn, FrameWriter, OutMessage } from './frame-writer.js';
 import { FrameRateLimiter } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
+import { SendQueue, type DeferredReply } from './send-queue.js';
+import type { SnapshotMessages } from './snapshot-messages.js';
 import { checkTopicName, unknownTopicMessage } from './topic-names.js';
 
 export interface SessionLimits {
@@ -34,21 +38,25 @@ export interface SessionLimits {
   clientRate: number;
   /** Token bucket size (frames accepted at once). */
   clientBurst: number;
-  /** Topics one connection may be subscribed to at once. */
+  /** Topics one connection may hold at once (followed, or with a reply still queued). */
   maxSubscriptions: number;
-  /** Send-buffer high-water mark: past it the client is a slow consumer (close 4408); 0 = off. */
+  /** Send-buffer high-water mark: the queue writes while the buffer is under it; 0 = no flow control, no cut. */
   maxBufferedBytes: number;
+  /** How long the send buffer may stay at or past the mark without draining before the client is closed (4408). */
+  slowConsumerMs: number;
 }
 
 export interface SessionContext {
   readonly engine: Engine;
+  /** Snapshot messages shared by every client at the same (topic, seq). */
+  readonly snapshots: SnapshotMessages;
   readonly metrics: ServerMetrics;
   readonly heartbeatMs: number;
   readonly helloTimeoutMs: number;
   readonly limits: SessionLimits;
   /** Set when auth is on (`--auth-secret`): hello and refresh tokens are verified with it. */
   readonly auth: TokenVerifier | undefined;
-  /** Called once when a session's queue goes from empty to non-empty. */
+  /** Called when a session has something to write (once until its `flush` runs). */
   scheduleFlush(session: Session): void;
   closed(session: Session): void;
 }
@@ -57,8 +65,10 @@ export interface SessionContext {
 const reasonText = (reason: string) => (Buffer.byteLength(reason) <= 123 ? reason : reason.slice(0, 100));
 /** Longest text of an error message (they may quote a little of what the client sent). */
 export const MAX_ERROR_MESSAGE_LENGTH = 200;
-/** Most messages one session may have queued within one turn; more is treated as a slow consumer. */
+/** Most messages one session may have queued; more is treated as a slow consumer. */
 export const MAX_PENDING_MESSAGES = 100_000;
+/** Text of queued messages one session may hold, as a multiple of the high-water mark (8 MiB by default). */
+export const BACKLOG_MARKS = 8;
 /** Frames kept while a token is verified or the engine answers (they are handled in order afterwards). */
 export const MAX_INBOX_FRAMES = 256;
 /** Longest wait for setTimeout (about 24.8 days); later expiries re-arm. */
@@ -76,8 +86,15 @@ export type SessionPhase = 'awaiting-hello' | 'open' | 'closing' | 'closed';
 
 export class Session implements Subscriber {
   readonly id = randomUUID();
-  /** Names of the topics this session follows. */
+  /**
+   * Names of the topics this session holds, as its client sees them: followed, or with
+   * their reply still queued. The subscription limit counts these.
+   */
   readonly topics = new Set<string>();
+  /** Topics whose live updates the engine delivers to this session. */
+  private readonly following = new Set<string>();
+  /** Per topic, its replies and `unsubscribed` answers still queued. */
+  private readonly queuedOps = new Map<string, number>();
   /** Last time the client showed a sign of life (a frame or a pong). */
   lastSeen = Date.now();
   /** Dev control, in any phase: the server neither sends nor reads on this socket any more. */
@@ -85,10 +102,7 @@ export class Session implements Subscriber {
   private phase: SessionPhase = 'awaiting-hello';
   /** The client announced `compact` in `hello.caps`: its resumes may be compacted. */
   private compact = false;
-  private pending: OutMessage[] = [];
-  /** Fingerprint of `pending` (server/frame-writer.ts), so equal queues share their frames. */
-  private fingerprint = EMPTY_FINGERPRINT;
-  private readonly writer: FrameWriter;
+  private readonly queue: SendQueue;
   private helloTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -107,7 +121,16 @@ export class Session implements Subscriber {
     /** The socket `ws` took over in the upgrade (what `ws` writes to). */
     socket: Duplex,
   ) {
-    this.writer = new FrameWriter(ws, socket, ctx.limits.maxBufferedBytes);
+    const { maxBufferedBytes, slowConsumerMs } = ctx.limits;
+    this.queue = new SendQueue(
+      new FrameWriter(ws, socket, maxBufferedBytes),
+      { highWater: maxBufferedBytes, slowConsumerMs, maxBacklogChars: BACKLOG_MARKS * maxBufferedBytes, maxMessages: MAX_PENDING_MESSAGES },
+      {
+        schedule: () => ctx.scheduleFlush(this),
+        slow: (why) => this.dropSlowConsumer(why),
+        failed: () => this.close(CloseCode.InternalError, 'internal error while reading the topic'),
+      },
+    );
     this.limiter = new FrameRateLimiter(ctx.limits.clientRate, ctx.limits.clientBurst, Date.now());
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('pong', () => {
@@ -123,22 +146,16 @@ export class Session implements Subscriber {
     this.helloTimer = setTimeout(() => this.close(CloseCode.BadHello, `no hello within ${ctx.helloTimeoutMs} ms`), ctx.helloTimeoutMs);
   }
 
-  /** Queues a message (the same object for every client it goes to) for the end of this turn. */
+  /** Queues a message (the same object for every client it goes to). */
   enqueue(message: OutMessage): void {
     if (this.gone || this.silenced) return;
-    const pending = this.pending;
-    if (pending.length >= MAX_PENDING_MESSAGES) {
-      this.dropSlowConsumer(`more than ${MAX_PENDING_MESSAGES} messages queued`);
-      return;
-    }
-    pending.push(message);
-    this.fingerprint = addToFingerprint(this.fingerprint, message);
-    if (pending.length === 1) this.ctx.scheduleFlush(this);
+    if (!this.queue.push(message))
+      this.dropSlowConsumer(`more than ${MAX_PENDING_MESSAGES} messages or ${BACKLOG_MARKS * this.ctx.limits.maxBufferedBytes} bytes queued`);
   }
 
-  private clearQueue(): void {
-    this.pending = [];
-    this.fingerprint = EMPTY_FINGERPRINT;
+  private pushReply(reply: DeferredReply): void {
+    if (this.gone || this.silenced) return;
+    if (!this.queue.pushReply(reply)) this.dropSlowConsumer(`more than ${MAX_PENDING_MESSAGES} messages and replies queued`);
   }
 
   private enqueueJson(json: string): void {
@@ -146,29 +163,21 @@ export class Session implements Subscriber {
   }
 
   /**
-   * Sends what is queued. Frames come from `turn`, which builds each distinct queue's
-   * frames once for all the sessions it flushes (a lone message is its own frame,
-   * encoded once), and counts what is sent. Before each frame the writer checks the
-   * send buffer: a client that does not read is not queued for, it is closed (4408)
-   * and resumes from history when it reconnects.
+   * Writes from the queue while the socket takes data (server/send-queue.ts). Frames come
+   * from `turn`, which builds each distinct run of messages' frames once for all the
+   * sessions it flushes, and counts what is sent. A client that stops taking data is
+   * closed (4408) by the queue's slow-consumer rule and resumes from history when it
+   * reconnects.
    */
   flush(turn?: FlushTurn): void {
-    const pending = this.pending;
-    if (pending.length === 0) return;
-    const fingerprint = this.fingerprint;
-    this.clearQueue();
-    if (this.silenced || this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.silenced || this.ws.readyState !== WebSocket.OPEN) {
+      this.queue.stop(); // the socket is going (or silenced): nothing more is written
+      return;
+    }
     // Outside the server's flush of a turn (a close), the session has a turn of its own.
     const into = turn ?? new FlushTurn();
-    if (pending.length === 1) {
-      if (!this.writer.write(pending[0]!.frame, into)) this.dropSlowConsumer();
-    } else {
-      for (const frame of into.framesFor(pending, fingerprint))
-        if (!this.writer.write(frame, into)) {
-          this.dropSlowConsumer();
-          break;
-        }
-    }
+    // A closing session writes what is queued before its first reply, and no reply.
+    this.queue.flush(into, this.gone);
     if (!turn) into.report(this.ctx.metrics);
   }
 
@@ -179,7 +188,7 @@ export class Session implements Subscriber {
     this.inbox = [];
     clearTimeout(this.expiryTimer);
     if (flush) this.flush();
-    this.clearQueue();
+    this.queue.stop();
     this.ctx.metrics.closed(code);
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reasonText(reason));
     this.killTimer ??= setTimeout(() => this.ws.terminate(), 2000);
@@ -194,7 +203,7 @@ export class Session implements Subscriber {
   /** Stops sending and reading: for the client the link is dead. */
   silence(): void {
     this.silenced = true;
-    this.clearQueue();
+    this.queue.stop();
     this.inbox = [];
     this.ws.pause();
   }
@@ -220,20 +229,39 @@ export class Session implements Subscriber {
   }
 
   /**
-   * The client does not read fast enough: stop fan-out to it at once, drop what is
-   * queued and close with 4408. What ws already buffered still goes out before the
-   * close frame (if the client reads it within the 2 s kill delay).
+   * The client stopped taking data: stop fan-out to it at once, drop what is queued and
+   * close with 4408. What ws already buffered still goes out before the close frame (if
+   * the client reads it within the 2 s kill delay).
    */
-  private dropSlowConsumer(why = `send buffer over ${this.ctx.limits.maxBufferedBytes} bytes`): void {
+  private dropSlowConsumer(why: string): void {
     if (this.gone) return;
     this.unsubscribeAll();
-    this.clearQueue();
+    this.queue.stop();
     this.close(CloseCode.SlowConsumer, `slow consumer: ${why}`, false);
   }
 
   private unsubscribeAll(): void {
-    for (const name of this.topics) this.ctx.engine.unfollow(name, this);
+    for (const name of this.following) this.ctx.engine.unfollow(name, this);
+    this.following.clear();
     this.topics.clear();
+    this.queuedOps.clear();
+  }
+
+  /** Stops the engine's live delivery of `name` (the topic may stay held). */
+  private unfollow(name: string): void {
+    if (this.following.delete(name)) this.ctx.engine.unfollow(name, this);
+  }
+
+  private addOp(name: string): void {
+    this.queuedOps.set(name, (this.queuedOps.get(name) ?? 0) + 1);
+  }
+
+  /** One queued op of `name` is written; returns whether others are still queued after it. */
+  private releaseOp(name: string): boolean {
+    const left = (this.queuedOps.get(name) ?? 1) - 1;
+    if (left > 0) this.queuedOps.set(name, left);
+    else this.queuedOps.delete(name);
+    return left > 0;
   }
 
   private onFrame(data: RawData, isBinary: boolean): void {
@@ -397,7 +425,8 @@ export class Session implements Subscriber {
       if (this.gone) return;
       for (const name of [...this.topics]) {
         if (grantAllows(result.grant, name)) continue;
-        this.ctx.engine.unfollow(name, this);
+        // A reply still queued for it is dropped unsent (SubReply: no longer held).
+        this.unfollow(name);
         this.topics.delete(name);
         this.sendError('forbidden', 'subscription ended: the refreshed token does not grant this topic', undefined, name);
       }
@@ -405,10 +434,10 @@ export class Session implements Subscriber {
   }
 
   /**
-   * Follows the topic and, in the same synchronous step (with the memory engine),
-   * queues `subscribed` and either the missed updates or a snapshot: the engine
-   * delivers the topic's next live update only after them, so nothing is lost or
-   * repeated in between.
+   * Holds the topic and queues its reply (`SubReply`): the topic is followed, and
+   * `subscribed` plus the missed updates or a snapshot produced, when the send queue
+   * reaches the reply, so they are taken at the reader's pace and in order with the
+   * topic's live updates, which start right after them.
    */
   private onSub({ id, topic: name, since }: SubMessage): void {
     const checked = checkTopicName(name);
@@ -421,8 +450,7 @@ export class Session implements Subscriber {
       this.sendError('forbidden', 'your token does not grant this topic', id, name);
       return;
     }
-    const { engine } = this.ctx;
-    this.after(engine.has(name), (exists) => {
+    this.after(this.ctx.engine.has(name), (exists) => {
       if (this.gone) return;
       if (!exists) {
         this.sendError('unknown_topic', unknownTopicMessage(checked.topic), id, name);
@@ -432,24 +460,55 @@ export class Session implements Subscriber {
         this.sendError('too_many_subscriptions', `at most ${this.ctx.limits.maxSubscriptions} topics per connection; unsub one first`, id, name);
         return;
       }
-      this.after(engine.follow(name, this, since, { compact: this.compact }), (start) => this.started(id, name, start));
+      // A second sub of a held topic restarts it: its live updates stop here and start
+      // again after the new reply (the set holds the name once).
+      this.topics.add(name);
+      this.unfollow(name);
+      this.addOp(name);
+      this.pushReply(new SubReply(this, id, name, since));
     });
   }
 
-  /** Queues the start of a followed topic's stream. */
-  private started(id: number, name: string, start: FollowStart): void {
-    const { epoch, seq, recovered } = start;
-    const compacted = start.recovered && start.compacted && start.missed.length > 0;
-    this.enqueueJson(JSON.stringify({ op: 'subscribed', id, topic: name, epoch, seq, recovered, ...(compacted ? { compacted } : {}) }));
-    if (start.recovered) for (const json of start.missed) this.enqueueJson(json);
-    else this.enqueueJson(start.snapshot);
-    if (this.gone) {
-      // Closed meanwhile, or the queue overflowed (closed as a slow consumer): follow no more.
-      this.ctx.engine.unfollow(name, this);
-      return;
+  /**
+   * What a `SubReply` reads when the queue reaches it. The last queued op of a held
+   * topic follows it (live updates start after the reply); a reply with a later sub or
+   * unsub of the same topic queued behind it only reads (that op restarts or ends the
+   * topic); a reply of a topic no longer held (a refresh revoked it) is dropped. A fresh
+   * sub gets the topic's recent cached snapshot and the updates after it when there is
+   * one (server/snapshot-messages.ts), so it encodes nothing. Only a client's own
+   * `since` may be answered compacted (when it announced `compact`): the updates after
+   * a reused snapshot, and a read-only reply, are exact.
+   */
+  startReply(name: string, since: Since | undefined): Awaitable<ReplyStart> | 'drop' {
+    const later = this.releaseOp(name);
+    if (this.gone) return 'drop';
+    if (!later && !this.topics.has(name)) return 'drop';
+    const { engine, snapshots } = this.ctx;
+    const recent = since ? undefined : snapshots.recent(name, engine.epoch);
+    const after = since ?? (recent && { epoch: recent.epoch, seq: recent.seq });
+    const reused = recent?.message;
+    if (later) {
+      // Read only: the updates after `since` (or after the recent snapshot) when kept, else a snapshot.
+      const snapshot = () =>
+        then(engine.snapshot(name), ({ epoch, seq, data }): ReplyStart => ({ epoch, seq, snapshot: snapshots.message(name, epoch, seq, () => data), updates: [] }));
+      if (!after) return snapshot();
+      return then(engine.updatesSince(name, after), (read) =>
+        read.ok ? { epoch: after.epoch, seq: after.seq + (reused ? 0 : read.updates.length), snapshot: reused, updates: read.updates } : snapshot(),
+      );
     }
-    // A second sub of the same topic only restarts it: the set holds the name once.
-    this.topics.add(name);
+    const start = engine.follow(name, this, after, { compact: since !== undefined && this.compact });
+    this.following.add(name);
+    return then(start, (value): ReplyStart => {
+      if (!value.recovered) return { epoch: value.epoch, seq: value.seq, snapshot: snapshots.messageOf(name, value.snapshot), updates: [] };
+      // A reused snapshot at `after.seq`, then the exact updates since; or a replay up to the topic's seq.
+      if (reused) return { epoch: value.epoch, seq: after!.seq, snapshot: reused, updates: value.missed };
+      return { epoch: value.epoch, seq: value.seq, updates: value.missed, compacted: value.compacted && value.missed.length > 0 };
+    });
+  }
+
+  /** Closing or closed: replies produce nothing more. */
+  get isGone(): boolean {
+    return this.gone;
   }
 
   private onUnsub({ id, topic: name }: UnsubMessage): void {
@@ -458,10 +517,25 @@ export class Session implements Subscriber {
       this.sendError(checked.code, checked.message, id, name);
       return;
     }
-    this.ctx.engine.unfollow(name, this);
+    this.unfollow(name);
     this.topics.delete(name);
     // Idempotent: unsub of a topic not subscribed (or unknown) is answered the same way.
-    this.enqueueJson(JSON.stringify({ op: 'unsubscribed', id, topic: name }));
+    const json = JSON.stringify({ op: 'unsubscribed', id, topic: name });
+    if (!this.queuedOps.has(name)) {
+      this.enqueueJson(json);
+      return;
+    }
+    // A reply of the topic is still queued: it must know that this unsub comes after it.
+    this.addOp(name);
+    let sent = false;
+    this.pushReply({
+      next: () => {
+        if (sent) return undefined;
+        sent = true;
+        this.releaseOp(name);
+        return new OutMessage(json);
+      },
+    });
   }
 
   private onPing({ id, t }: PingMessage): void {
@@ -488,8 +562,84 @@ export class Session implements Subscriber {
     clearTimeout(this.killTimer);
     clearTimeout(this.expiryTimer);
     this.unsubscribeAll();
-    this.clearQueue();
+    this.queue.stop();
     this.inbox = [];
     this.ctx.closed(this);
+  }
+}
+
+/**
+ * Where a reply starts: `subscribed` at `seq`, then the snapshot at `seq` when there is
+ * one (`recovered: false`), then `updates` (the missed ones after `since`, or those after
+ * a reused snapshot), in seq order. Live updates follow from the last of them + 1.
+ */
+interface ReplyStart {
+  epoch: string;
+  /** The seq of `subscribed`: the snapshot's, or the last replayed update's. */
+  seq: number;
+  snapshot?: OutMessage;
+  updates: readonly string[];
+  /** The replay is compacted (seqs may jump; only for a client that announced `compact`). */
+  compacted?: boolean;
+}
+
+/** `f(value)` now, or once the value comes. */
+function then<T, U>(value: Awaitable<T>, f: (value: T) => Awaitable<U>): Awaitable<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
+
+/**
+ * What one `sub` asked for, produced when the send queue reaches it: `subscribed`
+ * (with the topic's seq at that moment), then the missed updates (the engine's texts,
+ * one at a time) or the snapshot (shared per topic and seq). Nothing is read or encoded
+ * before the socket can take it.
+ */
+class SubReply implements DeferredReply {
+  private start: ReplyStart | undefined;
+  private reading: Promise<unknown> | undefined;
+  /** Next message: -2 = `subscribed`, -1 = the snapshot, then the updates. */
+  private index = -2;
+  private done = false;
+
+  constructor(
+    private readonly session: Session,
+    private readonly id: number,
+    private readonly topic: string,
+    private readonly since: Since | undefined,
+  ) {}
+
+  next(): OutMessage | undefined | Promise<unknown> {
+    if (this.done || this.session.isGone) return undefined;
+    if (!this.start) {
+      if (this.reading) return this.reading;
+      const start = this.session.startReply(this.topic, this.since);
+      if (start === 'drop') {
+        this.done = true;
+        return undefined;
+      }
+      if (start instanceof Promise) {
+        this.reading = start.then((value) => {
+          this.start = value;
+          this.reading = undefined;
+        });
+        return this.reading;
+      }
+      this.start = start;
+    }
+    const start = this.start;
+    if (this.index === -2) {
+      this.index = start.snapshot ? -1 : 0;
+      const { epoch, seq, compacted } = start;
+      const recovered = !start.snapshot;
+      return new OutMessage(JSON.stringify({ op: 'subscribed', id: this.id, topic: this.topic, epoch, seq, recovered, ...(compacted ? { compacted } : {}) }));
+    }
+    if (this.index === -1) {
+      this.index = 0;
+      return start.snapshot;
+    }
+    if (this.index < start.updates.length) return new OutMessage(start.updates[this.index++]!);
+    this.done = true;
+    this.start = { epoch: start.epoch, seq: start.seq, updates: [] }; // let go of the texts
+    return undefined;
   }
 }

@@ -620,7 +620,11 @@ export type CustomElements = {
   /**
    * Live numbers about the page's market stream: latency (last, p50, p99),
    * messages/s with a 60-second sparkline, bytes/s, reconnects, recovered gaps,
-   * resyncs, mode, time since the last message and uptime.
+   * resyncs, mode, time since the last message and uptime, and who holds the socket: the
+   * Sharing row reads "This tab only" (a socket of its own), "Leader tab" (this tab holds
+   * the one socket for the other tabs of the site), "Follower tab" (another tab holds it) or
+   * "Shared worker"; Hand-offs counts how often the socket moved to another tab under this
+   * page (docs/cross-tab.md).
    *
    * While the stream polls over HTTP, the figures are the polls': Bytes/s counts the poll
    * responses, and the latency row reads "Poll round trip" with p50/p99 over poll round
@@ -923,7 +927,11 @@ export type CustomElementsSolidJs = {
   /**
    * Live numbers about the page's market stream: latency (last, p50, p99),
    * messages/s with a 60-second sparkline, bytes/s, reconnects, recovered gaps,
-   * resyncs, mode, time since the last message and uptime.
+   * resyncs, mode, time since the last message and uptime, and who holds the socket: the
+   * Sharing row reads "This tab only" (a socket of its own), "Leader tab" (this tab holds
+   * the one socket for the other tabs of the site), "Follower tab" (another tab holds it) or
+   * "Shared worker"; Hand-offs counts how often the socket moved to another tab under this
+   * page (docs/cross-tab.md).
    *
    * While the stream polls over HTTP, the figures are the polls': Bytes/s counts the poll
    * responses, and the latency row reads "Poll round trip" with p50/p99 over poll round

@@ -18,6 +18,7 @@ import {
   type PortfolioUpdateData,
   type PricePrecision,
 } from '../../src/protocol/index.js';
+import { SnapshotMessages } from '../snapshot-messages.js';
 import type { StateChange } from './changes.js';
 import type { FollowStart, LocalEngine, ResumeOptions, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
 import { CandleTopic, EventsTopic, PortfolioTopic, StateTopic, type Topic } from './topic.js';
@@ -36,6 +37,8 @@ export interface MemoryEngineOptions {
   maxBars?: number;
   /** Events an `events:` topic's snapshot holds (default 100). */
   eventsKept?: number;
+  /** Where snapshot texts are encoded, once per topic and seq (default: a cache of its own). */
+  snapshots?: SnapshotMessages;
 }
 
 export interface EngineFootprint {
@@ -53,11 +56,13 @@ export class MemoryEngine implements LocalEngine {
   readonly maxBars: number;
   private readonly topics = new Map<string, Topic>();
   private readonly series = new Map<string, CandleTopic[]>();
+  private readonly snapshots: SnapshotMessages;
 
   private readonly exactHistory: number;
 
   constructor(private readonly options: MemoryEngineOptions) {
     this.maxBars = options.maxBars ?? DEFAULT_MAX_BARS;
+    this.snapshots = options.snapshots ?? new SnapshotMessages();
     this.exactHistory = options.exactHistory ?? DEFAULT_EXACT_HISTORY;
   }
 
@@ -125,7 +130,7 @@ export class MemoryEngine implements LocalEngine {
     // A Set: a second follow of the same topic leaves one delivery.
     topic.subscribers.add(subscriber);
     if (read?.ok) return { recovered: true, epoch, seq: topic.seq, missed: read.updates, compacted: read.compacted };
-    return { recovered: false, epoch, seq: topic.seq, snapshot: topic.snapshotJson(epoch) };
+    return { recovered: false, epoch, seq: topic.seq, snapshot: this.snapshots.message(name, epoch, topic.seq, () => topic.snapshotData()).json };
   }
 
   unfollow(name: string, subscriber: Subscriber): void {
@@ -152,13 +157,17 @@ export class MemoryEngine implements LocalEngine {
   }
 
   describeSymbol(symbol: string, precision: PricePrecision): void {
-    for (const topic of this.candleSeries(symbol) as CandleTopic[]) topic.describe(precision);
+    for (const topic of this.candleSeries(symbol) as CandleTopic[]) {
+      topic.describe(precision);
+      this.snapshots.forget(topic.name); // the snapshot text changes at the same seq
+    }
   }
 
   seed(name: string, bar: Bar): void {
     const topic = this.topic(name);
     if (topic.kind !== 'candles') throw new Error(`seed: ${name} is not a candle topic`);
     topic.seed(bar);
+    this.snapshots.forget(name);
   }
 
   addPortfolio(account: string, state: PortfolioSnapshotData): string {

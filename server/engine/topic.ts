@@ -53,7 +53,6 @@ abstract class BaseTopic<U> {
   readonly subscribers = new Set<Subscriber>();
   /** When set, the next update is recorded but not sent (dev control `injectGap`). */
   withholdNext = false;
-  protected snapshotCache: { seq: number; epoch: string; json: string } | undefined;
 
   constructor(readonly name: string) {}
 
@@ -111,15 +110,6 @@ abstract class BaseTopic<U> {
     if (compacted) return { updates: compacted, compacted: true };
     const exact = this.exact(afterSeq);
     return exact && { updates: exact, compacted: false };
-  }
-
-  /** The snapshot message at the current seq, serialised at most once per seq. */
-  snapshotJson(epoch: string): string {
-    const cached = this.snapshotCache;
-    if (cached && cached.seq === this.seq && cached.epoch === epoch) return cached.json;
-    const json = JSON.stringify({ op: 'snapshot', topic: this.name, epoch, seq: this.seq, data: this.snapshotData() });
-    this.snapshotCache = { seq: this.seq, epoch, json };
-    return json;
   }
 }
 
@@ -227,7 +217,6 @@ export class CandleTopic extends BaseTopic<Bar> {
    */
   describe(precision: PricePrecision): void {
     this.precision = precision;
-    this.snapshotCache = undefined; // the snapshot text changes at the same seq
   }
 
   /** Puts a bar into the state without an update: only for the initial history (seq 0). */

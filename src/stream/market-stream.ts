@@ -42,6 +42,8 @@ import type {
 } from './types.js';
 import { httpBaseOf } from './url.js';
 import { openWebSocket } from './websocket-transport.js';
+import { chooseSharing } from './tabs/sharing.js';
+import type { ShareHandle } from './tabs/tab-share.js';
 
 export { UNAUTHORIZED_REPORT_AFTER } from './auth.js';
 export { RATE_LIMITED_MAX_RETRIES, RATE_LIMITED_RETRY_MS } from './subscriptions.js';
@@ -62,8 +64,8 @@ export const STREAM_DEFAULTS = {
 /** localStorage key under which a stream remembers pause (with `persist: true`). */
 export const pausedStorageKey = (url: string) => `live-market-widgets:paused:${url}`;
 
-type ResolvedOptions = Required<Omit<StreamOptions, 'token' | 'random' | 'transport' | 'clock'>> &
-  Pick<StreamOptions, 'token' | 'random' | 'transport' | 'clock'>;
+type ResolvedOptions = Required<Omit<StreamOptions, 'token' | 'random' | 'transport' | 'clock' | 'share' | 'sharedWorker'>> &
+  Pick<StreamOptions, 'token' | 'random' | 'transport' | 'clock' | 'share' | 'sharedWorker'>;
 
 export class MarketStream {
   /** The normalised `ws(s)://` URL. */
@@ -82,6 +84,8 @@ export class MarketStream {
   private readonly inbound: Inbound;
   /** The state last told to `statechange` listeners. */
   private published: ConnectionState;
+  /** The tabs' shared socket host (docs/cross-tab.md); undefined: a socket of our own. */
+  private readonly share: ShareHandle | undefined;
 
   /** Use getStream(): it returns the page's one stream for a URL. */
   constructor(normalisedUrl: string, options: StreamOptions = {}) {
@@ -118,7 +122,10 @@ export class MarketStream {
       error: (error) => this.events.error(error),
       guard,
     });
-    const connectionOptions = { ...o, url: normalisedUrl, transport: o.transport ?? openWebSocket, clock, fallback: this.fallback };
+    // A given transport (tests, a custom carrier) is used as is; else the tabs share one socket when they can.
+    this.share = o.transport ? undefined : chooseSharing(normalisedUrl, o);
+    const transport = o.transport ?? this.share?.transport ?? openWebSocket;
+    const connectionOptions = { ...o, url: normalisedUrl, transport, clock, fallback: this.fallback };
     this.connection = new Connection({ ...connectionOptions, metrics: this.metricsTracker }, this.connectionHost());
     this.subs = new Subscriptions({
       ...o,
@@ -134,6 +141,17 @@ export class MarketStream {
     if (o.persist) this.delivery.paused = readPersistedPause(this.url);
     this.metricsTracker.mode = this.delivery.paused ? 'paused' : 'realtime';
     this.published = this.state;
+    const share = this.share;
+    if (share) {
+      const tracker = this.metricsTracker;
+      const sync = () => {
+        tracker.sharing = share.mode;
+        tracker.handoffs = share.handoffs;
+        tracker.changed();
+      };
+      sync();
+      share.onChange(sync);
+    }
   }
 
   // ---- public API ----------------------------------------------------------------
@@ -253,6 +271,7 @@ export class MarketStream {
     const registry = streamRegistry();
     if (registry.get(this.url) === (this as unknown)) registry.delete(this.url);
     this.connection.dispose();
+    this.share?.release();
     this.metricsTracker.dispose();
     this.events.clear();
   }

@@ -2,7 +2,7 @@
  * Fixed-size rolling windows for the stream's metrics. Nothing here grows with time or
  * traffic: a ring of RTT samples and a ring of one-second buckets.
  */
-import type { StreamMetrics, StreamMode } from './types.js';
+import type { SharingMode, StreamMetrics, StreamMode } from './types.js';
 
 /** The last `capacity` samples; percentiles over them. */
 export class RollingSamples {
@@ -112,6 +112,8 @@ export class MetricsTracker {
   connectedSince: number | null = null;
   mode: StreamMode = 'realtime';
   attempt = 0;
+  sharing: SharingMode = 'direct';
+  handoffs = 0;
   readonly topicMessages = new Map<string, number>();
 
   private current: StreamMetrics | undefined;
@@ -161,6 +163,8 @@ export class MetricsTracker {
       mode: this.mode,
       attempt: this.attempt,
       topicMessages: Object.fromEntries(this.topicMessages),
+      sharing: this.sharing,
+      handoffs: this.handoffs,
     };
     return this.current;
   }

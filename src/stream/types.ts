@@ -6,6 +6,11 @@ import type { TransportFactory } from './transport.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'polling' | 'paused' | 'closed';
 export type StreamMode = 'realtime' | 'polling' | 'paused';
+/**
+ * Who holds the socket: `direct` this tab alone, `leader` this tab for the other tabs too,
+ * `follower` another tab, `worker` the shared worker.
+ */
+export type SharingMode = 'direct' | 'leader' | 'follower' | 'worker';
 
 export interface StreamOptions {
   /**
@@ -35,6 +40,18 @@ export interface StreamOptions {
   maxBars?: number;
   /** Random source for the backoff jitter, uniform in [0, 1). Default Math.random. */
   random?: () => number;
+  /**
+   * Share one socket per URL with the other tabs of this origin (docs/cross-tab.md). Default
+   * true: a leader tab holds the socket (or the shared worker, see `sharedWorker`). `false`
+   * keeps one socket in this tab, as does `<meta name="live-market-widgets:share" content="off">`.
+   */
+  share?: boolean;
+  /**
+   * URL of the kit's shared worker script (`live-market-widgets/shared-worker.js`), served
+   * from this page's origin: the worker holds the socket for every tab. Default: the
+   * `<meta name="live-market-widgets:shared-worker">` tag's content, else none (a leader tab).
+   */
+  sharedWorker?: string;
   /**
    * Internal seam: opens the link the stream talks over. Default: a WebSocket in this tab.
    * Lets the same stream core run over another carrier (e.g. a port to a shared worker);
@@ -121,6 +138,10 @@ export interface StreamMetrics {
   attempt: number;
   /** Messages received per topic since the stream was created. */
   topicMessages: Record<string, number>;
+  /** Who holds the socket (docs/cross-tab.md). */
+  sharing: SharingMode;
+  /** Times the tab holding the socket changed under this stream (the leader closed, froze, left). */
+  handoffs: number;
 }
 
 export interface StreamEventMap {

@@ -14,7 +14,14 @@ describe('MetricsController', function () {
     const stream = await freshStream();
     const host = await fixture<BareHost>(html`<lmw-test-bare-host></lmw-test-bare-host>`);
     const seen: StreamMetrics[] = [];
-    const controller = new MetricsController(host, { onMetrics: (m) => seen.push(m) });
+    /** Whether each event carried the stream's metrics of that moment (checked there: a frame may change them right after). */
+    const current: boolean[] = [];
+    const controller = new MetricsController(host, {
+      onMetrics: (m) => {
+        seen.push(m);
+        current.push(m === stream.metrics);
+      },
+    });
     controller.setUrl(stream.url);
     expect(controller.stream).to.equal(stream);
     expect(stream.debug.listeners.metrics).to.equal(1);
@@ -22,7 +29,7 @@ describe('MetricsController', function () {
     await waitFor(() => seen.some((m) => m.lastMessageAt !== null), 10_000, 'metrics with traffic');
     const updates = host.updates;
     await waitFor(() => host.updates > updates, 3_000, 'host updated on metrics');
-    expect(seen.at(-1)).to.equal(stream.metrics);
+    expect(current.every(Boolean), 'each event is the stream metrics of its moment').to.equal(true);
 
     host.remove();
     expect(stream.debug.listeners.metrics).to.equal(0);

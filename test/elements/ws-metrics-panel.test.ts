@@ -45,6 +45,16 @@ describe('<ws-metrics-panel>', () => {
     expect(el.metrics!.reconnects).to.equal(getStream(url).metrics.reconnects);
   });
 
+  it('says who holds the socket (Sharing) and counts hand-offs', async () => {
+    const el = await panel();
+    await waitForState(el, 'live');
+    // The test page is the only tab of its origin using the stream: it leads (docs/cross-tab.md).
+    await waitFor(() => el.metrics?.sharing === 'leader', 5_000, 'the page to lead');
+    await el.updateComplete;
+    expect(figure(el, 'Sharing')).to.equal('Leader tab');
+    expect(figure(el, 'Hand-offs')).to.equal('0');
+  });
+
   it('draws a sparkline of messages/s from one sample a second, in a fixed-size ring', async () => {
     const el = await panel();
     await waitForState(el, 'live');

@@ -49,13 +49,14 @@ describe('embedding with one script tag', () => {
     expect(pnl.positions.length).to.be.greaterThan(0);
     expect(pnl.shadowRoot!.querySelectorAll('tbody tr').length).to.equal(pnl.positions.length);
 
-    // Only the bundle and its lazily loaded chart chunk were fetched as scripts.
+    // Only the bundle and its lazily loaded chunks were fetched as scripts.
     const scripts = (win.performance.getEntriesByType('resource') as PerformanceResourceTiming[])
       .filter((entry) => entry.initiatorType === 'script' || /\.m?js(\?|$)/.test(entry.name))
       .map((entry) => new URL(entry.name).pathname)
       .filter((path) => !path.startsWith('/__web-dev-server')); // the test server's own reload socket
     expect(scripts[0]).to.equal('/dist/live-market-widgets.js');
-    expect(scripts.slice(1).every((path) => /^\/dist\/chunks\/lightweight-charts[^/]*\.js$/.test(path))).to.equal(true);
+    // Its lazy chunks: the chart library, and the cross-tab sharing code (docs/cross-tab.md).
+    expect(scripts.slice(1).every((path) => /^\/dist\/chunks\/(lightweight-charts|tab-share)[^/]*\.js$/.test(path)), scripts.join(' ')).to.equal(true);
     expect(scripts.some((path) => path.startsWith('/dist/chunks/lightweight-charts'))).to.equal(true);
     // The kit's own stream: one per URL, shared through the global registry.
     const registry = (win as unknown as Record<symbol, Map<string, unknown>>)[Symbol.for('live-market-widgets.streams')];

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../../src/protocol/index.js';
-import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, framesOf, FrameWriter, MAX_BATCH_CHARS, OutFrame, OutMessage } from '../../server/frame-writer.js';
+import { addToFingerprint, EMPTY_FINGERPRINT, FlushTurn, framesOf, FrameWriter, MAX_BATCHED_CHARS, OutFrame, OutMessage } from '../../server/frame-writer.js';
 import { ServerMetrics } from '../../server/metrics.js';
 import { metricValue, serverFor, TestClient, waitUntil } from '../support/node/server.js';
 
@@ -57,12 +57,13 @@ describe('frames', () => {
     assert.notEqual(new FlushTurn().framesFor([a, b, c], fingerprintOf([a, b, c])), first);
   });
 
-  test('a queue past MAX_BATCH_CHARS is cut into bounded frames, in order; a message that fits with no other goes alone', () => {
-    const big = (n: number) => new OutMessage(JSON.stringify({ n, pad: 'x'.repeat(MAX_BATCH_CHARS / 2 - 40) }));
+  test('a queue past MAX_BATCHED_CHARS (16 KiB) is cut into bounded frames, in order; a message that fits with no other goes alone', () => {
+    assert.equal(MAX_BATCHED_CHARS, 16 * 1024);
+    const big = (n: number) => new OutMessage(JSON.stringify({ n, pad: 'x'.repeat(MAX_BATCHED_CHARS / 2 - 40) }));
     const queue = [big(1), big(2), big(3), new OutMessage('{"n":4}')];
     const frames = framesOf(queue);
     const texts = frames.map((f) => f.payload.toString());
-    assert.ok(texts.every((t) => t.length <= MAX_BATCH_CHARS + 2));
+    assert.ok(texts.every((t) => t.length <= MAX_BATCHED_CHARS + 2));
     const order = texts.flatMap((t) => {
       const value = JSON.parse(t) as { n: number } | { n: number }[];
       return (Array.isArray(value) ? value : [value]).map((m) => m.n);
@@ -72,7 +73,7 @@ describe('frames', () => {
       frames.map((f) => f.messages),
       [2, 2],
     );
-    const alone = framesOf([big(5), new OutMessage(JSON.stringify({ n: 6, pad: 'y'.repeat(MAX_BATCH_CHARS) })), big(7)]);
+    const alone = framesOf([big(5), new OutMessage(JSON.stringify({ n: 6, pad: 'y'.repeat(MAX_BATCHED_CHARS) })), big(7)]);
     assert.equal(alone.length, 3);
     assert.ok(alone.every((f) => f.messages === 1));
   });
@@ -87,16 +88,18 @@ describe('frame writer', () => {
   };
   const noExtensions = { extensions: '' } as WebSocket;
 
-  test('writes each frame whole to the socket and counts it; past the high-water mark it writes nothing', async () => {
+  test('writes each frame whole to the socket and counts it; says when the buffer is at or past the high-water mark', async () => {
     const { socket, chunks } = stuckSocket();
     const writer = new FrameWriter(noExtensions, socket, 100);
     const turn = new FlushTurn();
     const small = new OutMessage('{"n":1}').frame;
     const big = new OutFrame(Buffer.alloc(150, 0x61), 3);
-    assert.equal(writer.write(small, turn), true);
-    assert.equal(writer.write(big, turn), true, 'the buffer was under the mark before this write');
-    assert.equal(writer.write(small, turn), false, 'now it is over: nothing more is written');
-    assert.equal(socket.writableLength, small.wire.length + big.wire.length);
+    assert.equal(writer.full, false);
+    writer.write(small, turn);
+    assert.equal(writer.full, false, 'under the mark');
+    writer.write(big, turn);
+    assert.equal(writer.full, true, 'now it is over: the send queue writes nothing more until it drains');
+    assert.equal(writer.buffered, small.wire.length + big.wire.length);
     await new Promise((resolve) => setImmediate(resolve));
     assert.ok(chunks[0]!.equals(small.wire), 'the first chunk is the whole first frame, header included');
     const metrics = new ServerMetrics({ addresses: () => 0, connections: () => 0, subscriptions: () => 0, topics: () => 0 });
@@ -107,11 +110,12 @@ describe('frame writer', () => {
     assert.match(text, new RegExp(`lmw_bytes_sent_total ${small.payload.length + 150}\\b`));
   });
 
-  test('with the high-water mark off (0) it always writes', () => {
+  test('with the high-water mark off (0) it is never full', () => {
     const { socket } = stuckSocket();
     const writer = new FrameWriter(noExtensions, socket, 0);
     const turn = new FlushTurn();
-    for (let i = 0; i < 3; i++) assert.equal(writer.write(new OutFrame(Buffer.alloc(1000), 1), turn), true);
+    for (let i = 0; i < 3; i++) writer.write(new OutFrame(Buffer.alloc(1000), 1), turn);
+    assert.equal(writer.full, false);
   });
 
   test('refuses a WebSocket with extensions: ws queues compressed frames, and ours could overtake them', () => {

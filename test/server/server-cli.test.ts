@@ -74,12 +74,14 @@ describe('cli', () => {
     assert.deepEqual(
       parseArgs(
         ['--auth-secret', 's', '--allowed-origins', 'https://a.example, http://localhost:5173', '--admin-token', 'adm', '--max-connections', '5',
-          '--max-connections-per-ip', '2', '--max-subscriptions', '7', '--client-rate', '2.5', '--client-burst', '9', '--max-buffered-bytes', '4096'],
+          '--max-connections-per-ip', '2', '--max-subscriptions', '7', '--client-rate', '2.5', '--client-burst', '9', '--max-buffered-bytes', '4096',
+          '--slow-consumer-ms', '2500'],
         '/r',
       ),
       {
         port: 8080, host: '127.0.0.1', authSecret: 's', allowedOrigins: ['https://a.example', 'http://localhost:5173'], adminToken: 'adm',
         maxConnections: 5, maxConnectionsPerIp: 2, maxSubscriptions: 7, clientRate: 2.5, clientBurst: 9, maxBufferedBytes: 4096,
+        slowConsumerMs: 2500,
       },
     );
     const env = { LMW_AUTH_SECRET: 'from-env', LMW_ADMIN_TOKEN: 'adm-env', LMW_PUBLISH_TOKEN: 'pub-env' };
@@ -87,7 +89,7 @@ describe('cli', () => {
     assert.equal((parseArgs(['--auth-secret', 'flag'], '/r', env) as { authSecret?: string }).authSecret, 'flag');
     assert.deepEqual(parseArgs([], '/r', { LMW_AUTH_SECRET: '' }), { port: 8080, host: '127.0.0.1' });
     for (const args of [['--allowed-origins', 'not-an-origin'], ['--allowed-origins', ','], ['--client-rate', '-1'], ['--client-burst', '0'],
-      ['--max-connections', '-1'], ['--auth-secret', ''], ['--admin-token=']]) {
+      ['--max-connections', '-1'], ['--auth-secret', ''], ['--admin-token='], ['--slow-consumer-ms', '-5'], ['--slow-consumer-ms', '1s']]) {
       assert.throws(() => parseArgs(args, '/r'), Error, args.join(' '));
     }
   });

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { CloseCode } from '../../src/protocol/index.js';
-import { MAX_BATCH_CHARS } from '../../server/frame-writer.js';
+import { MAX_BATCHED_CHARS } from '../../server/frame-writer.js';
 import { MAX_ERROR_MESSAGE_LENGTH } from '../../server/session.js';
 import { DEFAULT_MAX_SUBSCRIPTIONS, FLOOD_CLOSE_DROPPED, FrameRateLimiter } from '../../server/limits.js';
 import { delay, getJson, metricValue, serverFor, TestClient, waitUntil, type Message } from '../support/node/server.js';
@@ -162,8 +162,8 @@ describe('connection limits at the upgrade', () => {
 });
 
 describe('slow consumers', () => {
-  test('a client that stops reading is closed with 4408 once its send buffer passes the mark; others keep a gapless stream', async (t) => {
-    const server = await serverFor(t, { symbols: ['BTC-USD'], rate: 50, tickMs: 20, maxBufferedBytes: 256 * 1024, clientRate: 0 });
+  test('a client that stops reading is closed with 4408 once its send buffer stays past the mark; others keep a gapless stream', async (t) => {
+    const server = await serverFor(t, { symbols: ['BTC-USD'], rate: 50, tickMs: 20, maxBufferedBytes: 256 * 1024, slowConsumerMs: 300, clientRate: 0 });
     const good = await TestClient.connect(server);
     await good.sub('candles:BTC-USD:1s');
     const slow = await TestClient.connect(server);
@@ -195,7 +195,7 @@ describe('slow consumers', () => {
     good.close();
   });
 
-  test('a turn with more than MAX_BATCH_CHARS of messages goes out as several bounded frames, in order', async (t) => {
+  test('a turn with more than MAX_BATCHED_CHARS of messages goes out as several frames, in order; only a message over the cap is a frame alone', async (t) => {
     const server = await serverFor(t, { symbols: ['BTC-USD'], rate: 0, clientRate: 0 });
     const client = await TestClient.connect(server);
     const topics = ['1s', '5s', '1m', '5m'].map((interval) => `candles:BTC-USD:${interval}`);
@@ -207,8 +207,11 @@ describe('slow consumers', () => {
     for (let i = 1; i <= topics.length; i++) await client.next((m) => m.op === 'snapshot' && m.topic === topics[i - 1]);
     const frames = client.frames.slice(cut);
     const total = frames.reduce((n, f) => n + f.length, 0);
-    assert.ok(total > 2 * MAX_BATCH_CHARS, `the turn was ${total} chars`);
-    for (const frame of frames) assert.ok(frame.length <= MAX_BATCH_CHARS + 2, `frame of ${frame.length} chars`);
+    assert.ok(total > 2 * MAX_BATCHED_CHARS, `the turn was ${total} chars`);
+    for (const frame of frames) {
+      if (frame.startsWith('[')) assert.ok(frame.length <= MAX_BATCHED_CHARS + 2, `batched frame of ${frame.length} chars`);
+      else assert.ok(JSON.parse(frame).op === 'subscribed' || frame.length > MAX_BATCHED_CHARS, `a frame alone of ${frame.length} chars`);
+    }
     const order = client.messages.filter((m) => m.op === 'subscribed' || m.op === 'snapshot').map((m) => `${m.op}:${m.topic}`);
     assert.deepEqual(order, topics.flatMap((topic) => [`subscribed:${topic}`, `snapshot:${topic}`]));
     client.close();

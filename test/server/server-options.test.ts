@@ -50,6 +50,9 @@ describe('options schema', () => {
       [{ publishToken: '' }, /^publishToken must not be empty$/],
       [{ allowedOrigins: ['not an origin'] }, /^allowedOrigins: "not an origin" is not an origin/],
       [{ maxConnections: -1 }, /^maxConnections must be a non-negative integer, got -1$/],
+      [{ slowConsumerMs: -1 }, /^slowConsumerMs must be an integer from 0 to 3600000, got -1$/],
+      [{ slowConsumerMs: 2.5 }, /^slowConsumerMs must be an integer from 0 to 3600000, got 2.5$/],
+      [{ slowConsumerMs: '10' as never }, /^slowConsumerMs must be an integer from 0 to 3600000, got "10"$/],
       [{ clientBurst: 0 }, /^clientBurst must be at least 1 while clientRate is on, got 0$/],
       [{ feed: 'replay' }, /^feed replay needs replayFile$/],
       [{ host: '0.0.0.0', devControls: true }, /^devControls on a non-loopback host \(0\.0\.0\.0\) need adminToken$/],
@@ -67,6 +70,7 @@ describe('options schema', () => {
     const resolved = resolveOptions();
     assert.equal(resolved.port, OPTIONS.port.default);
     assert.equal(resolved.maxBufferedBytes, 1024 * 1024);
+    assert.equal(resolved.slowConsumerMs, 10_000);
     assert.equal(resolved.maxConnections, 10_000);
     assert.equal(resolved.clientBurst, 120);
     assert.equal(resolveOptions({ maxSubscriptions: 500 }).clientBurst, 520);

@@ -77,7 +77,9 @@ describe('MarketStream connectivity (real server)', function () {
       const connectTimeoutMs = 800;
       const log = socketLog();
       // A fixed jitter makes the backoff delays known: floor(0.5 * min(1000, 200 * 2^n)).
-      const stream = await freshStream({ connectTimeoutMs, backoffBaseMs: 200, backoffMaxMs: 1_000, random: () => 0.5, fallbackAfter: 100 });
+      // A socket of its own (share: false): the timings below are from `new WebSocket`; a shared
+      // stream's timeout also covers finding the leader tab first (docs/cross-tab.md).
+      const stream = await freshStream({ connectTimeoutMs, backoffBaseMs: 200, backoffMaxMs: 1_000, random: () => 0.5, fallbackAfter: 100, share: false });
       const states = stateLog(stream);
       const attempts = attemptLog(stream);
       const { listener, rec } = recorder();

@@ -16,13 +16,25 @@ export const SPARKLINE_SECONDS = 60;
 const SPARK_W = 120;
 const SPARK_H = 40;
 
+/** How the Sharing row names who holds the socket (StreamMetrics.sharing). */
+const SHARING_LABELS: Readonly<Record<StreamMetrics['sharing'], string>> = {
+  direct: 'This tab only',
+  leader: 'Leader tab',
+  follower: 'Follower tab',
+  worker: 'Shared worker',
+};
+
 /** Connection states in which the numbers move, so the panel's clock keeps running. */
 const TICKING: ReadonlySet<ConnectionState> = new Set(['connecting', 'open', 'reconnecting', 'polling', 'paused']);
 
 /**
  * Live numbers about the page's market stream: latency (last, p50, p99),
  * messages/s with a 60-second sparkline, bytes/s, reconnects, recovered gaps,
- * resyncs, mode, time since the last message and uptime.
+ * resyncs, mode, time since the last message and uptime, and who holds the socket: the
+ * Sharing row reads "This tab only" (a socket of its own), "Leader tab" (this tab holds
+ * the one socket for the other tabs of the site), "Follower tab" (another tab holds it) or
+ * "Shared worker"; Hand-offs counts how often the socket moved to another tab under this
+ * page (docs/cross-tab.md).
  *
  * While the stream polls over HTTP, the figures are the polls': Bytes/s counts the poll
  * responses, and the latency row reads "Poll round trip" with p50/p99 over poll round
@@ -203,6 +215,7 @@ export class WsMetricsPanel extends MarketElement {
         ${item('Bytes/s', formatBytes(m.bytesPerSecond, (n, d) => f.number(n, d)))}
         ${item('Reconnects', f.number(m.reconnects, 0))} ${item('Gaps recovered', f.number(m.gapsRecovered, 0))}
         ${item('Resyncs', f.number(m.resyncs, 0))} ${item('Mode', m.mode)}
+        ${item('Sharing', SHARING_LABELS[m.sharing] ?? m.sharing)} ${item('Hand-offs', f.number(m.handoffs, 0))}
         ${item('Last update', m.lastMessageAt ? f.relative(-Math.max(0, (now - m.lastMessageAt) / 1000)) : '—')}
         ${item('Uptime', m.connectedSince && this.connection === 'open' ? formatDuration((now - m.connectedSince) / 1000) : '—')}
       </dl>

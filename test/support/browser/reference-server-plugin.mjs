@@ -55,6 +55,9 @@ export function referenceServerPlugin() {
   /** A fourth server simulating currency pairs, its demo account holding them (`lmw-fx-server`), started on first use. */
   /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
   let fxServer;
+  /** A fifth server with ten symbols (60 candle topics) and the default limits (`lmw-wide-server`), started on first use. */
+  /** @type {Awaited<ReturnType<typeof startMarketServer>> | undefined} */
+  let wideServer;
   /** DevTools sessions holding a page's offline emulation (`lmw-offline`), by test session id. */
   /** @type {Map<string, any>} */
   const offlineSessions = new Map();
@@ -70,6 +73,7 @@ export function referenceServerPlugin() {
       await authServer?.close();
       await limitedServer?.close();
       await fxServer?.close();
+      await wideServer?.close();
     },
     async executeCommand({ command, payload, session }) {
       if (!command.startsWith('lmw-')) return undefined;
@@ -91,6 +95,21 @@ export function referenceServerPlugin() {
           // EURUSD (tick 0.00001) and USDJPY (0.001) first, so the demo account holds both: price precision.
           fxServer ??= await startMarketServer({ ...TEST_SERVER_OPTIONS, port: 0, symbols: ['EURUSD', 'USDJPY', 'BTC-USD'], rate: 5 });
           return { url: fxServer.url, httpUrl: fxServer.httpUrl, epoch: fxServer.epoch };
+        case 'lmw-wide-server':
+          // Ten symbols at a busy rate, default buffer mark and slow-consumer time: a dashboard of 60 topics.
+          wideServer ??= await startMarketServer({
+            ...TEST_SERVER_OPTIONS,
+            port: 0,
+            symbols: ['BTC-USD', 'ETH-USD', 'SOL-USD', 'AAPL', 'MSFT', 'EURUSD', 'USDJPY', 'GOOG', 'AMZN', 'NVDA'],
+            rate: 30,
+          });
+          return { url: wideServer.url, httpUrl: wideServer.httpUrl, epoch: wideServer.epoch };
+        case 'lmw-wide-drop':
+          if (!wideServer) throw new Error('the wide server is not running (lmw-wide-server first)');
+          return wideServer.controls.dropAll();
+        case 'lmw-wide-metrics':
+          if (!wideServer) throw new Error('the wide server is not running (lmw-wide-server first)');
+          return (await fetch(`${wideServer.httpUrl}/metrics`)).text();
         case 'lmw-fx-publish':
           // Trades published on the fx server (the path of POST /api/trades), e.g. a new symbol's.
           if (!fxServer) throw new Error('the fx server is not running (lmw-fx-server first)');

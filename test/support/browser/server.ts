@@ -83,6 +83,11 @@ export const limitedServerInfo = () => executeServerCommand<{ url: string; httpU
 /** A fourth reference server simulating EURUSD, USDJPY and BTC-USD; its `demo` account holds all three. Started once, on first use. */
 export const fxServerInfo = () => executeServerCommand<{ url: string; httpUrl: string; epoch: string }, void>('lmw-fx-server');
 
+/** The ten-symbol server (60 candle topics, default limits), its connections dropped, its `GET /metrics`. */
+export const wideServerInfo = () => executeServerCommand<{ url: string; httpUrl: string; epoch: string }, void>('lmw-wide-server');
+export const dropWideConnections = () => executeServerCommand<number, void>('lmw-wide-drop');
+export const wideServerMetricsText = () => executeServerCommand<string, void>('lmw-wide-metrics');
+
 /** Publishes trades on the fx server, as `POST /api/trades` would (times default to now). */
 export const publishFxTrades = (trades: Array<{ symbol: string; price: number; size?: number; time?: number }>) =>
   executeServerCommand<boolean, { trades: Array<{ symbol: string; price: number; size: number; time: number }> }>('lmw-fx-publish', {
