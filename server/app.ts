@@ -48,6 +48,8 @@ export interface InternalServerOptions extends MarketServerOptions {
   fillRate?: number;
   /** With `redis`: period of the check of served topics' seqs (default 2,000 ms). */
   redisCheckMs?: number;
+  /** With `redis`: how long a served topic without followers stays subscribed (default 30,000 ms). */
+  redisIdleMs?: number;
 }
 
 export interface MarketServer {
@@ -248,6 +250,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
       },
       log: o.logger,
       ...(internal.redisCheckMs !== undefined ? { checkMs: internal.redisCheckMs } : {}),
+      ...(internal.redisIdleMs !== undefined ? { idleMs: internal.redisIdleMs } : {}),
     });
     await redis.connect();
     engine = redis;

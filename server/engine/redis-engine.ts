@@ -19,6 +19,7 @@
  */
 import { Redis } from 'ioredis';
 import {
+  applyMergePatch,
   INTERVAL_SECONDS,
   INTERVALS,
   parseTopic,
@@ -35,7 +36,6 @@ import { foldStateChange, type StateChange } from './changes.js';
 import type { Engine, FollowStart, GoneReason, ResumeOptions, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
 import { DOC_SCRIPT, EVENT_SCRIPT, RANGE_SCRIPT, READ_SCRIPT, topicKeys, TRADES_SCRIPT, type TopicKeys } from './redis-scripts.js';
 import { candleUpdatePrefix, candleUpdateText } from './update-text.js';
-import { applyMergePatch } from '../../src/protocol/index.js';
 
 /** Redis is not reachable: the request cannot be served now (HTTP 503). */
 export class EngineUnavailableError extends Error {
@@ -236,10 +236,14 @@ export class RedisEngine implements Engine {
     this.client.on('error', () => {});
     this.sub.on('error', () => {});
     this.client.on('close', () => {
-      if (this.wasUp) this.metrics.outages++;
+      if (this.wasUp) {
+        this.metrics.outages++;
+        if (!this.closed) options.log?.('redis: connection lost; publishes answer 503 until it is back');
+      }
       this.wasUp = false;
     });
     this.client.on('ready', () => {
+      if (this.metrics.outages > 0) options.log?.('redis: connection back');
       this.wasUp = true;
     });
     this.sub.on('close', () => {

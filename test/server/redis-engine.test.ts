@@ -347,6 +347,28 @@ describe('redis engine', () => {
     assert.equal(update.data.trades, 9);
   });
 
+  test('a topic nobody on the node follows any more is unsubscribed after a while, and followed again on the next sub', async (t) => {
+    const a = await nodeFor(t, redis.url, { redisCheckMs: 30, redisIdleMs: 60 });
+    const symbol = 'IDLE-1';
+    const t0 = Date.now();
+    await a.publishTradesAsync(tradesOf(symbol, t0, 1));
+    const admin = await redis.client();
+    const channel = topicKeys(topicOf(symbol)).channel;
+    const subscribers = async () => Number(((await admin.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1]);
+    const client = await TestClient.connect(a);
+    t.after(() => client.close());
+    await client.sub(topicOf(symbol));
+    assert.equal(await subscribers(), 1);
+    client.send({ op: 'unsub', id: 99, topic: topicOf(symbol) });
+    await client.next((m) => m.op === 'unsubscribed');
+    await waitUntil(async () => (await subscribers()) === 0, 3000, 'the channel unsubscribed');
+    assert.equal((await getJson(`${a.httpUrl}/healthz`)).body.topics, 0);
+    const again = await client.sub(topicOf(symbol));
+    assert.equal(again.seq, 1);
+    await a.publishTradesAsync(tradesOf(symbol, t0 + 1, 1, 1));
+    assert.equal((await client.next((m) => m.op === 'update')).seq, 2);
+  });
+
   test('a compact client resumes a candle topic from any seq of the epoch; others past the exact history get a snapshot', async (t) => {
     const a = await nodeFor(t, redis.url, { exactHistory: 4 });
     const symbol = 'CMP-1';
