@@ -20,6 +20,7 @@
 import { Redis } from 'ioredis';
 import {
   applyMergePatch,
+  applyUpdateOfKind,
   INTERVAL_SECONDS,
   INTERVALS,
   parseTopic,
@@ -433,10 +434,6 @@ export class RedisEngine implements Engine {
     }
   }
 
-  private snapshotJson(topic: string, read: Read): string {
-    return JSON.stringify({ op: 'snapshot', topic, epoch: read.epoch, seq: read.seq, data: this.snapshotData(topic, read.state) });
-  }
-
   private noTopic(topic: string): never {
     throw new Error(`no such topic: ${topic}`);
   }
@@ -540,40 +537,31 @@ export class RedisEngine implements Engine {
         this.reset(feed, read.epoch, read.seq);
         continue;
       }
-      let missed: string[] = [];
-      let seq = read.seq;
-      if (read.seq < feed.seq) {
-        // Delivered live since the read: replay those from the recent ones, or read again.
-        const extra: string[] = [];
-        for (let s = read.seq + 1; s <= feed.seq; s++) {
-          const message = feed.recent.get(s);
-          if (!message) break;
-          extra.push(message.json);
-        }
-        if (read.gone !== '' || extra.length !== feed.seq - read.seq) {
-          if (attempt < 5) continue;
-          throw new Error(`could not catch up with ${topic}`);
-        }
-        missed = extra;
-        seq = feed.seq;
+      // Delivered live since the read (the read's reply came after them): the follower gets
+      // those from the feed's recent messages, after its missed updates or folded into its
+      // snapshot, so it starts where the feed is. Read again when they are no longer there.
+      const extra: string[] = [];
+      for (let s = read.seq + 1; s <= feed.seq; s++) {
+        const message = feed.recent.get(s);
+        if (!message) break;
+        extra.push(message.json);
       }
-      feed.followers.set(subscriber, seq);
-      this.noteSymbol(topic);
-      if (read.gone === '') {
-        const updates = compacted ?? read.entries.map((e) => feed.text(...splitEntry(e)));
-        return { recovered: true, epoch: read.epoch, seq, missed: [...updates, ...missed], compacted: compacted !== undefined };
-      }
-      const snapshot =
-        read.state.length > 0 ? this.snapshotJson(topic, read) : this.snapshotJson(topic, (await this.read(topic, undefined, true)) ?? this.noTopic(topic));
-      // A second read may be further on: the follower starts where its snapshot is.
-      const at = (JSON.parse(snapshot) as { seq: number }).seq;
-      if (at < feed.seq) {
-        feed.followers.delete(subscriber);
+      if (extra.length !== Math.max(0, feed.seq - read.seq)) {
         if (attempt < 5) continue;
         throw new Error(`could not catch up with ${topic}`);
       }
-      feed.followers.set(subscriber, at);
-      return { recovered: false, epoch: read.epoch, seq: at, snapshot };
+      const seq = read.seq + extra.length;
+      this.noteSymbol(topic);
+      if (read.gone === '') {
+        feed.followers.set(subscriber, seq);
+        const updates = compacted ?? read.entries.map((e) => feed.text(...splitEntry(e)));
+        return { recovered: true, epoch: read.epoch, seq, missed: [...updates, ...extra], compacted: compacted !== undefined };
+      }
+      // The read script gives the state whenever it gives no updates: a snapshot at the read's seq.
+      let data = this.snapshotData(topic, read.state);
+      for (const json of extra) data = applyUpdateOfKind(feed.kind, data, (JSON.parse(json) as { data: unknown }).data, this.options.maxBars);
+      feed.followers.set(subscriber, seq);
+      return { recovered: false, epoch: read.epoch, seq, snapshot: JSON.stringify({ op: 'snapshot', topic, epoch: read.epoch, seq, data }) };
     }
   }
 
