@@ -85,6 +85,7 @@ describe('redis engine', () => {
       while (!stop) {
         await b.publishTradesAsync(tradesOf(symbol, t0 + published, 1, published));
         published++;
+        await new Promise((resolve) => setImmediate(resolve)); // never a loop of microtasks only
       }
     })();
     const clients: TestClient[] = [];
