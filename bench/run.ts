@@ -144,6 +144,10 @@ async function main() {
     if (parts.has('memory') && oursAvailable) {
       log('part 6: server memory per symbol (simulator at the default rate, 1 against 50 symbols)');
       memory = await runMemoryPart({ symbols: 50, settleMs: quick ? 15_000 : 60_000, log });
+      if (!idle) {
+        log('part 6: bytes per idle connection (part 3, ours only, one round)');
+        idle = await runIdlePart({ connections: quick ? 1000 : 5000, rounds: 1, impls: ['ours'], oursOptions: OURS_OPTIONS, settleMs: 500, deadline: Number.POSITIVE_INFINITY, log });
+      }
     }
     if (parts.has('resume') && oursAvailable) {
       log('part 7: resume bytes after an absence (1m topic, simulator at the default rate)');
@@ -326,14 +330,16 @@ function report(r: {
           ['what', 'per symbol'],
           [
             ['RSS', fmtBytes(x.rss)],
-            ['  bar windows (6 x 2,000 rows: OHLCV + seq of the last change)', fmtBytes(x.bars)],
+            ['  bars (6 x 2,000: OHLCV and trade count)', fmtBytes((x.bars * 52) / 60)],
+            ['  index: seq of each bar\'s last change (compacted resume)', fmtBytes((x.bars * 8) / 60)],
             ['  exact rings (old clients)', fmtBytes(x.exactRings)],
             ['  the rest (aggregator spans, heap: simulator, topics; allocator slack)', fmtBytes(x.other)],
             ['heap used', fmtBytes(x.heap)],
             ['baseline: Bar[] windows + the histories filled by then (before issue 12; spans not counted)', fmtBytes(m.baselinePerSymbol.rss)],
           ],
         ) +
-        `\nours / baseline ${fmtRatio(m.ratio)}; bytes per idle connection: part 3 (--only=idle)` +
+        `\nours / baseline ${fmtRatio(m.ratio)}` +
+        (r.idle?.ours ? `; bytes per idle connection ${fmtBytes(r.idle.ours.rssBytesPerConnection)} RSS (${r.idle.connections} held)` : '') +
         (m.errors.length ? `\nerrors: ${m.errors.join('; ')}` : ''),
     );
   }
@@ -349,6 +355,11 @@ function report(r: {
     sections.push(
       `7. Resume after ${x.awaySeconds} s away on ${x.topic} (${x.missedUpdates} updates missed; its snapshot is ${fmtBytes(x.snapshotBytes)})\n` +
         table(['client', 'answer', 'messages', 'bytes', 'of snapshot'], [row('with compact', x.compact), row('without (baseline)', x.plain)]) +
+        (x.dashboard
+          ? `\n${x.dashboard.topics}-topic dashboard, default limits: ${x.dashboard.freshConnects} connect(s) fresh, ${x.dashboard.resumeConnects} to resume, ` +
+            `${x.dashboard.slowConsumerCloses} slow-consumer closes; 5 clients at once: ${x.dashboard.encodes} snapshot encodings for ` +
+            `${x.dashboard.distinctSnapshots} distinct (topic, seq) = ${x.dashboard.encodesPerSnapshot.toFixed(2)} per snapshot`
+          : '') +
         (x.errors.length ? `\nerrors: ${x.errors.join('; ')}` : ''),
     );
   }

@@ -60,6 +60,17 @@ export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutRes
     measured: share === undefined ? 'n/a' : `${(share * 100).toFixed(2)} %${r.resume!.awaySeconds < 60 ? ` (${r.resume!.awaySeconds} s)` : ''}`,
     met: share === undefined ? null : share < TARGETS.resumeShare,
   });
+  const d = r.resume?.dashboard;
+  out.push({
+    target: 'a 60-topic dashboard costs one connect, fresh and on resume (no 4408)',
+    measured: d ? `${d.freshConnects} / ${d.resumeConnects}` : 'n/a',
+    met: d ? d.freshConnects === 1 && d.resumeConnects === 1 && d.slowConsumerCloses === 0 : null,
+  });
+  out.push({
+    target: 'snapshot encodings per (topic, seq) = 1 (five clients subscribing at once)',
+    measured: d ? d.encodesPerSnapshot.toFixed(2) : 'n/a',
+    met: d ? d.encodesPerSnapshot <= 1 : null,
+  });
   const main = r.size?.main?.minGzipBytes;
   out.push({
     target: 'main file without the chart <= 15 KB min+gzip (Lit included)',

@@ -18,7 +18,8 @@
 import { OutMessage } from './frame-writer.js';
 
 /** Most snapshot text (characters) kept over all topics. */
-export const MAX_SNAPSHOT_CACHE_CHARS = 8 * 1024 * 1024;
+// 16 Mi chars: a 60-topic dashboard of full candle windows (about 13 M) fits.
+export const MAX_SNAPSHOT_CACHE_CHARS = 16 * 1024 * 1024;
 /**
  * A snapshot this young is served again, followed by the updates since its seq, instead of
  * encoding a new one (a live topic moves every tick, so otherwise every `sub` would encode).

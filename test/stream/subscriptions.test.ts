@@ -4,6 +4,16 @@ import { RATE_LIMITED_MAX_RETRIES } from '../../src/stream/subscriptions.js';
 import { settle } from './fakes.js';
 import { EPOCH, TOPIC, closeFakeStreams, fakeStream, listen, openWithSnapshot, snapshotData, update } from './fake-stream.js';
 
+/** Drops the link, lets the backoff pass and welcomes the next one; returns it and its first sub. */
+async function reconnect(h: ReturnType<typeof fakeStream>, link: { drop(code: number): void }) {
+  link.drop(1006);
+  h.clock.advance(60_000);
+  await settle();
+  const next = h.transport.last;
+  next.welcome();
+  return { next, sub: next.ops('sub')[0]! };
+}
+
 describe('stream subscriptions (fake transport, fake clock)', () => {
   afterEach(() => closeFakeStreams());
 
@@ -122,12 +132,7 @@ describe('stream subscriptions (fake transport, fake clock)', () => {
     const h = fakeStream();
     const { events, link } = await openWithSnapshot(h, 5);
     link.receive(update(6));
-    link.drop(1006);
-    h.clock.advance(60_000);
-    await settle();
-    const next = h.transport.last;
-    next.welcome();
-    const sub = next.ops('sub')[0]!;
+    const { next, sub } = await reconnect(h, link);
     expect(sub.since).to.deep.equal({ epoch: EPOCH, seq: 6 });
     next.receive({ op: 'subscribed', id: sub.id, topic: TOPIC, epoch: EPOCH, seq: 8, recovered: true }, update(7), update(8));
     expect(events.map((e) => [e.kind, e.state.seq])).to.deep.equal([['snapshot', 5], ['update', 6], ['update', 7], ['update', 8]]);
@@ -138,12 +143,7 @@ describe('stream subscriptions (fake transport, fake clock)', () => {
     const h = fakeStream();
     const { events, link } = await openWithSnapshot(h, 5);
     expect(link.ops('hello')[0]!.caps).to.deep.equal(['compact']);
-    link.drop(1006);
-    h.clock.advance(60_000);
-    await settle();
-    const next = h.transport.last;
-    next.welcome();
-    const sub = next.ops('sub')[0]!;
+    const { next, sub } = await reconnect(h, link);
     next.receive({ op: 'subscribed', id: sub.id, topic: TOPIC, epoch: EPOCH, seq: 40, recovered: true, compacted: true }, update(9), update(31), update(40));
     expect(events.map((e) => [e.kind, e.state.seq])).to.deep.equal([['snapshot', 5], ['update', 9], ['update', 31], ['update', 40]]);
     expect(events.map((e) => e.compacted === true)).to.deep.equal([false, true, true, true], 'listeners are told the seqs may jump');
@@ -186,12 +186,7 @@ describe('stream subscriptions (fake transport, fake clock)', () => {
   it('a new epoch after reconnect replaces the state as `reset`', async () => {
     const h = fakeStream();
     const { events, link } = await openWithSnapshot(h, 5);
-    link.drop(1006);
-    h.clock.advance(60_000);
-    await settle();
-    const next = h.transport.last;
-    next.welcome();
-    const sub = next.ops('sub')[0]!;
+    const { next, sub } = await reconnect(h, link);
     next.receive(
       { op: 'subscribed', id: sub.id, topic: TOPIC, epoch: 'e2', seq: 1, recovered: false },
       { op: 'snapshot', topic: TOPIC, epoch: 'e2', seq: 1, data: snapshotData() },

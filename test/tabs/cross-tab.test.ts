@@ -106,9 +106,8 @@ async function leaderOf(ids: string[]): Promise<string> {
   }, 5_000, 'one leader');
 }
 
-describe('cross-tab sharing (leader tab)', function () {
-  this.timeout(60_000);
-
+/** Hooks of a suite of tab tests: the server's URLs, and no page left open before or after a test. */
+function tabHooks(): void {
   before(async () => {
     const info = await serverInfo();
     httpUrl = info.httpUrl;
@@ -123,6 +122,12 @@ describe('cross-tab sharing (leader tab)', function () {
   afterEach(async () => {
     await closeAll();
   });
+}
+
+describe('cross-tab sharing (leader tab)', function () {
+  this.timeout(60_000);
+
+  tabHooks();
 
   it('three pages of one browser share one connection, and each gets every update once', async () => {
     const channel = freshChannel();
@@ -355,20 +360,7 @@ describe('cross-tab sharing with tokens', function () {
 describe('cross-tab sharing: when it goes direct', function () {
   this.timeout(60_000);
 
-  before(async () => {
-    const info = await serverInfo();
-    httpUrl = info.httpUrl;
-    wsUrl = info.url;
-  });
-
-  beforeEach(async () => {
-    await closeAll();
-    await waitConnections(0);
-  });
-
-  afterEach(async () => {
-    await closeAll();
-  });
+  tabHooks();
 
   it('the share meta tag set to off gives one connection per page', async () => {
     const channel = freshChannel();
@@ -424,20 +416,7 @@ describe('cross-tab sharing (shared worker)', function () {
   this.timeout(60_000);
   const worker = '&worker=' + encodeURIComponent('/src/stream/tabs/shared-worker.ts');
 
-  before(async () => {
-    const info = await serverInfo();
-    httpUrl = info.httpUrl;
-    wsUrl = info.url;
-  });
-
-  beforeEach(async () => {
-    await closeAll();
-    await waitConnections(0);
-  });
-
-  afterEach(async () => {
-    await closeAll();
-  });
+  tabHooks();
 
   it("three pages share the worker's one connection; another context has its own; closing pages keeps it until the last", async () => {
     const channel = freshChannel();
