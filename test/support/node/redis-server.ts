@@ -51,6 +51,10 @@ export class RedisServer {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.child = child;
+    // A test process that exits without stop() (cancelled, timed out) takes its Redis with it.
+    const reap = () => child.kill('SIGKILL');
+    process.once('exit', reap);
+    child.once('exit', () => process.off('exit', reap));
     const deadline = Date.now() + 5000;
     for (;;) {
       const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
