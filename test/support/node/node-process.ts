@@ -26,6 +26,10 @@ export class NodeProcess {
     const argv = script ? [script, ...args] : ['server/cli.ts', '--port', '0', ...args];
     const child = spawn(process.execPath, ['--import', 'tsx', ...argv], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    // A test process that exits without kill() (cancelled, timed out) takes its nodes with it.
+    const reap = () => child.kill('SIGKILL');
+    process.once('exit', reap);
+    child.once('exit', () => process.off('exit', reap));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
