@@ -6,6 +6,7 @@ import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { fileURLToPath } from 'node:url';
 import { referenceServerPlugin } from './test/support/browser/reference-server-plugin.mjs';
+import { redisClusterPlugin } from './test/support/browser/redis-cluster-plugin.mjs';
 import { tabsCommandsPlugin } from './test/support/browser/tabs-commands.mjs';
 import { countsReporter } from './test/support/browser/counts-reporter.mjs';
 import { BROWSER_TEST_GLOBS } from './test/suites.mjs';
@@ -23,6 +24,8 @@ export default {
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
     referenceServerPlugin(),
     tabsCommandsPlugin(),
+    // Three nodes on Redis behind a proxy, started only when a test asks (test/reliability/redis-cluster.test.ts).
+    redisClusterPlugin(),
   ],
   browsers: [
     chromeLauncher({

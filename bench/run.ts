@@ -4,7 +4,9 @@
  * writes bench/results.json. Not part of `npm test`.
  *
  *   --quick          short smoke run (fewer rounds, smaller sizes), writes bench/results.tmp-quick.json
- *   --only=a,b       parts to run: size, browser, fanout, idle, publish, memory, resume, tabs (default all)
+ *   --only=a,b       parts to run: size, browser, fanout, idle, publish, memory, resume, tabs (default all), and
+ *                    cluster (opt-in: two nodes on a real redis-server against one in memory and two Socket.IO nodes; needs redis-server)
+ *   --cluster-clients=N  clients of the cluster part (default 200, quick 50)
  *   --rounds=N       rounds per part (default 5, quick 2)
  *   --no-build       use the existing dist/ instead of building the kit into a temp folder
  *   --out=FILE       where to write the results
@@ -19,6 +21,7 @@ import { runFanoutPart, type FanoutResult, type Impl } from './fanout.js';
 import { runIdlePart, type IdleResult } from './idle.js';
 import { runMemoryPart, type MemoryResult } from './memory.js';
 import { runResumePart, type ResumeResult } from './resume.js';
+import { runClusterPart, type ClusterResult } from './cluster.js';
 import { runPublishPart, type PublishResult } from './publish.js';
 import { runSizePart, type SizeResult } from './size.js';
 import { runTabsPart, type TabsResult } from './tabs.js';
@@ -93,6 +96,7 @@ async function main() {
   let memory: MemoryResult | undefined;
   let resume: ResumeResult | undefined;
   let tabs: TabsResult | undefined;
+  let cluster: ClusterResult | undefined;
   try {
     if (parts.has('size')) {
       log('part 4: size (esbuild minify + gzip -9)');
@@ -153,6 +157,18 @@ async function main() {
       log('part 8: ten tabs of one browser, sharing one socket vs one socket each');
       tabs = await runTabsPart({ tabs: 10, rounds: quick ? 1 : Math.min(rounds, 3), windowMs: quick ? 2000 : 4000, distDir: build.distDir, log });
     }
+    if (parts.has('cluster') && oursAvailable) {
+      log('part 9: two nodes on Redis against one node in memory (1,000 updates/s over 10 symbols\' 1s topics)');
+      cluster = await runClusterPart({
+        clients: Number(value('cluster-clients') ?? (quick ? 50 : 200)),
+        symbols: 10,
+        rate: 1000,
+        warmMs: quick ? 1000 : 2000,
+        windowMs: quick ? 3000 : 10_000,
+        log,
+      });
+      for (const error of cluster.errors) log(`cluster: ${error}`);
+    }
   } finally {
     if (build.temp && !flag('keep-build')) rmSync(build.temp, { recursive: true, force: true });
   }
@@ -178,6 +194,7 @@ async function main() {
     memory,
     resume,
     tabs,
+    cluster,
   };
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${report(results)}\n`);
@@ -193,6 +210,7 @@ function report(r: {
   memory?: MemoryResult;
   resume?: ResumeResult;
   tabs?: TabsResult;
+  cluster?: ClusterResult;
   targets: TargetResult[];
   machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   durationSeconds: number;
@@ -362,6 +380,30 @@ function report(r: {
       `8. ${t.tabs} tabs of one browser (${t.topics.join(', ')}; ${t.windowMs / 1000} s windows, medians over rounds)\n` +
         table(['tabs', 'server connections', 'server msg/s', 'tab updates/s (all tabs)', 'server msg per tab update', 'msg/s shared/not', 'per update shared/not'], rows) +
         (t.errors.length ? `\nerrors: ${t.errors.join('; ')}` : ''),
+    );
+  }
+  if (r.cluster) {
+    const x = r.cluster;
+    sections.push(
+      `9. Several nodes (issue 14): the same clients and publisher; redis-2 / memory-1 deliveries/s ${x.deliveriesRatio}; ` +
+        `redis-2 / socketio-2 deliveries/s ${x.socketIoDeliveriesRatio}, node CPU per delivery ${x.socketIoCpuRatio}\n` +
+        table(
+          ['setup', 'clients', 'published/s', 'deliveries/s', 'node µs CPU/delivery', 'node CPU', 'redis CPU', 'p50 ms', 'p99 ms', 'gaps'],
+          x.runs.map((run) => [
+            run.setup,
+            String(run.clients),
+            String(run.publishedPerSecond),
+            fmtRate(run.deliveriesPerSecond),
+            String(run.serverCpuMicrosPerDelivery),
+            `${Math.round(run.serverCpuShare * 100)} %`,
+            run.redisCpuShare !== undefined ? `${Math.round(run.redisCpuShare * 100)} %` : '-',
+            String(run.latencyP50Ms),
+            String(run.latencyP99Ms),
+            String(run.gaps),
+          ]),
+        ) +
+        '\nsocketio-2: two Socket.IO nodes with @socket.io/redis-streams-adapter on the same Redis, the same messages to the same number of clients.' +
+        (x.errors.length ? `\nerrors: ${x.errors.join('; ')}` : ''),
     );
   }
   sections.push(

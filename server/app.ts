@@ -6,12 +6,14 @@
 import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { HELLO_TIMEOUT_MS, STREAM_PATH, validateTrade, type Trade } from '../src/protocol/index.js';
+import { CloseCode, DEFAULT_MAX_BARS, HELLO_TIMEOUT_MS, STREAM_PATH, validateTrade, type Trade } from '../src/protocol/index.js';
 import { CandleAggregator } from './aggregator.js';
 import { TokenVerifier } from './auth.js';
 import { DevControlState, type DevControls } from './dev-controls.js';
-import type { LocalEngine } from './engine/engine.js';
+import type { Engine, LocalEngine } from './engine/engine.js';
 import { MemoryEngine } from './engine/memory-engine.js';
+import { RedisEngine } from './engine/redis-engine.js';
+import { RedisPublisher } from './redis-publisher.js';
 import { FlushLoop } from './flush-loop.js';
 import { loadTradesFile, ReplayFeed } from './feeds/replay.js';
 import { DemoPublishing } from './feeds/demo-publishing.js';
@@ -44,6 +46,10 @@ export interface InternalServerOptions extends MarketServerOptions {
   tickMs?: number;
   /** Simulated account fills per second (default 0.3). */
   fillRate?: number;
+  /** With `redis`: period of the check of served topics' seqs (default 2,000 ms). */
+  redisCheckMs?: number;
+  /** With `redis`: how long a served topic without followers stays subscribed (default 30,000 ms). */
+  redisIdleMs?: number;
 }
 
 export interface MarketServer {
@@ -54,6 +60,13 @@ export interface MarketServer {
   epoch: string; // changes on each start and on history reset
   controls: DevControls;
   publishTrades(trades: Trade[]): void;
+  /** Like `publishTrades`, resolving once the trades are folded (with `--redis`: in Redis; rejects while it is down). */
+  publishTradesAsync(trades: Trade[]): Promise<void>;
+  /**
+   * Like `publish`, resolving once the change is stored. With `redis` the synchronous publish
+   * methods throw: publishing goes through Redis, so use this one.
+   */
+  publishAsync(topic: string, change: PublishChange): Promise<PublishResult>;
   /**
    * Publishes to an `events:`, `state:` or `portfolio:` topic, as the HTTP routes do (no
    * token: the app embedding the server is trusted). `change` by kind: one event or an
@@ -129,17 +142,7 @@ async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: Intern
       onDone: () => o.logger(`replay of ${o.replayFile} finished (${trades.length} trades)`),
     });
   }
-  const publishTrades = (trades: Trade[]) => {
-    if (!Array.isArray(trades)) throw new TypeError('publishTrades expects an array of trades');
-    trades.forEach((trade, i) => {
-      const error = validateTrade(trade);
-      if (error) throw new TypeError(`trades[${i}]: ${error}`);
-    });
-    ingest(
-      trades.map(({ symbol, price, size, time }) => ({ symbol, price, size, time })),
-      true,
-    );
-  };
+  const publishTrades = (trades: Trade[]) => ingest(checkTrades(trades), true);
   return {
     publishTrades,
     publisher,
@@ -152,6 +155,52 @@ async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: Intern
       simulator?.stop();
       replay?.stop();
       demo?.stop();
+    },
+  };
+}
+
+/** Checks and copies trades (only their four fields); throws a TypeError naming the bad one. */
+function checkTrades(trades: Trade[]): Trade[] {
+  if (!Array.isArray(trades)) throw new TypeError('publishTrades expects an array of trades');
+  trades.forEach((trade, i) => {
+    const error = validateTrade(trade);
+    if (error) throw new TypeError(`trades[${i}]: ${error}`);
+  });
+  return trades.map(({ symbol, price, size, time }) => ({ symbol, price, size, time }));
+}
+
+/**
+ * Feeds with `--redis`: trades go to the engine's trade script (the bars are folded in
+ * Redis). The simulator runs only when asked for (`feed: 'sim'`, on one node), without its
+ * start-up history or demo account; a replay feeds the engine the same way.
+ */
+async function startRedisFeeds(o: ReturnType<typeof resolveOptions>, internal: InternalServerOptions, engine: RedisEngine) {
+  const publisher = new RedisPublisher(engine);
+  const send = (trades: Trade[]) => {
+    engine.publishTrades(trades).catch((error: unknown) => o.logger(`trades not published: ${error instanceof Error ? error.message : String(error)}`));
+  };
+  let simulator: MarketSimulator | undefined;
+  let replay: ReplayFeed | undefined;
+  if (o.feed === 'sim') {
+    simulator = new MarketSimulator(
+      { seed: o.seed, symbols: o.symbols, rate: o.rate, tickMs: internal.tickMs, fillRate: 0 },
+      { ingest: (trades, publish) => publish && send(trades), fill: () => {}, held: () => false },
+    );
+    for (const symbol of o.symbols) engine.declareTickSize(symbol, tickSizeOf(symbol));
+  } else if (o.feed === 'replay') {
+    const trades = await loadTradesFile(o.replayFile!);
+    replay = new ReplayFeed(trades, send, { speed: o.speed, onDone: () => o.logger(`replay of ${o.replayFile} finished (${trades.length} trades)`) });
+  }
+  return {
+    publishTrades: (trades: Trade[]) => engine.publishTrades(checkTrades(trades)),
+    publisher,
+    start() {
+      simulator?.start();
+      replay?.start();
+    },
+    stop() {
+      simulator?.stop();
+      replay?.stop();
     },
   };
 }
@@ -182,10 +231,36 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
   };
 
   const snapshots = new SnapshotMessages();
-  const engine = new MemoryEngine({ history: o.history, historyMs: o.historyMs, exactHistory: o.exactHistory, eventsKept: o.eventsKept, snapshots });
-  const feeds = await startFeeds(o, internal, engine);
-
   const sessions = new SessionSet();
+  let engine: Engine;
+  let memory: MemoryEngine | undefined;
+  let redis: RedisEngine | undefined;
+  let feeds: { publishTrades(trades: Trade[]): void | Promise<void>; publisher: Publisher | RedisPublisher; start(): void; stop(): void };
+  if (o.redis !== undefined) {
+    redis = new RedisEngine({
+      url: o.redis,
+      history: o.history,
+      historyMs: o.historyMs,
+      exactHistory: o.exactHistory,
+      maxBars: DEFAULT_MAX_BARS,
+      eventsKept: o.eventsKept,
+      // A topic in a new epoch (Redis restarted): its clients reconnect and reload from a snapshot.
+      onReset: (_topic, followers) => {
+        for (const follower of followers) if (follower instanceof Session) follower.close(CloseCode.Dropped, 'the topic is in a new epoch');
+      },
+      log: o.logger,
+      ...(internal.redisCheckMs !== undefined ? { checkMs: internal.redisCheckMs } : {}),
+      ...(internal.redisIdleMs !== undefined ? { idleMs: internal.redisIdleMs } : {}),
+    });
+    await redis.connect();
+    engine = redis;
+    feeds = await startRedisFeeds(o, internal, redis);
+  } else {
+    memory = new MemoryEngine({ history: o.history, historyMs: o.historyMs, exactHistory: o.exactHistory, eventsKept: o.eventsKept, snapshots });
+    engine = memory;
+    feeds = await startFeeds(o, internal, memory);
+  }
+  const redisEngine = redis;
   const metrics = new ServerMetrics({
     addresses: () => sessions.addresses,
     connections: () => sessions.size,
@@ -193,7 +268,8 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     topics: () => engine.topicCount,
     snapshotEncodes: () => snapshots.encodes,
     snapshotHits: () => snapshots.hits,
-    history: () => engine.footprint(),
+    ...(memory ? { history: () => memory.footprint() } : {}),
+    ...(redisEngine ? { redis: () => ({ ...redisEngine.health(), ...redisEngine.metrics }) } : {}),
   });
   const flushLoop = new FlushLoop(metrics);
   const dev = new DevControlState(sessions, engine);
@@ -229,6 +305,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
       auth,
       allowedOrigins: o.allowedOrigins,
       publishTrades: feeds.publishTrades,
+      ...(redisEngine ? { health: () => redisEngine.health() } : {}),
       publishing: { publisher: feeds.publisher, rate: new PublishRateLimiter(o.publishRate) },
       connections: () => sessions.size,
       log: o.logger,
@@ -250,6 +327,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
       httpServer.close(() => resolve());
       httpServer.closeAllConnections();
     });
+    await redisEngine?.close();
   });
   httpServer.on(
     'upgrade',
@@ -274,12 +352,19 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
     port = await listen(httpServer, o.port, o.host);
   } catch (error) {
     clearInterval(heartbeat);
+    await redisEngine?.close();
     throw error;
   }
   feeds.start();
 
   const hostForUrl = urlHost(o.host);
   const { publisher } = feeds;
+  /** The synchronous publish methods, for the memory engine only. */
+  const sync = (): Publisher => {
+    if (publisher instanceof Publisher) return publisher;
+    throw new TypeError('with redis, publishing is asynchronous: use publishAsync');
+  };
+  const publishTrades = feeds.publishTrades;
   return {
     port,
     host: o.host,
@@ -289,13 +374,20 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
       return engine.epoch;
     },
     controls: dev.controls,
-    publishTrades: feeds.publishTrades,
-    publish: (topic, change) => publisher.publish(topic, change),
-    publishEvent: (channel, event) => publisher.publishEvent(channel, event),
-    putState: (key, doc) => publisher.putState(key, doc),
-    patchState: (key, patch) => publisher.patchState(key, patch),
-    upsertPositions: (account, positions, options) => publisher.upsertPositions(account, positions, options),
-    removePositions: (account, symbols) => publisher.removePositions(account, symbols),
+    publishTrades: (trades) => {
+      const done = publishTrades(trades);
+      if (done instanceof Promise) done.catch((error: unknown) => o.logger(`trades not published: ${error instanceof Error ? error.message : String(error)}`));
+    },
+    publishTradesAsync: async (trades) => {
+      await publishTrades(trades);
+    },
+    publishAsync: async (topic, change) => publisher.publish(topic, change),
+    publish: (topic, change) => sync().publish(topic, change),
+    publishEvent: (channel, event) => sync().publishEvent(channel, event),
+    putState: (key, doc) => sync().putState(key, doc),
+    patchState: (key, patch) => sync().patchState(key, patch),
+    upsertPositions: (account, positions, options) => sync().upsertPositions(account, positions, options),
+    removePositions: (account, symbols) => sync().removePositions(account, symbols),
     close: () => lifecycle.close(),
   };
 }

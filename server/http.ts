@@ -37,7 +37,9 @@ export interface HttpContext {
    * allow no other; without a list every origin gets `*`.
    */
   allowedOrigins?: ReadonlySet<string> | undefined;
-  publishTrades(trades: Trade[]): void;
+  publishTrades(trades: Trade[]): void | Promise<void>;
+  /** The engine's health when it depends on something else (Redis): degraded answers /healthz with 503. */
+  health?: () => { up: boolean };
   /** The publishing routes (`/api/events/…`, `/api/state/…`, `/api/portfolio/…`). */
   publishing: Omit<PublishRouteContext, 'publishToken'>;
   connections(): number;
@@ -101,7 +103,14 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
     }
     if (path.startsWith('/api/') && (await servePublish(req, res, path))) return;
     if (path === '/healthz' && isGet) {
-      sendJson(res, 200, { status: 'ok', epoch: ctx.engine.epoch, connections: ctx.connections(), topics: ctx.engine.topicCount });
+      const up = ctx.health?.().up ?? true;
+      sendJson(res, up ? 200 : 503, {
+        status: up ? 'ok' : 'degraded',
+        ...(ctx.health ? { redis: up ? 'up' : 'down' } : {}),
+        epoch: ctx.engine.epoch,
+        connections: ctx.connections(),
+        topics: ctx.engine.topicCount,
+      });
       return;
     }
     if (path === '/metrics' && isGet) {
@@ -153,7 +162,7 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
       const { symbol, price, size, time } = body[i] as Trade;
       trades.push({ symbol, price, size, time });
     }
-    ctx.publishTrades(trades);
+    await ctx.publishTrades(trades);
     sendJson(res, 200, { accepted: trades.length });
   };
 
@@ -214,6 +223,11 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
           req.resume();
         }
         sendJson(res, error.status, { error: error.code, code: error.code, message: error.message }, error.headers);
+        return;
+      }
+      // The engine's store (Redis) is not reachable: try again later, or on another node.
+      if (error instanceof Error && error.name === 'EngineUnavailableError') {
+        sendJson(res, 503, { error: 'unavailable', code: 'unavailable', message: error.message }, { 'Retry-After': '1' });
         return;
       }
       // The path only: a query string may hold something secret.

@@ -29,6 +29,8 @@ export class ServerMetrics {
     snapshotHits?: () => number;
     /** What the engine keeps for resume, when it can tell (the memory engine). */
     history?: () => { barBytes: number; ringBytes: number; logUpdates: number };
+    /** The Redis engine's state (`--redis`). */
+    redis?: () => { up: boolean; outages: number; refused: number; gapsRepaired: number; resubscribes: number };
   }) {
     const registers = [this.registry];
     const history = sources.history;
@@ -102,6 +104,21 @@ export class ServerMetrics {
     counterOf('lmw_messages_sent_total', 'Protocol messages sent (a batch frame of n messages counts n)', () => this.messagesSent);
     counterOf('lmw_frames_sent_total', 'WebSocket frames sent', () => this.framesSent);
     counterOf('lmw_bytes_sent_total', 'Payload bytes sent in WebSocket frames', () => this.bytesSent);
+    const redis = sources.redis;
+    if (redis) {
+      new Gauge({
+        name: 'lmw_redis_up',
+        help: 'Whether both Redis connections (commands and pub/sub) are up (1) or not (0: /healthz says degraded)',
+        registers,
+        collect() {
+          this.set(redis().up ? 1 : 0);
+        },
+      });
+      counterOf('lmw_redis_outages_total', 'Times the Redis command connection was lost', () => redis().outages);
+      counterOf('lmw_redis_refused_total', 'Requests refused (HTTP 503, failed subs) because Redis was not reachable', () => redis().refused);
+      counterOf('lmw_redis_gaps_repaired_total', 'Live messages past a gap that made the node read the missing updates from the stream', () => redis().gapsRepaired);
+      counterOf('lmw_redis_resubscribes_total', 'Times the pub/sub connection came back and every served topic was re-read from its last seq', () => redis().resubscribes);
+    }
     counterOf('lmw_frames_dropped_total', 'Client frames dropped unread by the rate limiter', () => this.framesDropped);
     const { snapshotEncodes, snapshotHits } = sources;
     if (snapshotEncodes) counterOf('lmw_snapshot_encodes_total', 'Snapshot messages encoded (once per topic and seq, shared by every client asking at that seq)', snapshotEncodes);

@@ -50,6 +50,11 @@ export interface MarketServerOptions {
   slowConsumerMs?: number;
   /** When set, serve the demo: GET / -> <staticRoot>/demo/index.html, /demo/*, /dist/*. */
   staticRoot?: string;
+  /**
+   * Topics live in Redis (`redis://host:port[/db]`), so several server nodes serve them and a
+   * client resumes on any node (docs/scaling.md). Unset: the in-memory engine.
+   */
+  redis?: string;
   /** Default: no logging (tests); the CLI passes console.log. */
   logger?: (line: string) => void;
 }
@@ -145,6 +150,20 @@ function list(what: string, each: (entry: string, label: string) => void): Pick<
       return entries;
     },
   };
+}
+
+/** Throws a TypeError unless `text` is `redis://[user:password@]host[:port][/db]` (or `rediss://`). */
+function redisUrlError(text: string, label: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    fail(`${label} must be a URL such as redis://127.0.0.1:6379/0, got ${show(text.slice(0, 80))}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail(`${label} must start with redis:// or rediss://, got ${show(text.slice(0, 80))}`);
+  if (url.hostname === '') fail(`${label} needs a host (redis://host:port[/db])`);
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname)) fail(`${label}: the path must be a database number such as /0, got ${show(url.pathname)}`);
+  if (url.search !== '' || url.hash !== '') fail(`${label} takes no query or fragment`);
 }
 
 export const DEFAULT_SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'AAPL', 'MSFT', 'EURUSD'];
@@ -259,6 +278,14 @@ export const OPTIONS = {
     help: 'a client whose send buffer stays at or past the mark this long without draining is a slow consumer and is closed with 4408',
     default: 10_000, zero: 'at once', ...integer(0, 3_600_000),
   },
+  redis: {
+    flag: 'redis', metavar: 'URL', group: 'server', unset: 'in memory',
+    help: 'keep topics in Redis (redis://host:port[/db]) so several nodes serve them and clients resume on any node; the feed then defaults to none (unset: in memory)',
+    check(value, label) {
+      if (typeof value !== 'string') fail(`${label} must be a redis:// URL, got ${show(value)}`);
+      redisUrlError(value, label);
+    },
+  },
   logger: {
     group: 'server', help: 'log function (API only)',
     check(value, label) {
@@ -298,6 +325,7 @@ export interface ResolvedOptions {
   maxBufferedBytes: number;
   slowConsumerMs: number;
   staticRoot: string | undefined;
+  redis: string | undefined;
   logger: (line: string) => void;
 }
 
@@ -313,7 +341,8 @@ export function resolveOptions(options: MarketServerOptions = {}): ResolvedOptio
   }
   const value = <K extends OptionName>(name: K) => (options[name] ?? defaultOf(name)) as NonNullable<MarketServerOptions[K]>;
   const host = value('host');
-  const feed = options.feed ?? (options.replayFile !== undefined ? 'replay' : 'sim');
+  // With Redis the simulator is opt-in (`feed: 'sim'` on one node): several nodes would each run one.
+  const feed = options.feed ?? (options.replayFile !== undefined ? 'replay' : options.redis !== undefined ? 'none' : 'sim');
   if (feed === 'replay' && options.replayFile === undefined) fail('feed replay needs replayFile');
   if (options.devControls && options.adminToken === undefined && !isLoopbackHost(host))
     fail(`devControls on a non-loopback host (${host}) need adminToken`);
@@ -350,6 +379,7 @@ export function resolveOptions(options: MarketServerOptions = {}): ResolvedOptio
     maxBufferedBytes: value('maxBufferedBytes'),
     slowConsumerMs: value('slowConsumerMs'),
     staticRoot: options.staticRoot,
+    redis: options.redis,
     logger: options.logger ?? (() => {}),
   };
 }

@@ -41,10 +41,10 @@ export interface PositionInput {
   realizedPnl?: number;
 }
 
-const cents = (value: number) => Math.round(value * 100) / 100;
-const micro = (value: number) => Math.round(value * 1e6) / 1e6;
+export const cents = (value: number) => Math.round(value * 100) / 100;
+export const micro = (value: number) => Math.round(value * 1e6) / 1e6;
 /** Quantities to 1e-8 so repeated fills do not accumulate float noise. */
-const lots = (value: number) => Math.round(value * 1e8) / 1e8;
+export const lots = (value: number) => Math.round(value * 1e8) / 1e8;
 
 export class PortfolioBook {
   /** The book's topic, `portfolio:<account>`. */

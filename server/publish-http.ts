@@ -6,12 +6,17 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, publishGuard, readJsonBody, sendJson } from './http-util.js';
-import { PublishError, type Publisher, type PublishResult } from './publisher.js';
+import { PublishError, type PublishResult } from './publisher.js';
 import type { PublishRateLimiter } from './publish-rate.js';
+
+/** What the routes publish through: the Publisher (memory engine, answers at once) or the Redis one (server/redis-publisher.ts). */
+export type PublishApi = {
+  [K in 'publishEvent' | 'putState' | 'patchState' | 'portfolio']: (name: string, body: unknown) => PublishResult | Promise<PublishResult>;
+};
 
 export interface PublishRouteContext {
   publishToken: string | undefined;
-  publisher: Publisher;
+  publisher: PublishApi;
   rate: PublishRateLimiter;
 }
 
@@ -21,7 +26,7 @@ const MERGE_PATCH_TYPE = 'application/merge-patch+json';
 interface Route {
   method: string;
   contentType: string;
-  run(publisher: Publisher, name: string, body: unknown): PublishResult;
+  run(publisher: PublishApi, name: string, body: unknown): PublishResult | Promise<PublishResult>;
 }
 
 const ROUTES: Record<string, readonly Route[]> = {
@@ -67,7 +72,7 @@ async function servePublish(
   const body = await readJsonBody(req);
   let result: PublishResult;
   try {
-    result = route.run(ctx.publisher, decodeURIComponent(match[2]!), body);
+    result = await route.run(ctx.publisher, decodeURIComponent(match[2]!), body);
   } catch (error) {
     if (error instanceof PublishError) throw new HttpError(400, 'bad_request', error.message);
     if (error instanceof URIError) throw new HttpError(400, 'bad_request', 'bad name in the path');

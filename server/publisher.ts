@@ -72,7 +72,7 @@ function onlyFields(value: Record<string, unknown>, allowed: readonly string[], 
     if (!allowed.includes(key)) refuse(`${path}.${key.slice(0, 64)} is not a field (use ${allowed.join(', ')})`);
 }
 
-function checkName(pattern: RegExp, name: unknown, what: string): string {
+export function checkName(pattern: RegExp, name: unknown, what: string): string {
   if (typeof name !== 'string' || !pattern.test(name))
     refuse(`invalid ${what} "${String(name).slice(0, 80)}" (letters, digits and ._-, starting with a letter or digit, at most 64)`);
   return name;
@@ -99,7 +99,7 @@ export function checkEvents(body: unknown, now: number): EventEnvelope[] {
   });
 }
 
-function checkDocumentSize(doc: JsonObject): void {
+export function checkDocumentSize(doc: JsonObject): void {
   if (JSON.stringify(doc).length > MAX_DOCUMENT_CHARS) refuse(`the document would be longer than ${MAX_DOCUMENT_CHARS} characters of JSON`);
 }
 
