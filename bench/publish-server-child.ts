@@ -81,6 +81,8 @@ async function startBare(): Promise<{ url: string; httpUrl: string }> {
   return { url: `ws://127.0.0.1:${port}${STREAM_PATH}`, httpUrl: `http://127.0.0.1:${port}` };
 }
 
+// With LMW_PROF (a --cpu-prof run) a SIGTERM exits normally, so the profile is written.
+if (process.env.LMW_PROF) process.on('SIGTERM', () => process.exit(0));
 serveRpc({
   start: () => (impl === 'ours' ? startOurs() : startBare()),
   stats: () => ({ cpuMicros: cpuMicros() }),

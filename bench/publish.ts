@@ -72,7 +72,7 @@ interface Side {
 }
 
 async function startSide(impl: PublishImpl, opts: PublishOptions): Promise<Side> {
-  const server = spawnChild('publish-server-child.ts', ['--impl', impl], { nofile: 8192 });
+  const server = spawnChild('publish-server-child.ts', ['--impl', impl], { nofile: 8192, nodeFlags: process.env.LMW_PROF && impl === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LMW_PROF}`] : [] });
   const clients = spawnChild('publish-clients.ts', [], { nofile: 8192 });
   const publisher = spawnChild('publish-publisher.ts');
   try {
