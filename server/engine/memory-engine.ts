@@ -42,9 +42,8 @@ export interface MemoryEngineOptions {
 }
 
 export interface EngineFootprint {
-  /** Bytes of every candle topic's bar window (a row per bar: OHLCV, seq and time of its last change). */
+  /** Bytes of every candle topic's bar window (a row per bar: OHLCV and the seq of its last change). */
   barBytes: number;
-  bars: number;
   /** Bytes of the candle topics' exact rings (for clients without compaction). */
   ringBytes: number;
   /** Updates kept for exact resume by portfolio, events and state topics. */
@@ -179,17 +178,15 @@ export class MemoryEngine implements LocalEngine {
   /** Bytes of the typed bar windows (their seq columns included) and exact rings, and the updates log topics keep. */
   footprint(): EngineFootprint {
     let barBytes = 0;
-    let bars = 0;
     let ringBytes = 0;
     for (const topics of this.series.values())
       for (const topic of topics) {
         barBytes += topic.store.bytes;
-        bars += topic.store.length;
         ringBytes += topic.ringBytes;
       }
     let logUpdates = 0;
     for (const topic of this.topics.values()) if (topic.kind !== 'candles') logUpdates += topic.keptUpdates;
-    return { barBytes, bars, ringBytes, logUpdates };
+    return { barBytes, ringBytes, logUpdates };
   }
 
   private topic(name: string): Topic {

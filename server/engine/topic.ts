@@ -66,8 +66,12 @@ abstract class BaseTopic<U> {
   /** The state as a snapshot carries it (the live state: read it at once, never change it). */
   abstract snapshotData(): unknown;
 
-  /** A keyed topic's compacted replay after `afterSeq`, or undefined (a log topic, or too old). */
-  protected compacted(_afterSeq: number): string[] | undefined {
+  /**
+   * The answer to a compacting client after `afterSeq` (0 <= afterSeq < seq): a compacted
+   * replay, or the exact one when compacting gains nothing; undefined sends it to the exact
+   * history (a log topic, or too old to compact).
+   */
+  protected compacted(_afterSeq: number): Replay | undefined {
     return undefined;
   }
 
@@ -108,7 +112,7 @@ abstract class BaseTopic<U> {
     if (afterSeq < 0 || afterSeq > this.seq) return undefined;
     if (afterSeq === this.seq) return { updates: [], compacted: false };
     const compacted = compact ? this.compacted(afterSeq) : undefined;
-    if (compacted) return { updates: compacted, compacted: true };
+    if (compacted) return compacted;
     const exact = this.exact(afterSeq);
     return exact && { updates: exact, compacted: false };
   }
@@ -192,11 +196,11 @@ export class CandleTopic extends BaseTopic<Bar> {
   }
 
   /** Every bar changed after `afterSeq` at its latest, in seq order: applied, they give the state at `seq`. */
-  protected override compacted(afterSeq: number): string[] {
+  protected override compacted(afterSeq: number): Replay {
     const { store } = this;
     // The time of a compacted update is the replay's: each bar's change time is not kept (memory).
     const now = Date.now();
-    return store.changedAfter(afterSeq).map((i) => this.text(store.seq(i), now, store.bar(i)));
+    return { updates: store.changedAfter(afterSeq).map((i) => this.text(store.seq(i), now, store.bar(i))), compacted: true };
   }
 
   protected override updateJson(seq: number, time: number, bar: Bar): string {
@@ -260,12 +264,12 @@ export class PortfolioTopic extends LoggedTopic<PortfolioSnapshotData, Portfolio
     this.forgetRemoved(present);
   }
 
-  protected override compacted(afterSeq: number): string[] | undefined {
+  protected override compacted(afterSeq: number): Replay | undefined {
     if (afterSeq < this.floor) return undefined;
     const removed: string[] = [];
     for (const [symbol, marks] of this.marks) if (marks.moved > afterSeq) removed.push(symbol);
     const positions = this.state.positions.filter((row) => (this.marks.get(row.symbol)?.changed ?? 0) > afterSeq);
-    return [this.updateJson(this.seq, this.lastTime, { positions, removed, totals: this.state.totals })];
+    return { updates: [this.updateJson(this.seq, this.lastTime, { positions, removed, totals: this.state.totals })], compacted: true };
   }
 
   private mark(symbol: string): RowMarks {
@@ -343,21 +347,23 @@ export class StateTopic extends LoggedTopic<JsonObject, JsonObject> {
 
   /**
    * The kept patches after `afterSeq` composed into one update at the current seq (keyed by
-   * member, a document compacts like a portfolio), or undefined when they are no longer all
-   * kept or cannot be one merge patch (then exact replay or a snapshot answers).
+   * member, a document compacts like a portfolio); the exact ones when there is only one or
+   * no single merge patch can say them; undefined when they are no longer all kept.
    */
-  protected override compacted(afterSeq: number): string[] | undefined {
+  protected override compacted(afterSeq: number): Replay | undefined {
     const texts = this.exact(afterSeq);
-    if (!texts || texts.length <= 1) return texts;
+    if (!texts) return undefined;
+    const exact = { updates: texts, compacted: false };
+    if (texts.length <= 1) return exact;
     let patch: JsonObject | undefined = {};
     let time = 0;
     for (const text of texts) {
       const update = JSON.parse(text) as { time: number; data: JsonObject };
       patch = composeMergePatches(patch, update.data);
-      if (!patch) return undefined;
+      if (!patch) return exact;
       time = update.time;
     }
-    return [this.updateJson(this.seq, time, patch)];
+    return { updates: [this.updateJson(this.seq, time, patch)], compacted: true };
   }
 }
 

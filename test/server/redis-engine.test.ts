@@ -2,7 +2,7 @@
 // process: the same updates with the same seqs on every node, seqs atomic across
 // publishers, bars as one node in memory folds them, gap repair, pub/sub loss, a Redis
 // restart and an outage.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { INTERVALS } from '../../src/protocol/index.js';
 import { startMarketServer } from '../../server/app.js';
@@ -308,21 +308,30 @@ describe('redis engine', () => {
     assert.throws(() => a.upsertPositions('acme', []), /publishAsync/);
   });
 
-  test('an update missing from pub/sub is read from the stream before the next is forwarded', async (t) => {
-    const a = await nodeFor(t, redis.url);
-    const symbol = 'GAP-1';
+  /**
+   * A client following `symbol`'s 1m topic on `node`, and seq 2 of that topic written into
+   * the stream but never published (as if pub/sub lost it). Returns the client, the trade
+   * time and the lost update's bar time.
+   */
+  async function loseSeq2(t: TestContext, node: Awaited<ReturnType<typeof nodeFor>>, symbol: string) {
     const t0 = Date.now();
-    await a.publishTradesAsync(tradesOf(symbol, t0, 1));
-    const client = await TestClient.connect(a);
+    await node.publishTradesAsync(tradesOf(symbol, t0, 1));
+    const client = await TestClient.connect(node);
     t.after(() => client.close());
     await client.sub(topicOf(symbol));
-    // Seq 2 goes into the stream, but is never published (as if pub/sub lost it).
     const admin = await redis.client();
     const keys = topicKeys(topicOf(symbol));
     const seq = await admin.hincrby(keys.meta, 'seq', 1);
     assert.equal(seq, 2);
     const bar = Math.floor(t0 / 60_000) * 60;
     await admin.xadd(keys.stream, `${seq}-0`, 'u', `${t0}|${bar},1,2,0.5,1.5,3,9`);
+    return { client, t0, bar };
+  }
+
+  test('an update missing from pub/sub is read from the stream before the next is forwarded', async (t) => {
+    const a = await nodeFor(t, redis.url);
+    const symbol = 'GAP-1';
+    const { client, t0, bar } = await loseSeq2(t, a, symbol);
     await a.publishTradesAsync(tradesOf(symbol, t0 + 1, 1, 3));
     await client.next((m) => m.op === 'update' && m.seq === 3);
     const updates = checkContinuity(client, topicOf(symbol));
@@ -336,17 +345,7 @@ describe('redis engine', () => {
 
   test('an update pub/sub lost with nothing after it is found by the periodic seq check', async (t) => {
     const a = await nodeFor(t, redis.url, { redisCheckMs: 50 });
-    const symbol = 'GAP-2';
-    const t0 = Date.now();
-    await a.publishTradesAsync(tradesOf(symbol, t0, 1));
-    const client = await TestClient.connect(a);
-    t.after(() => client.close());
-    await client.sub(topicOf(symbol));
-    const admin = await redis.client();
-    const keys = topicKeys(topicOf(symbol));
-    const seq = await admin.hincrby(keys.meta, 'seq', 1);
-    const bar = Math.floor(t0 / 60_000) * 60;
-    await admin.xadd(keys.stream, `${seq}-0`, 'u', `${t0}|${bar},1,2,0.5,1.5,3,9`);
+    const { client } = await loseSeq2(t, a, 'GAP-2');
     const update = await client.next((m) => m.op === 'update', 3000);
     assert.equal(update.seq, 2);
     assert.equal(update.data.trades, 9);
