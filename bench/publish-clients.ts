@@ -5,12 +5,14 @@
  * latency. Frames are scanned, not parsed, so the swarm stays cheap.
  */
 import WebSocket from 'ws';
-import { serveRpc, sleep } from './lib/proc.js';
+import { cpuMicros, serveRpc, sleep } from './lib/proc.js';
 
 const UPDATE = Buffer.from('"op":"update"');
 const T = Buffer.from('"t":');
 let sockets: WebSocket[] = [];
 let received = 0;
+/** Frames received: received / frames is how many events the server batches per frame. */
+let frames = 0;
 let latencies: number[] = [];
 /** Latencies kept per window (a reservoir beyond this). */
 const MAX_SAMPLES = 200_000;
@@ -20,6 +22,7 @@ const now = () => performance.timeOrigin + performance.now();
 
 function onMessage(data: Buffer): void {
   const at = now();
+  frames++;
   for (let i = data.indexOf(UPDATE); i !== -1; i = data.indexOf(UPDATE, i + UPDATE.length)) received++;
   for (let i = data.indexOf(T); i !== -1; i = data.indexOf(T, i + T.length)) {
     const start = i + T.length;
@@ -72,13 +75,13 @@ serveRpc({
   mark() {
     latencies = [];
     seen = 0;
-    return { received, at: now() };
+    return { received, frames, cpuMicros: cpuMicros(), at: now() };
   },
   /** What the window saw: deliveries so far and the latencies (sorted quantiles). */
   stats() {
     const sorted = [...latencies].sort((a, b) => a - b);
     const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : Number.NaN);
-    return { received, at: now(), samples: sorted.length, p50: q(0.5), p99: q(0.99) };
+    return { received, frames, cpuMicros: cpuMicros(), at: now(), samples: sorted.length, p50: q(0.5), p99: q(0.99) };
   },
   async disconnect() {
     for (const socket of sockets) socket.terminate();
