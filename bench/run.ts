@@ -7,6 +7,8 @@
  *   --only=a,b       parts to run: size, browser, fanout, idle, publish, memory, resume, tabs (default all), and
  *                    cluster (opt-in: two nodes on a real redis-server against one in memory and two Socket.IO nodes; needs redis-server)
  *   --cluster-clients=N  clients of the cluster part (default 200, quick 50)
+ *   --cluster-latency-clients=N  clients of its latency run, two nodes on Redis (default 1000, quick 0: skipped)
+ *   --cluster-rates=A,B  updates/s per client tried in turn until one is not held (default 1000,2000,3000,4000,6000)
  *   --rounds=N       rounds per part (default 5, quick 2)
  *   --no-build       use the existing dist/ instead of building the kit into a temp folder
  *   --out=FILE       where to write the results
@@ -21,7 +23,7 @@ import { runFanoutPart, type FanoutResult, type Impl } from './fanout.js';
 import { runIdlePart, type IdleResult } from './idle.js';
 import { runMemoryPart, type MemoryResult } from './memory.js';
 import { runResumePart, type ResumeResult } from './resume.js';
-import { runClusterPart, type ClusterResult } from './cluster.js';
+import { held, runClusterPart, type ClusterResult } from './cluster.js';
 import { runPublishPart, type PublishResult } from './publish.js';
 import { runSizePart, type SizeResult } from './size.js';
 import { runTabsPart, type TabsResult } from './tabs.js';
@@ -161,8 +163,9 @@ async function main() {
       log('part 9: two nodes on Redis against one node in memory (1,000 updates/s over 10 symbols\' 1s topics)');
       cluster = await runClusterPart({
         clients: Number(value('cluster-clients') ?? (quick ? 50 : 200)),
+        latencyClients: Number(value('cluster-latency-clients') ?? (quick ? 0 : 1000)),
         symbols: 10,
-        rate: 1000,
+        rates: (value('cluster-rates') ?? '1000,2000,3000,4000,6000').split(',').map(Number),
         warmMs: quick ? 1000 : 2000,
         windowMs: quick ? 3000 : 10_000,
         log,
@@ -174,7 +177,7 @@ async function main() {
   }
   machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
 
-  const targets = evaluateTargets({ browser, fanout, idle, size, publish, memory, resume });
+  const targets = evaluateTargets({ browser, fanout, idle, size, publish, memory, resume, cluster });
   const results = {
     when: new Date().toISOString(),
     quick,
@@ -385,29 +388,34 @@ function report(r: {
   if (r.cluster) {
     const x = r.cluster;
     sections.push(
-      `9. Several nodes (issue 14): the same clients and publisher; redis-2 / memory-1 deliveries/s ${x.deliveriesRatio}; ` +
-        `redis-2 / socketio-2 deliveries/s ${x.socketIoDeliveriesRatio}, node CPU per delivery ${x.socketIoCpuRatio}\n` +
+      `9. Several nodes (issue 14): the same clients and publisher, rates stepped up until one is not held; capacity (most deliveries/s held) ` +
+        `redis-2 ${fmtRate(x.capacity['redis-2'])}, memory-1 ${fmtRate(x.capacity['memory-1'])}, socketio-2 ${fmtRate(x.capacity['socketio-2'])}; ` +
+        `redis-2 / memory-1 ${x.deliveriesRatio}, redis-2 / socketio-2 ${x.socketIoDeliveriesRatio}; node CPU per delivery at the first rate redis-2 / socketio-2 ${x.socketIoCpuRatio}\n` +
         table(
-          ['setup', 'clients', 'published/s', 'deliveries/s', 'node µs CPU/delivery', 'node CPU', 'redis CPU', 'p50 ms', 'p99 ms', 'gaps'],
-          x.runs.map((run) => [
+          ['setup', 'clients', 'rate/client', 'published/s', 'deliveries/s', 'held', 'node µs CPU/delivery', 'node CPU', 'redis CPU', 'clients CPU', 'p50 ms', 'p99 ms', 'updates/frame', 'gaps'],
+          [...x.runs, ...(x.latencyRun ? [x.latencyRun] : [])].map((run) => [
             run.setup,
             String(run.clients),
+            String(run.targetUpdatesPerSecond),
             String(run.publishedPerSecond),
             fmtRate(run.deliveriesPerSecond),
+            held(run) ? 'yes' : 'no',
             String(run.serverCpuMicrosPerDelivery),
             `${Math.round(run.serverCpuShare * 100)} %`,
             run.redisCpuShare !== undefined ? `${Math.round(run.redisCpuShare * 100)} %` : '-',
+            `${Math.round(run.clientsCpuShare * 100)} %`,
             String(run.latencyP50Ms),
             String(run.latencyP99Ms),
+            Number.isFinite(run.updatesPerFrame) ? String(run.updatesPerFrame) : '-',
             String(run.gaps),
           ]),
         ) +
-        '\nsocketio-2: two Socket.IO nodes with @socket.io/redis-streams-adapter on the same Redis, the same messages to the same number of clients.' +
+        '\nsocketio-2: two Socket.IO nodes with @socket.io/redis-streams-adapter on the same Redis, the same messages to the same number of clients; its gaps are updates reordered across its two nodes.' +
         (x.errors.length ? `\nerrors: ${x.errors.join('; ')}` : ''),
     );
   }
   sections.push(
-    'Targets (issues 6, 12, 13 and 17)\n' +
+    'Targets (issues 6, 12, 13, 14 and 17)\n' +
       table(
         ['target', 'measured', 'verdict'],
         r.targets.map((t) => [t.target, t.measured, t.met === null ? 'not measured' : t.met ? 'met' : 'NOT MET']),

@@ -1,12 +1,13 @@
-/** The targets of issue 6, checked against the bench results. */
+/** The targets of issues 6, 12, 13, 14 and 17, checked against the bench results. */
 import type { BrowserResult } from './browser.js';
+import type { ClusterResult } from './cluster.js';
 import type { FanoutResult } from './fanout.js';
 import type { IdleResult } from './idle.js';
 import type { MemoryResult } from './memory.js';
 import type { PublishResult } from './publish.js';
 import type { ResumeResult } from './resume.js';
 import type { SizeResult } from './size.js';
-import { fmtRatio } from './lib/stats.js';
+import { fmtRate, fmtRatio } from './lib/stats.js';
 
 export const TARGETS = {
   kOverN: 3,
@@ -22,6 +23,10 @@ export const TARGETS = {
   memoryPerSymbolBytes: 1_000_000,
   /** Issue 12: resume bytes after 60 s away on a 1m topic, as a share of its snapshot's bytes. */
   resumeShare: 0.01,
+  /** Issue 14: two nodes on Redis against two Socket.IO nodes with the Redis streams adapter, deliveries/s. */
+  clusterOverSocketIo: 1.5,
+  /** Issue 14: publish-to-deliver p99 at 1,000 updates/s to 1,000 clients through Redis, ms. */
+  clusterP99Ms: 20,
 };
 
 export interface TargetResult {
@@ -30,7 +35,7 @@ export interface TargetResult {
   met: boolean | null;
 }
 
-export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: IdleResult; size?: SizeResult; publish?: PublishResult; memory?: MemoryResult; resume?: ResumeResult }): TargetResult[] {
+export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutResult; idle?: IdleResult; size?: SizeResult; publish?: PublishResult; memory?: MemoryResult; resume?: ResumeResult; cluster?: ClusterResult }): TargetResult[] {
   const out: TargetResult[] = [];
   const ratio = (target: string, value: number | undefined, ok: (v: number) => boolean) =>
     out.push({ target, measured: value === undefined || !Number.isFinite(value) ? 'n/a' : fmtRatio(value), met: value === undefined || !Number.isFinite(value) ? null : ok(value) });
@@ -81,6 +86,16 @@ export function evaluateTargets(r: { browser?: BrowserResult; fanout?: FanoutRes
     target: 'chart chunk loads lazily (a dynamic import)',
     measured: r.size?.chart ? r.size.chart.files.join(', ') : 'n/a',
     met: r.size ? r.size.chart !== undefined : null,
+  });
+  const c = r.cluster;
+  ratio(`cluster: two nodes on Redis >= ${TARGETS.clusterOverSocketIo}x Socket.IO's deliveries/s (redis streams adapter)`, c?.socketIoDeliveriesRatio, (v) => v >= TARGETS.clusterOverSocketIo);
+  const l = c?.latencyRun;
+  // Held only if the rate was: a run that fell behind the publisher measured a lower load.
+  const held = l !== undefined && l.deliveriesPerSecond >= 0.95 * l.targetUpdatesPerSecond * l.clients && l.gaps === 0;
+  out.push({
+    target: `cluster: publish-to-deliver p99 < ${TARGETS.clusterP99Ms} ms at 1,000 updates/s to 1,000 clients through Redis`,
+    measured: l ? `${l.latencyP99Ms} ms (${l.clients} clients, ${fmtRate(l.deliveriesPerSecond)} deliveries/s)` : 'n/a',
+    met: l ? held && l.clients >= 1000 && l.latencyP99Ms < TARGETS.clusterP99Ms : null,
   });
   return out;
 }
