@@ -118,15 +118,14 @@ local ids, id_count, id_ms = KEYS[26], tonumber(ARGV[12]), tonumber(ARGV[13])
 local clock = redis.call('TIME')
 local now_ms = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', ids, '-inf', num(now_ms - id_ms))
-local fresh, batch, duplicates, added = {}, {}, 0, 0
+local fresh, duplicates, added = {}, 0, 0
 for j = first_trade, #ARGV, stride do
   local id = ARGV[j + 3]
   if id == '' then
     fresh[#fresh + 1] = j
-  elseif batch[id] or redis.call('ZSCORE', ids, id) then
+  elseif redis.call('ZSCORE', ids, id) then -- an id earlier in this batch is in it already
     duplicates = duplicates + 1
   else
-    batch[id] = true
     redis.call('ZADD', ids, num(now_ms), id)
     added = added + 1
     fresh[#fresh + 1] = j
