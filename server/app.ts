@@ -180,7 +180,6 @@ function checkTrades(trades: Trade[]): Trade[] {
   return trades.map(copyTrade);
 }
 
-
 /**
  * Feeds with `--redis`: trades go to the engine's trade script (the bars are folded in
  * Redis). The simulator runs only when asked for (`feed: 'sim'`, on one node), without its

@@ -33,10 +33,10 @@ import {
 } from '../../src/protocol/index.js';
 import { OutMessage } from '../frame-writer.js';
 import { PrecisionBook } from '../precision.js';
+import { TRADE_ID_WINDOW, type TradeIdWindowOptions, type TradesResult } from '../trade-ids.js';
 import { foldStateChange, type StateChange } from './changes.js';
 import type { Engine, FollowStart, GoneReason, ResumeOptions, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
 import { DOC_SCRIPT, EVENT_SCRIPT, KEY_PREFIX, RANGE_SCRIPT, READ_SCRIPT, topicKeys, TRADES_SCRIPT, type TopicKeys } from './redis-scripts.js';
-import { TRADE_ID_WINDOW, type TradeIdWindowOptions, type TradesResult } from '../trade-ids.js';
 import { candleUpdatePrefix, candleUpdateText } from './update-text.js';
 
 /** Redis is not reachable: the request cannot be served now (HTTP 503). */
