@@ -29,6 +29,7 @@ import { Session, type SessionContext, type SessionLimits } from './session.js';
 import { SessionSet } from './session-set.js';
 import { SnapshotMessages } from './snapshot-messages.js';
 import { closeSessions, Lifecycle } from './shutdown.js';
+import { copyTrade, TradeIds, type TradeIdWindowOptions, type TradesResult } from './trade-ids.js';
 import { upgradeGate } from './upgrade-gate.js';
 
 export type { DevControls } from './dev-controls.js';
@@ -37,6 +38,7 @@ export { PublishError, type EventInput, type PublishChange, type PublishResult }
 export type { PositionInput } from './portfolio.js';
 export type { PortfolioChange } from './portfolio-books.js';
 export type { StateChange } from './engine/engine.js';
+export type { TradesResult } from './trade-ids.js';
 
 /** Knobs for tests, not part of the public options. */
 export interface InternalServerOptions extends MarketServerOptions {
@@ -50,6 +52,8 @@ export interface InternalServerOptions extends MarketServerOptions {
   redisCheckMs?: number;
   /** With `redis`: how long a served topic without followers stays subscribed (default 30,000 ms). */
   redisIdleMs?: number;
+  /** The window of trade ids a trade publish is deduped against, per symbol (default TRADE_ID_WINDOW). */
+  tradeIdWindow?: TradeIdWindowOptions;
 }
 
 export interface MarketServer {
@@ -59,9 +63,13 @@ export interface MarketServer {
   httpUrl: string; // http://HOST:PORT
   epoch: string; // changes on each start and on history reset
   controls: DevControls;
+  /** Folds trades into the bars (a trade whose `id` the symbol had lately is dropped); throws a TypeError naming a bad trade. */
   publishTrades(trades: Trade[]): void;
-  /** Like `publishTrades`, resolving once the trades are folded (with `--redis`: in Redis; rejects while it is down). */
-  publishTradesAsync(trades: Trade[]): Promise<void>;
+  /**
+   * Like `publishTrades`, resolving once the trades are folded (with `--redis`: in Redis; rejects while
+   * it is down) with how many were applied and how many dropped as duplicates of a known id.
+   */
+  publishTradesAsync(trades: Trade[]): Promise<TradesResult>;
   /**
    * Like `publish`, resolving once the change is stored. With `redis` the synchronous publish
    * methods throw: publishing goes through Redis, so use this one.
@@ -106,13 +114,16 @@ async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: Intern
   const publisher = new Publisher(engine, books);
   let book: PortfolioBook | undefined;
   let demo: DemoPublishing | undefined;
-  /** Every trade, whatever its source, goes through here. */
-  const ingest = (trades: Trade[], publish: boolean) => {
-    aggregator.ingest(trades, publish);
+  const tradeIds = new TradeIds(internal.tradeIdWindow);
+  /** Every trade, whatever its source, goes through here; a known trade id is dropped first (not folded, marked or counted). */
+  const ingest = (trades: Trade[], publish: boolean): TradesResult => {
+    const { fresh, duplicates } = tradeIds.filter(trades);
+    aggregator.ingest(fresh, publish);
     if (publish) {
-      books.mark(trades);
-      demo?.trades(trades);
+      books.mark(fresh);
+      demo?.trades(fresh);
     }
+    return { accepted: fresh.length, duplicates };
   };
   let simulator: MarketSimulator | undefined;
   let replay: ReplayFeed | undefined;
@@ -159,14 +170,14 @@ async function startFeeds(o: ReturnType<typeof resolveOptions>, internal: Intern
   };
 }
 
-/** Checks and copies trades (only their four fields); throws a TypeError naming the bad one. */
+/** Checks and copies trades (only their fields); throws a TypeError naming the bad one. */
 function checkTrades(trades: Trade[]): Trade[] {
   if (!Array.isArray(trades)) throw new TypeError('publishTrades expects an array of trades');
   trades.forEach((trade, i) => {
     const error = validateTrade(trade);
     if (error) throw new TypeError(`trades[${i}]: ${error}`);
   });
-  return trades.map(({ symbol, price, size, time }) => ({ symbol, price, size, time }));
+  return trades.map(copyTrade);
 }
 
 /**
@@ -235,7 +246,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
   let engine: Engine;
   let memory: MemoryEngine | undefined;
   let redis: RedisEngine | undefined;
-  let feeds: { publishTrades(trades: Trade[]): void | Promise<void>; publisher: Publisher | RedisPublisher; start(): void; stop(): void };
+  let feeds: { publishTrades(trades: Trade[]): TradesResult | Promise<TradesResult>; publisher: Publisher | RedisPublisher; start(): void; stop(): void };
   if (o.redis !== undefined) {
     redis = new RedisEngine({
       url: o.redis,
@@ -251,6 +262,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
       log: o.logger,
       ...(internal.redisCheckMs !== undefined ? { checkMs: internal.redisCheckMs } : {}),
       ...(internal.redisIdleMs !== undefined ? { idleMs: internal.redisIdleMs } : {}),
+      ...(internal.tradeIdWindow !== undefined ? { tradeIdWindow: internal.tradeIdWindow } : {}),
     });
     await redis.connect();
     engine = redis;
@@ -378,9 +390,7 @@ export async function startMarketServer(options: MarketServerOptions = {}): Prom
       const done = publishTrades(trades);
       if (done instanceof Promise) done.catch((error: unknown) => o.logger(`trades not published: ${error instanceof Error ? error.message : String(error)}`));
     },
-    publishTradesAsync: async (trades) => {
-      await publishTrades(trades);
-    },
+    publishTradesAsync: async (trades) => publishTrades(trades),
     publishAsync: async (topic, change) => publisher.publish(topic, change),
     publish: (topic, change) => sync().publish(topic, change),
     publishEvent: (channel, event) => sync().publishEvent(channel, event),

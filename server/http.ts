@@ -13,6 +13,7 @@ import type { Engine } from './engine/engine.js';
 import { HttpError, hasBearer, publishGuard, readJsonBody, sendJson } from './http-util.js';
 import { publishRoutes, type PublishRouteContext } from './publish-http.js';
 import { serveStatic } from './static.js';
+import { copyTrade, type TradesResult } from './trade-ids.js';
 import { checkTopicName, unknownTopicMessage } from './topic-names.js';
 
 /** Longest dev-control duration accepted (`ms`), so a typo cannot wedge a server for days. */
@@ -37,7 +38,8 @@ export interface HttpContext {
    * allow no other; without a list every origin gets `*`.
    */
   allowedOrigins?: ReadonlySet<string> | undefined;
-  publishTrades(trades: Trade[]): void | Promise<void>;
+  /** Folds checked trades; says how many were applied and how many dropped as duplicates of a known id. */
+  publishTrades(trades: Trade[]): TradesResult | Promise<TradesResult>;
   /** The engine's health when it depends on something else (Redis): degraded answers /healthz with 503. */
   health?: () => { up: boolean };
   /** The publishing routes (`/api/events/…`, `/api/state/…`, `/api/portfolio/…`). */
@@ -159,11 +161,10 @@ export function createHttpHandler(ctx: HttpContext): (req: IncomingMessage, res:
     for (let i = 0; i < body.length; i++) {
       const error = validateTrade(body[i]);
       if (error) throw new HttpError(400, 'bad_request', `trades[${i}]: ${error}`);
-      const { symbol, price, size, time } = body[i] as Trade;
-      trades.push({ symbol, price, size, time });
+      trades.push(copyTrade(body[i] as Trade));
     }
-    await ctx.publishTrades(trades);
-    sendJson(res, 200, { accepted: trades.length });
+    const { accepted, duplicates } = await ctx.publishTrades(trades);
+    sendJson(res, 200, { accepted, duplicates });
   };
 
   const admin = async (controls: DevControls, path: string, query: URLSearchParams, res: ServerResponse): Promise<void> => {

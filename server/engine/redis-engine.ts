@@ -33,9 +33,10 @@ import {
 } from '../../src/protocol/index.js';
 import { OutMessage } from '../frame-writer.js';
 import { PrecisionBook } from '../precision.js';
+import { TRADE_ID_WINDOW, type TradeIdWindowOptions, type TradesResult } from '../trade-ids.js';
 import { foldStateChange, type StateChange } from './changes.js';
 import type { Engine, FollowStart, GoneReason, ResumeOptions, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
-import { DOC_SCRIPT, EVENT_SCRIPT, RANGE_SCRIPT, READ_SCRIPT, topicKeys, TRADES_SCRIPT, type TopicKeys } from './redis-scripts.js';
+import { DOC_SCRIPT, EVENT_SCRIPT, KEY_PREFIX, RANGE_SCRIPT, READ_SCRIPT, topicKeys, TRADES_SCRIPT, type TopicKeys } from './redis-scripts.js';
 import { candleUpdatePrefix, candleUpdateText } from './update-text.js';
 
 /** Redis is not reachable: the request cannot be served now (HTTP 503). */
@@ -57,6 +58,13 @@ export interface RedisEngineOptions {
   checkMs?: number;
   /** A served topic without followers for this long (ms) is unsubscribed (default 30,000). */
   idleMs?: number;
+  /** The window of trade ids a trade is deduped against, per symbol (default TRADE_ID_WINDOW, as in memory). */
+  tradeIdWindow?: TradeIdWindowOptions;
+}
+
+/** A symbol's trade ids (zset id -> arrival ms), under the hash tag of its candle keys (topicKeys). */
+export function tradeIdsKey(symbol: string): string {
+  return `${KEY_PREFIX}{c:${symbol}}:tids`;
 }
 
 interface Live {
@@ -711,8 +719,8 @@ export class RedisEngine implements Engine {
     return { seq: Number(reply[1]), stored: Number(reply[2]) };
   }
 
-  /** Trades into every interval's bars, one script per symbol. */
-  async publishTrades(trades: readonly Trade[]): Promise<void> {
+  /** Trades into every interval's bars, one script per symbol; a trade id the symbol had lately (on any node) is dropped. */
+  async publishTrades(trades: readonly Trade[]): Promise<TradesResult> {
     const bySymbol = new Map<string, Trade[]>();
     for (const trade of trades) {
       let list = bySymbol.get(trade.symbol);
@@ -721,7 +729,8 @@ export class RedisEngine implements Engine {
       this.precision.observe(trade.symbol, trade.price);
     }
     const now = Date.now();
-    await Promise.all(
+    const window = this.options.tradeIdWindow ?? TRADE_ID_WINDOW;
+    const replies = await Promise.all(
       [...bySymbol].map(([symbol, list]) => {
         this.symbols.add(symbol);
         const keys: string[] = [];
@@ -729,14 +738,18 @@ export class RedisEngine implements Engine {
           const k = topicKeys(`candles:${symbol}:${interval}`);
           keys.push(k.meta, k.stream, k.bars, k.times);
         }
-        keys.push(topicKeys(`candles:${symbol}:1m`).precision);
+        keys.push(topicKeys(`candles:${symbol}:1m`).precision, tradeIdsKey(symbol));
         const precision = this.precision.of(symbol);
         const args: (string | number)[] = [this.options.maxBars, this.options.exactHistory, now, precision?.precision ?? '', precision?.tickSize ?? ''];
         for (const interval of INTERVALS) args.push(INTERVAL_SECONDS[interval]);
-        for (const t of list) args.push(t.price, t.size, t.time);
-        return this.call((c) => c.lmwTrades(keys.length, ...keys, ...args));
+        args.push(window.count, window.ms);
+        for (const t of list) args.push(t.price, t.size, t.time, t.id ?? '');
+        return this.call((c) => c.lmwTrades(keys.length, ...keys, ...args)) as Promise<number[]>;
       }),
     );
+    // Each reply: the six intervals' seqs, then the duplicates dropped.
+    const duplicates = replies.reduce((sum, reply) => sum + Number(reply[INTERVALS.length]), 0);
+    return { accepted: trades.length - duplicates, duplicates };
   }
 
   /** A venue's tick size for `symbol` (simulated symbols): its snapshots' precision. */

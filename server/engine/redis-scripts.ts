@@ -93,11 +93,15 @@ end
 
 /**
  * Trades of one symbol into its six candle series. KEYS: per interval (in INTERVALS order)
- * meta, stream, bars, times; then the precision hash. ARGV: maxBars, maxlen, now,
- * precision ('' = none), tickSize ('' = none), then the interval seconds (6), then per
- * trade price, size, time. Per interval, each changed bar goes out once (its state after
- * the batch), bars in time order, as the memory aggregator does. Returns each interval's
- * seq after it.
+ * meta, stream, bars, times; then the precision hash; then the symbol's trade ids (zset id
+ * -> arrival ms by Redis' clock, under the symbol's hash tag). ARGV: maxBars, maxlen, now,
+ * precision ('' = none), tickSize ('' = none), then the interval seconds (6), then the id
+ * window (most ids kept, their longest age in ms), then per trade price, size, time, id
+ * ('' = none). A trade whose id is in the window (from any node, or earlier in the batch)
+ * is dropped: not folded, not marked; the window is trimmed by age before the check and
+ * by count after it, as server/trade-ids.ts does in memory. Per interval, each changed
+ * bar goes out once (its state after the batch), bars in time order, as the memory
+ * aggregator does. Returns each interval's seq after it, then the duplicates dropped.
  */
 export const TRADES_SCRIPT = `${PRELUDE}
 local max_bars = tonumber(ARGV[1])
@@ -108,11 +112,35 @@ if ARGV[4] ~= '' then
   if tonumber(ARGV[4]) > p then redis.call('HSET', KEYS[25], 'precision', ARGV[4]) end
 end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[25], 'tickSize', ARGV[5]) end
-local first_trade = 12
+local first_trade, stride = 14, 4
+-- Trade ids first: fresh holds the ARGV index of each trade that is folded (the others are duplicates).
+local ids, id_count, id_ms = KEYS[26], tonumber(ARGV[12]), tonumber(ARGV[13])
+local clock = redis.call('TIME')
+local now_ms = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', ids, '-inf', num(now_ms - id_ms))
+local fresh, duplicates, added = {}, 0, 0
+for j = first_trade, #ARGV, stride do
+  local id = ARGV[j + 3]
+  if id == '' then
+    fresh[#fresh + 1] = j
+  elseif redis.call('ZSCORE', ids, id) then -- an id earlier in this batch is in it already
+    duplicates = duplicates + 1
+  else
+    redis.call('ZADD', ids, num(now_ms), id)
+    added = added + 1
+    fresh[#fresh + 1] = j
+  end
+end
+if added > 0 then
+  local over = redis.call('ZCARD', ids) - id_count
+  if over > 0 then redis.call('ZREMRANGEBYRANK', ids, 0, over - 1) end
+  -- Every id is younger than the newest: the zset of a symbol that stops trading goes with its window.
+  redis.call('PEXPIRE', ids, id_ms)
+end
 -- The symbol's mark: its newest trade by trade time (what posted portfolio rows are marked from).
 local mark = redis.call('HMGET', KEYS[25], 'mark', 'markTime')
 local mark_price, mark_time = mark[1], tonumber(mark[2] or '-1')
-for j = first_trade, #ARGV, 3 do
+for _, j in ipairs(fresh) do
   if tonumber(ARGV[j + 2]) >= mark_time then mark_price, mark_time = ARGV[j], tonumber(ARGV[j + 2]) end
 end
 if mark_price then redis.call('HSET', KEYS[25], 'mark', mark_price, 'markTime', num(mark_time)) end
@@ -125,7 +153,7 @@ for i = 0, 5 do
   local count = redis.call('ZCARD', times)
   local oldest = nil
   if count >= max_bars and count > 0 then oldest = tonumber(redis.call('ZRANGE', times, 0, 0)[1]) end
-  for j = first_trade, #ARGV, 3 do
+  for _, j in ipairs(fresh) do
     local price, size, t = tonumber(ARGV[j]), tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2])
     local b = math.floor(t / (sec * 1000)) * sec
     local bar = pending[b]
@@ -171,6 +199,7 @@ for i = 0, 5 do
   end
   out[#out + 1] = seq
 end
+out[#out + 1] = duplicates
 return out
 `;
 

@@ -191,6 +191,12 @@ export interface Trade {
   size: number;
   /** Trade time, epoch milliseconds. */
   time: number;
+  /**
+   * Optional id (1 to 128 visible ASCII characters, `!` to `~`, no spaces: TRADE_ID_PATTERN): a
+   * trade whose id the server saw for the same symbol a short while ago is dropped, so a retried
+   * publish, on any node, counts once.
+   */
+  id?: string;
 }
 
 // ---- client → server ------------------------------------------------------

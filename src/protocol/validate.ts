@@ -277,6 +277,15 @@ export function parseServerFrame(text: string): ServerFrameResult {
 
 // ---- trades -----------------------------------------------------------------
 
+/** Longest trade `id`: the same as an event id's. */
+export const MAX_TRADE_ID_LENGTH = MAX_EVENT_ID_LENGTH;
+/**
+ * A trade id: visible ASCII only (unlike an event id, which may be any string), so one
+ * character is one byte and ids compare the same in memory and in Redis (a lone surrogate
+ * would reach Redis as U+FFFD, and two different ids would collide there only).
+ */
+export const TRADE_ID_PATTERN = new RegExp(`^[\\x21-\\x7e]{1,${MAX_TRADE_ID_LENGTH}}$`);
+
 /** Checks a trade (as published through `POST /api/trades`); returns a reason or null. */
 export function validateTrade(v: unknown): string | null {
   if (!isObject(v)) return 'trade must be an object';
@@ -284,6 +293,11 @@ export function validateTrade(v: unknown): string | null {
   if (!isFiniteNumber(v.price) || v.price <= 0) return 'trade.price must be a positive number';
   if (!isFiniteNumber(v.size) || v.size < 0) return 'trade.size must be a non-negative number';
   if (!isFiniteNumber(v.time) || v.time < 0 || v.time > 8.64e15) return 'trade.time must be epoch milliseconds';
+  if (v.id !== undefined) {
+    if (typeof v.id !== 'string') return 'trade.id must be a string';
+    if (!TRADE_ID_PATTERN.test(v.id))
+      return `trade.id must be 1 to ${MAX_TRADE_ID_LENGTH} visible ASCII characters (! to ~, no spaces)`;
+  }
   return null;
 }
 

@@ -277,7 +277,7 @@ describe('admin and publish tokens', () => {
       getJson(`${server.httpUrl}/api/trades`, { method: 'POST', headers, body: JSON.stringify([{ symbol: 'AAA', price: 1, size: 1, time: 1 }]) });
     for (const headers of <Array<Record<string, string>>>[{}, { Authorization: 'Bearer pub-tokem' }, { Authorization: 'Bearer p' }, { Authorization: 'Bearer admin-token' }, { Authorization: 'pub-token' }])
       assert.equal((await post(headers)).status, 401, JSON.stringify(headers));
-    assert.deepEqual((await post({ Authorization: 'Bearer pub-token' })).body, { accepted: 1 });
+    assert.deepEqual((await post({ Authorization: 'Bearer pub-token' })).body, { accepted: 1, duplicates: 0 });
     // The publish token does not open /admin.
     assert.equal((await getJson(`${server.httpUrl}/admin/drop`, { method: 'POST', headers: { Authorization: 'Bearer pub-token' } })).status, 401);
   });

@@ -114,7 +114,7 @@ describe('POST /api/trades', () => {
     const server = await serverFor(t, { feed: 'none', publishToken: TOKEN });
     const r = await post(server.httpUrl, JSON.stringify([{ symbol: 'NEW', price: 5, size: 2, time: T0 }]), TOKEN);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { accepted: 1 });
+    assert.deepEqual(r.body, { accepted: 1, duplicates: 0 });
     const client = await TestClient.connect(server);
     await client.sub('candles:NEW:1h');
     await client.next((m) => m.op === 'snapshot');
