@@ -110,7 +110,7 @@ export class RedisPortfolios {
     symbols: readonly string[],
     initial: PortfolioSnapshotData,
     firstMarks: ReadonlyMap<string, SymbolMark>,
-    fold: (doc: PortfolioSnapshotData, markTimes: ReadonlyMap<string, number>, marks: ReadonlyMap<string, SymbolMark>) => PortfolioFolded | null,
+    fold: (doc: PortfolioSnapshotData, markTimes: ReadonlyMap<string, number>, marks: ReadonlyMap<string, SymbolMark>) => Awaitable<PortfolioFolded | null>,
   ): Promise<number> {
     let used: ReadonlyMap<string, SymbolMark> = firstMarks;
     const result = (await this.write(account, initial, async (doc, markTimes) => {

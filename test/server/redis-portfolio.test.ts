@@ -4,9 +4,11 @@
 // with one merged patch; clients without it get the exact replay or a snapshot, as before.
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyUpdateOfKind, cloneData, sumPositions, type PortfolioSnapshotData, type Trade } from '../../src/protocol/index.js';
+import { applyUpdateOfKind, cloneData, sumPositions, type JsonObject, type PortfolioSnapshotData, type Trade } from '../../src/protocol/index.js';
 import type { MarketServer } from '../../server/app.js';
+import { RedisEngine } from '../../server/engine/redis-engine.js';
 import { holdersKey } from '../../server/engine/redis-scripts.js';
+import { foldPortfolioChange } from '../../server/portfolio-folds.js';
 import { RedisServer } from '../support/node/redis-server.js';
 import { nodeFor, postTrades, PUBLISH_TOKEN } from '../support/node/redis-nodes.js';
 import { getJson, serverFor, TestClient, waitUntil, type Message } from '../support/node/server.js';
@@ -171,6 +173,76 @@ describe('redis portfolio and state topics', () => {
     assert.deepEqual((await admin.smembers(holdersKey('RM-Z'))).sort(), ['rm-acme', 'rm-beta']);
   });
 
+  test('trades on two nodes racing posts that remove and add rows: every held row ends marked from its newest trade, each holder listed, totals the sums of rows', async (t) => {
+    const a = await nodeFor(t, redis.url);
+    const b = await nodeFor(t, redis.url);
+    const symbols = ['RC-1', 'RC-2', 'RC-3'];
+    await a.publishTradesAsync(symbols.map((symbol, i) => trade(symbol, 10 + i, 0)));
+    const rows = (...held: string[]) => held.map((symbol, i) => ({ symbol, qty: 1 + i, avgPrice: 10 }));
+    for (const account of ['rc-one', 'rc-two']) assert.equal((await post(a.httpUrl, account, { positions: rows(...symbols) })).status, 200);
+    const watchers = [await TestClient.connect(a), await TestClient.connect(b)];
+    t.after(() => watchers.forEach((c) => c.close()));
+    await snapshotOf(watchers[0]!, 'portfolio:rc-one');
+    await snapshotOf(watchers[1]!, 'portfolio:rc-two');
+    const trading = (async () => {
+      for (let i = 1; i <= 60; i++) {
+        const batch = symbols.filter((_, k) => (i + k) % 2 === 0).map((symbol, k) => trade(symbol, 10 + ((i * 7 + k) % 11) / 4, i));
+        assert.equal(await postTrades((i % 2 ? a : b).httpUrl, batch), 200);
+      }
+    })();
+    // rc-one: RC-2 removed through one node while it is posted again through the other; rc-two: replaced whole.
+    const posting = (node: MarketServer, account: string, body: (i: number) => unknown) =>
+      (async () => {
+        for (let i = 0; i < 40; i++) {
+          const answer = await post(node.httpUrl, account, body(i));
+          assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        }
+      })();
+    await Promise.all([
+      trading,
+      posting(a, 'rc-one', () => ({ positions: [], removed: ['RC-2'] })),
+      posting(b, 'rc-one', (i) => ({ positions: rows('RC-2', 'RC-1').map((row) => ({ ...row, qty: row.qty + i })) })),
+      posting(b, 'rc-two', (i) => ({ positions: rows(...(i % 2 ? ['RC-3', 'RC-1'] : ['RC-2'])), replace: true })),
+    ]);
+    const admin = await redis.client();
+    for (const [account, watcher] of [['rc-one', watchers[0]!], ['rc-two', watchers[1]!]] as const) {
+      const topic = `portfolio:${account}`;
+      const now = await rest(b, topic);
+      await waitUntil(() => watcher.all((m) => m.op === 'update' && m.seq === now.seq).length === 1, 5000, `${topic} update ${now.seq}`);
+      assert.deepEqual(portfolioStream(watcher, topic).state, now.data, `${topic}: the client's rows are the server's`);
+      assert.deepEqual(now.data.totals, sumPositions(now.data.positions));
+      for (const row of now.data.positions as Array<{ symbol: string; lastPrice: number }>) {
+        const mark = await admin.hget(`lmw:{c:${row.symbol}}:p`, 'mark');
+        assert.equal(row.lastPrice, Number(mark), `${topic} ${row.symbol}: marked from its newest trade`);
+        assert.equal(await admin.sismember(holdersKey(row.symbol), account), 1, `${topic} listed under ${row.symbol}`);
+      }
+    }
+  });
+
+  test('a trade stored between the marks a post folded with and the post itself re-marks the posted row after it', async (t) => {
+    const engines = [0, 1].map(() => new RedisEngine({ url: redis.url, history: 64, exactHistory: 64, maxBars: 2_000, eventsKept: 100 }));
+    await Promise.all(engines.map((e) => e.connect()));
+    t.after(() => Promise.all(engines.map((e) => e.close())));
+    const [one, other] = engines as [RedisEngine, RedisEngine];
+    await other.publishTrades([trade('RP-1', 10, 0)]);
+    const change = { positions: [{ symbol: 'RP-1', qty: 2, avgPrice: 9 }] };
+    const initial: PortfolioSnapshotData = { account: 'rp-acme', currency: 'USD', positions: [], totals: sumPositions([]) };
+    let traded = false;
+    const seq = await one.portfolios.post('rp-acme', ['RP-1'], initial, await one.marks(['RP-1']), async (doc, markTimes, marks) => {
+      assert.equal(marks.get('RP-1')!.price, 10);
+      if (!traded) {
+        traded = true;
+        await other.publishTrades([trade('RP-1', 11, 1)]); // its re-mark finds no row yet
+      }
+      return foldPortfolioChange(doc, change, marks, markTimes);
+    });
+    assert.equal(seq, 1);
+    const now = await one.snapshot('portfolio:rp-acme');
+    assert.equal(now.seq, 2, 'the post, then its re-mark');
+    const row = (now.data as PortfolioSnapshotData).positions[0]!;
+    assert.deepEqual([row.lastPrice, row.marketValue, row.unrealizedPnl], [11, 22, 4]);
+  });
+
   test('a compact client away for many portfolio updates resumes on another node with one update that ends at the snapshot, as in memory', async (t) => {
     const { a, b, memory, onRedis, onMemory } = await sides(t, { exactHistory: 4 });
     const start: Step[] = [
@@ -244,7 +316,7 @@ describe('redis portfolio and state topics', () => {
 
   test('a compact client resumes a Redis state document with one merged patch, as in memory; patches no single one can express replay exactly', async (t) => {
     const { a, b, memory } = await sides(t, { history: 30 });
-    const put = { op: 'put', doc: { a: 0, b: { x: 0 }, k: { n: 1 }, list: [0] } };
+    const put = { op: 'put' as const, doc: { a: 0, b: { x: 0 }, k: { n: 1 }, list: [0] } };
     await a.publishAsync('state:cs-risk', put);
     memory.putState('cs-risk', put.doc);
     const held: Record<string, { epoch: string; seq: number; data: unknown }> = {};
@@ -253,7 +325,7 @@ describe('redis portfolio and state topics', () => {
       held[name] = await snapshotOf(client, 'state:cs-risk');
       client.close();
     }
-    const patches: Array<Record<string, unknown>> = [{ a: 1 }, { b: { x: 1 } }, { b: { y: 2 } }, { a: null }, { c: [1, 2] }];
+    const patches: JsonObject[] = [{ a: 1 }, { b: { x: 1 } }, { b: { y: 2 } }, { a: null }, { c: [1, 2] }];
     for (let i = 0; i < 15; i++) patches.push({ b: { [`m${i % 5}`]: i }, list: [i] });
     for (const [i, patch] of patches.entries()) {
       await (i % 2 ? a : b).publishAsync('state:cs-risk', { op: 'patch', patch });
