@@ -4,18 +4,14 @@
  * Events are folded in Redis (an id retried on any node is stored once); state changes
  * and portfolio changes are folded here from the document read at a seq and stored only if
  * the topic is still at it (else read again). A posted row is marked from its symbol's newest
- * trade in Redis, as in memory; unlike in memory, later trades do not re-mark the rows.
+ * trade in Redis, and later trades re-mark it, as in memory (server/engine/redis-portfolios.ts).
  */
 import {
   ACCOUNT_PATTERN,
   applyMergePatch,
-  applyPortfolioUpdate,
-  cloneData,
   sumPositions,
   portfolioTopic,
   type PortfolioSnapshotData,
-  type PortfolioUpdateData,
-  type Position,
   CHANNEL_PATTERN,
   eventsTopic,
   jsonDocumentError,
@@ -26,56 +22,7 @@ import {
 } from '../src/protocol/index.js';
 import type { RedisEngine } from './engine/redis-engine.js';
 import { checkDocumentSize, checkEvents, checkName, checkPortfolioChange, PublishError, type PublishChange, type PublishResult } from './publisher.js';
-import type { PortfolioChange } from './portfolio-books.js';
-
-import { cents, lots, micro } from './portfolio.js';
-
-/**
- * One posted change of an account as PortfolioBook (server/portfolio.ts) applies it: removed
- * rows first, then `replace`, then the rows (quantity, average price and realized P&L as
- * posted, the last price from the symbol's mark when there is one). Null when nothing changes.
- */
-export function foldPortfolioChange(
-  doc: PortfolioSnapshotData,
-  change: PortfolioChange,
-  marks: ReadonlyMap<string, { price: number; precision?: number }>,
-): { update: PortfolioUpdateData; next: PortfolioSnapshotData } | null {
-  const held = new Map(doc.positions.map((row) => [row.symbol, row]));
-  const removed = new Set<string>();
-  const remove = (symbol: string) => {
-    if (held.delete(symbol)) removed.add(symbol);
-  };
-  for (const symbol of change.removed ?? []) remove(symbol);
-  if (change.replace) {
-    const kept = new Set(change.positions.map((row) => row.symbol));
-    for (const symbol of [...held.keys()]) if (!kept.has(symbol)) remove(symbol);
-  }
-  const positions: Position[] = [];
-  for (const row of change.positions) {
-    const mark = marks.get(row.symbol);
-    const lastPrice = mark?.price ?? row.lastPrice!;
-    const qty = lots(row.qty);
-    const avgPrice = micro(row.avgPrice);
-    const realized = row.realizedPnl ?? held.get(row.symbol)?.realizedPnl ?? 0;
-    const position: Position = {
-      symbol: row.symbol,
-      qty,
-      avgPrice,
-      lastPrice,
-      marketValue: cents(qty * lastPrice),
-      unrealizedPnl: cents(qty * (lastPrice - avgPrice)),
-      realizedPnl: cents(realized),
-      ...(mark?.precision === undefined ? {} : { precision: mark.precision }),
-    };
-    held.set(row.symbol, position);
-    removed.delete(row.symbol);
-    positions.push(position);
-  }
-  if (positions.length === 0 && removed.size === 0) return null;
-  const after = applyPortfolioUpdate(cloneData(doc), { positions, removed: [...removed], totals: doc.totals });
-  const update: PortfolioUpdateData = { positions, removed: [...removed], totals: sumPositions(after.positions) };
-  return { update, next: applyPortfolioUpdate(cloneData(doc), update) };
-}
+import { foldPortfolioChange } from './portfolio-folds.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -137,10 +84,11 @@ export class RedisPublisher {
     const marks = await this.engine.marks(symbols.slice(0, 1000));
     const change = checkPortfolioChange(body, (symbol) => marks.get(symbol));
     const initial: PortfolioSnapshotData = { account: name, currency: change.currency ?? 'USD', positions: [], totals: sumPositions([]) };
-    const seq = await this.engine.publishDocument<PortfolioSnapshotData>(topic, initial, (doc) => {
+    const posted = change.positions.map((row) => row.symbol);
+    const seq = await this.engine.portfolios.post(name, posted, initial, marks, (doc, markTimes, marksNow) => {
       if (change.currency !== undefined && change.currency !== doc.currency)
         throw new PublishError(`currency ${change.currency} differs from the account's ${doc.currency} (set by its first publish)`);
-      return foldPortfolioChange(doc, change, marks);
+      return foldPortfolioChange(doc, change, marksNow, markTimes);
     });
     return { topic, seq };
   }

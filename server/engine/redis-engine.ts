@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import {
   applyMergePatch,
   applyUpdateOfKind,
+  composeMergePatches,
   INTERVAL_SECONDS,
   INTERVALS,
   parseTopic,
@@ -29,6 +30,7 @@ import {
   type EventEnvelope,
   type EventsSnapshotData,
   type JsonObject,
+  type PortfolioSnapshotData,
   type Trade,
 } from '../../src/protocol/index.js';
 import { OutMessage } from '../frame-writer.js';
@@ -36,6 +38,7 @@ import { PrecisionBook } from '../precision.js';
 import { TRADE_ID_WINDOW, type TradeIdWindowOptions, type TradesResult } from '../trade-ids.js';
 import { foldStateChange, type StateChange } from './changes.js';
 import type { Engine, FollowStart, GoneReason, ResumeOptions, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
+import { ledgerOf, RedisPortfolios } from './redis-portfolios.js';
 import { DOC_SCRIPT, EVENT_SCRIPT, KEY_PREFIX, RANGE_SCRIPT, READ_SCRIPT, topicKeys, TRADES_SCRIPT, type TopicKeys } from './redis-scripts.js';
 import { candleUpdatePrefix, candleUpdateText } from './update-text.js';
 
@@ -235,8 +238,16 @@ export class RedisEngine implements Engine {
   private closed = false;
   readonly metrics = { outages: 0, refused: 0, gapsRepaired: 0, resubscribes: 0, checks: 0 };
   private subReady = false;
+  /** Portfolio writes: posts and the re-marks that follow trades. */
+  readonly portfolios: RedisPortfolios;
 
   constructor(private readonly options: RedisEngineOptions) {
+    this.portfolios = new RedisPortfolios({
+      call: (run) => this.call(run),
+      read: (topic) => this.read(topic, undefined, true),
+      exactHistory: options.exactHistory,
+      ...(options.log ? { log: options.log } : {}),
+    });
     const common = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: (times: number) => Math.min(50 * times, 1000) };
     this.client = new Redis(options.url, common);
     this.sub = new Redis(options.url, { ...common, autoResubscribe: false });
@@ -386,11 +397,14 @@ export class RedisEngine implements Engine {
     }
   }
 
-  /** The read script: epoch, seq, the updates after `since` (or why not) and, when needed, the state. */
-  private async read(topic: string, since: Since | undefined, wantState: boolean): Promise<Read | undefined> {
+  /**
+   * The read script: epoch, seq, the updates after `since` (or why not) and, when needed, the
+   * state. `cap`: most updates replayed (default: the kind's exact history).
+   */
+  private async read(topic: string, since: Since | undefined, wantState: boolean, cap?: number): Promise<Read | undefined> {
     const kind = kindOf(topic);
     const keyed = kind === 'candles' || kind === 'portfolio';
-    const cap = keyed ? this.options.exactHistory : this.options.history;
+    cap ??= keyed ? this.options.exactHistory : this.options.history;
     const maxAge = keyed || this.options.historyMs === undefined ? -1 : this.options.historyMs;
     const keys = this.readKeys(topic);
     const reply = (await this.call((c) =>
@@ -447,21 +461,65 @@ export class RedisEngine implements Engine {
   }
 
   async updatesSince(topic: string, since: Since, options?: ResumeOptions): Promise<UpdatesSince> {
-    const read = (await this.read(topic, since, false)) ?? this.noTopic(topic);
     const feed = new Feed(topic, this);
-    if (read.gone === 'too-old' && options?.compact) {
-      const compacted = this.compacted(feed, read, since.seq);
-      if (compacted) return { ok: true, updates: compacted, compacted: true };
-    }
+    const { read, compacted } = await this.resumeRead(feed, since, options?.compact === true, false);
+    if (compacted) return { ok: true, updates: compacted, compacted: true };
     if (read.gone !== '') return { ok: false, gone: read.gone === 'none' ? 'too-old' : read.gone };
     return { ok: true, updates: read.entries.map((e) => feed.text(...splitEntry(e))), compacted: false };
+  }
+
+  /**
+   * The read for a resume after `since`, with its compacted replay when the client takes one
+   * and the kind has one, as the memory engine's topics answer: a candle topic past its exact
+   * history replays the bars changed since; a portfolio topic compacts first, to one update at
+   * the current seq (exact or a snapshot only when the marks it needs were forgotten); a state
+   * topic composes its kept patches into one (exact when there is one, or no single merge
+   * patch says them). Events resume exactly.
+   */
+  private async resumeRead(feed: Feed, since: Since | undefined, compact: boolean, wantState: boolean): Promise<{ read: Read; compacted?: string[] }> {
+    const topic = feed.name;
+    if (since && compact && feed.kind === 'portfolio') {
+      // The document and its ledger at the current seq; the stream is not read (cap 0).
+      const read = (await this.read(topic, since, true, 0)) ?? this.noTopic(topic);
+      if (read.gone !== 'too-old') return { read };
+      const compacted = this.portfolioCompacted(feed, read, since.seq);
+      if (compacted) return { read, compacted };
+    }
+    const read = (await this.read(topic, since, wantState)) ?? this.noTopic(topic);
+    if (!since || !compact) return { read };
+    let compacted: string[] | undefined;
+    if (feed.kind === 'candles' && read.gone === 'too-old') compacted = this.compacted(feed, read, since.seq);
+    else if (feed.kind === 'state' && read.gone === '') compacted = this.stateCompacted(feed, read);
+    return compacted ? { read, compacted } : { read };
+  }
+
+  /** A portfolio topic's one update from `afterSeq` to the read's state (server/engine/row-seqs.ts), or undefined. */
+  private portfolioCompacted(feed: Feed, read: Read, afterSeq: number): string[] | undefined {
+    if (afterSeq < 0 || read.state.length === 0) return undefined;
+    const ledger = ledgerOf(read);
+    const data = ledger.seqs.compacted(JSON.parse(read.state[0] as string) as PortfolioSnapshotData, afterSeq);
+    return data && [feed.text(read.seq, String(ledger.time), JSON.stringify(data))];
+  }
+
+  /** A state topic's read patches composed into one update at the read's seq (the last one's time); undefined when there is one, or no single merge patch says them. */
+  private stateCompacted(feed: Feed, read: Read): string[] | undefined {
+    if (read.entries.length <= 1) return undefined;
+    let patch: JsonObject | undefined = {};
+    let time = '';
+    for (const entry of read.entries) {
+      const [, at, body] = splitEntry(entry);
+      patch = composeMergePatches(patch, JSON.parse(body) as JsonObject);
+      if (!patch) return undefined;
+      time = at;
+    }
+    return [feed.text(read.seq, time, JSON.stringify(patch))];
   }
 
   /**
    * A candle topic's compacted replay after `afterSeq` (within the read's epoch): every bar
    * changed after it, at its latest, in the order of those changes, the last one at the
    * read's seq. The time of each is the replay's (a bar's change time is not kept), as in
-   * the memory engine. Undefined for other kinds (their resume is exact only with Redis).
+   * the memory engine.
    */
   private compacted(feed: Feed, read: Read, afterSeq: number): string[] | undefined {
     if (feed.kind !== 'candles' || read.state.length === 0) return undefined;
@@ -527,13 +585,9 @@ export class RedisEngine implements Engine {
   private async start(feed: Feed, subscriber: Subscriber, since: Since | undefined, options: ResumeOptions | undefined): Promise<FollowStart> {
     const topic = feed.name;
     for (let attempt = 0; ; attempt++) {
-      const read = (await this.read(topic, since, since === undefined)) ?? this.noTopic(topic);
-      // A compact client resumes a candle topic from any seq of the epoch.
-      let compacted: string[] | undefined;
-      if (since && read.gone === 'too-old' && options?.compact) {
-        compacted = this.compacted(feed, read, since.seq);
-        if (compacted) read.gone = '';
-      }
+      // A compact client resumes a candle or portfolio topic from any seq of the epoch, a state topic with one patch.
+      const { read, compacted } = await this.resumeRead(feed, since, options?.compact === true, since === undefined);
+      if (compacted) read.gone = '';
       if (feed.epoch === undefined) {
         // The first read of the feed: where its live stream starts. (A feed that is catching
         // up after its subscriber connection dropped keeps its seq: its followers need that.)
@@ -665,11 +719,11 @@ export class RedisEngine implements Engine {
         const patch = foldStateChange(doc, change as StateChange);
         return patch && { update: patch, next: applyMergePatch(doc, patch) };
       }, time);
-    throw new TypeError(`${kind} topics are not published this way (candles come from trades, portfolio rows through publishDocument)`);
+    throw new TypeError(`${kind} topics are not published this way (candles come from trades, portfolio rows through portfolios.post)`);
   }
 
   /**
-   * A change to a topic whose state is one document (state, portfolio), folded here: read the
+   * A change to a `state:` topic (its state is one document), folded here: read the
    * document at a seq, fold, store only if the topic is still at that seq (one script), else
    * read again. `fold` returns the update and the new document, or null when nothing changes
    * (a new topic is then created at seq 0 with `initial`). Resolves with the seq after it.
@@ -719,7 +773,10 @@ export class RedisEngine implements Engine {
     return { seq: Number(reply[1]), stored: Number(reply[2]) };
   }
 
-  /** Trades into every interval's bars, one script per symbol; a trade id the symbol had lately (on any node) is dropped. */
+  /**
+   * Trades into every interval's bars, one script per symbol; a trade id the symbol had lately (on any node) is dropped.
+   * Then the portfolios holding those symbols are re-marked (server/engine/redis-portfolios.ts).
+   */
   async publishTrades(trades: readonly Trade[]): Promise<TradesResult> {
     const bySymbol = new Map<string, Trade[]>();
     for (const trade of trades) {
@@ -730,7 +787,7 @@ export class RedisEngine implements Engine {
     }
     const now = Date.now();
     const window = this.options.tradeIdWindow ?? TRADE_ID_WINDOW;
-    const replies = await Promise.all(
+    const settled = await Promise.allSettled(
       [...bySymbol].map(([symbol, list]) => {
         this.symbols.add(symbol);
         const keys: string[] = [];
@@ -747,8 +804,14 @@ export class RedisEngine implements Engine {
         return this.call((c) => c.lmwTrades(keys.length, ...keys, ...args)) as Promise<number[]>;
       }),
     );
+    // Then the portfolios holding the symbols whose trades are stored, as in memory after the bars.
+    const symbols = [...bySymbol.keys()];
+    const stored = new Set(symbols.filter((_, i) => settled[i]!.status === 'fulfilled'));
+    await this.portfolios.remark(trades.filter((trade) => stored.has(trade.symbol)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     // Each reply: the six intervals' seqs, then the duplicates dropped.
-    const duplicates = replies.reduce((sum, reply) => sum + Number(reply[INTERVALS.length]), 0);
+    const duplicates = settled.reduce((sum, s) => sum + (s.status === 'fulfilled' ? Number(s.value[INTERVALS.length]) : 0), 0);
     return { accepted: trades.length - duplicates, duplicates };
   }
 

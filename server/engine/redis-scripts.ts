@@ -17,7 +17,7 @@
 
 /** The keys of one topic. */
 export interface TopicKeys {
-  /** Hash: epoch, run (the Redis run id the epoch was made under), seq; `doc` for state and portfolio topics. */
+  /** Hash: epoch, run (the Redis run id the epoch was made under), seq; `doc` for state and portfolio topics; portfolio topics' ledger `rows` and `rowsEpoch`. */
   meta: string;
   /** Stream of updates, entry ids `<seq>-0`, trimmed to the topic's history. */
   stream: string;
@@ -54,6 +54,14 @@ export function topicKeys(topic: string): TopicKeys {
     ids: `${base}:ids`,
     precision: `${tag}:p`,
   };
+}
+
+/**
+ * The accounts whose portfolio holds `symbol` (a set, in the symbol's slot): the portfolios
+ * its trades re-mark (server/engine/redis-portfolios.ts).
+ */
+export function holdersKey(symbol: string): string {
+  return `${KEY_PREFIX}{c:${symbol}}:accounts`;
 }
 
 /**
@@ -234,12 +242,14 @@ return { epoch, seq, stored }
  * at (expectEpoch, expectSeq): stored only when the topic is still there (else the node reads
  * again and retries: a compare-and-set). KEYS: meta, stream. ARGV: maxlen, time, update
  * data JSON ('' = no update: only creates the topic with its document at seq 0), new
- * document JSON, expectEpoch ('' = the topic did not exist), expectSeq. Returns {epoch, seq,
- * ok (1|0)}.
+ * document JSON, expectEpoch ('' = the topic did not exist), expectSeq, and for portfolio
+ * topics the ledger JSON (stored as `rows`, with the epoch it was written in as `rowsEpoch`).
+ * Returns {epoch, seq, ok (1|0)}.
  */
 export const DOC_SCRIPT = `${PRELUDE}
 local epoch, seq = ensure(KEYS[1], KEYS[2], true, nil)
 if seq ~= tonumber(ARGV[6]) or (ARGV[5] ~= '' and ARGV[5] ~= epoch) then return { epoch, seq, 0 } end
+if ARGV[7] and ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'rows', ARGV[7], 'rowsEpoch', epoch) end
 if ARGV[3] == '' then
   if not redis.call('HGET', KEYS[1], 'doc') then redis.call('HSET', KEYS[1], 'doc', ARGV[4]) end
   return { epoch, seq, 1 }
@@ -252,7 +262,8 @@ return { epoch, seq, 1 }
 /**
  * Reads a topic for a resume or a snapshot, in one step so they agree. KEYS: meta, stream,
  * then the kind's state keys (candles: bars, precision; events: list; state, portfolio: none,
- * their document is in the meta hash).
+ * their document is in the meta hash; a portfolio's state is its document, ledger and the
+ * ledger's epoch).
  * ARGV: kind, sinceEpoch ('' = no since), sinceSeq, cap (most updates replayed), now,
  * maxAgeMs ('-1' = no age limit), wantState ('1': always), create ('1': a topic the node
  * knows, made at seq 0 when missing). Candle bars are stored as `time,open,high,low,close,
@@ -297,8 +308,13 @@ if gone ~= '' or ARGV[7] == '1' then
     out[6] = redis.call('HMGET', KEYS[4], 'precision', 'tickSize')
   elseif kind == 'events' then
     out[5] = redis.call('LRANGE', KEYS[3], 0, -1)
-  elseif kind == 'state' or kind == 'portfolio' then
+  elseif kind == 'state' then
     out[5] = redis.call('HGET', KEYS[1], 'doc') or '{}'
+  elseif kind == 'portfolio' then
+    local d = redis.call('HMGET', KEYS[1], 'doc', 'rows', 'rowsEpoch')
+    out[5] = d[1] or '{}'
+    out[6] = d[2] or ''
+    out[7] = d[3] or ''
   end
 end
 return out

@@ -31,6 +31,7 @@ import type { Subscriber } from './engine.js';
 import { BarRing } from './bar-ring.js';
 import { BarStore } from './bar-store.js';
 import { UpdateHistory } from './history.js';
+import { RowSeqs } from './row-seqs.js';
 import { candleUpdatePrefix, candleUpdateText } from './update-text.js';
 
 /** What answers a resume after a seq: the updates' text, and whether they are compacted. */
@@ -231,62 +232,25 @@ export class CandleTopic extends BaseTopic<Bar> {
   }
 }
 
-/** When a portfolio row last changed, and when it was last added or removed (0: not since seq 0). */
-interface RowMarks {
-  changed: number;
-  moved: number;
-}
-
 /**
  * `portfolio:<ACCOUNT>`: rows by symbol and totals. A compacted resume is one update at the
- * current seq: the rows changed since, in state order, and as removed every row removed or
- * (re-)added since, so the client's row order ends as the server's (kept rows stay in
- * place, added ones are appended in state order).
+ * current seq (server/engine/row-seqs.ts): the rows changed since, in state order, and as
+ * removed every row removed or (re-)added since.
  */
 export class PortfolioTopic extends LoggedTopic<PortfolioSnapshotData, PortfolioUpdateData> {
   readonly kind = 'portfolio';
-  private readonly marks = new Map<string, RowMarks>();
-  /** Marks of removed rows forgotten up to this seq: a compacted resume must start at or after it. */
-  private floor = 0;
+  private readonly rows = new RowSeqs();
   private lastTime = 0;
 
   protected apply(update: PortfolioUpdateData, seq: number, time: number): void {
-    const present = new Set(this.state.positions.map((row) => row.symbol));
-    for (const symbol of update.removed) if (present.delete(symbol)) this.mark(symbol).moved = seq;
-    for (const row of update.positions) {
-      const marks = this.mark(row.symbol);
-      marks.changed = seq;
-      if (!present.has(row.symbol)) marks.moved = seq;
-      present.add(row.symbol);
-    }
+    this.rows.apply(this.state.positions, update, seq);
     applyPortfolioUpdate(this.state, update);
     this.lastTime = time;
-    this.forgetRemoved(present);
   }
 
   protected override compacted(afterSeq: number): Replay | undefined {
-    if (afterSeq < this.floor) return undefined;
-    const removed: string[] = [];
-    for (const [symbol, marks] of this.marks) if (marks.moved > afterSeq) removed.push(symbol);
-    const positions = this.state.positions.filter((row) => (this.marks.get(row.symbol)?.changed ?? 0) > afterSeq);
-    return { updates: [this.updateJson(this.seq, this.lastTime, { positions, removed, totals: this.state.totals })], compacted: true };
-  }
-
-  private mark(symbol: string): RowMarks {
-    let marks = this.marks.get(symbol);
-    if (!marks) this.marks.set(symbol, (marks = { changed: 0, moved: 0 }));
-    return marks;
-  }
-
-  /** Keeps the marks of gone rows bounded: the oldest go, and the floor rises past them. */
-  private forgetRemoved(present: ReadonlySet<string>): void {
-    const limit = present.size + 1_000;
-    if (this.marks.size <= limit) return;
-    const gone = [...this.marks].filter(([symbol]) => !present.has(symbol)).sort((a, b) => a[1].moved - b[1].moved);
-    for (const [symbol, marks] of gone.slice(0, this.marks.size - limit)) {
-      this.marks.delete(symbol);
-      this.floor = Math.max(this.floor, marks.moved);
-    }
+    const data = this.rows.compacted(this.state, afterSeq);
+    return data && { updates: [this.updateJson(this.seq, this.lastTime, data)], compacted: true };
   }
 }
 
