@@ -68,8 +68,10 @@ export interface ClusterResult {
   /** redis-2 over socketio-2: capacity, and node CPU per delivery at the first rate. */
   socketIoDeliveriesRatio: number;
   socketIoCpuRatio: number;
-  /** redis-2 again with `latencyClients` clients: the p99 target's run. */
+  /** redis-2 again with `latencyClients` clients at 1,000 updates/s each: the p99 target's run. */
   latencyRun?: ClusterRun;
+  /** The latency runs at every rate tried (250, 500, 1,000 updates/s per client). */
+  latencyRuns: ClusterRun[];
   errors: string[];
 }
 
@@ -77,6 +79,7 @@ const TOKEN = 'bench-cluster';
 const MAX_POSTS_IN_FLIGHT = 8;
 /** Issue 14's latency target: 1,000 updates/s to each client. */
 const LATENCY_RATE = 1000;
+const LATENCY_RATES = [250, 500, LATENCY_RATE];
 const TICKS = 100; // CPU clock ticks per second (Linux USER_HZ)
 
 function cpuSeconds(pid: number): number {
@@ -314,11 +317,12 @@ export async function runClusterPart(o: ClusterOptions): Promise<ClusterResult> 
   const errors: string[] = [];
   const runs: ClusterRun[] = [];
   let latencyRun: ClusterRun | undefined;
+  let latencyRuns: ClusterRun[] = [];
   let redis: RedisServer;
   try {
     redis = await RedisServer.start();
   } catch (error) {
-    return { runs, capacity: { 'redis-2': Number.NaN, 'memory-1': Number.NaN, 'socketio-2': Number.NaN }, deliveriesRatio: Number.NaN, socketIoDeliveriesRatio: Number.NaN, socketIoCpuRatio: Number.NaN, errors: [error instanceof Error ? error.message : String(error)] };
+    return { runs, latencyRuns: [], capacity: { 'redis-2': Number.NaN, 'memory-1': Number.NaN, 'socketio-2': Number.NaN }, deliveriesRatio: Number.NaN, socketIoDeliveriesRatio: Number.NaN, socketIoCpuRatio: Number.NaN, errors: [error instanceof Error ? error.message : String(error)] };
   }
   const line = (run: ClusterRun, label: string) =>
     o.log(
@@ -340,8 +344,10 @@ export async function runClusterPart(o: ClusterOptions): Promise<ClusterResult> 
     }
     if (o.latencyClients > 0) {
       try {
-        latencyRun = (await runSetup('redis-2', redis, { ...o, clients: o.latencyClients }, [LATENCY_RATE]))[0];
-        if (latencyRun) line(latencyRun, 'redis-2 latency run');
+        // Stepped up to the target's rate, so the figures say where the latency goes up on this machine.
+        latencyRuns = await runSetup('redis-2', redis, { ...o, clients: o.latencyClients }, LATENCY_RATES);
+        for (const run of latencyRuns) line(run, 'redis-2 latency run');
+        latencyRun = latencyRuns.find((run) => run.targetUpdatesPerSecond === LATENCY_RATE);
       } catch (error) {
         errors.push(`latency run: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -365,6 +371,7 @@ export async function runClusterPart(o: ClusterOptions): Promise<ClusterResult> 
     socketIoDeliveriesRatio: ratio(capacity('redis-2'), capacity('socketio-2')),
     socketIoCpuRatio: ratio(atFirst('redis-2')?.serverCpuMicrosPerDelivery, atFirst('socketio-2')?.serverCpuMicrosPerDelivery),
     ...(latencyRun ? { latencyRun } : {}),
+    latencyRuns,
     errors,
   };
 }

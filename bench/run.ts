@@ -393,7 +393,7 @@ function report(r: {
         `redis-2 / memory-1 ${x.deliveriesRatio}, redis-2 / socketio-2 ${x.socketIoDeliveriesRatio}; node CPU per delivery at the first rate redis-2 / socketio-2 ${x.socketIoCpuRatio}\n` +
         table(
           ['setup', 'clients', 'rate/client', 'published/s', 'deliveries/s', 'held', 'node µs CPU/delivery', 'node CPU', 'redis CPU', 'clients CPU', 'p50 ms', 'p99 ms', 'updates/frame', 'gaps'],
-          [...x.runs, ...(x.latencyRun ? [x.latencyRun] : [])].map((run) => [
+          [...x.runs, ...x.latencyRuns].map((run) => [
             run.setup,
             String(run.clients),
             String(run.targetUpdatesPerSecond),
