@@ -3,7 +3,7 @@
  * carrying `exp` and a `topics` claim of topic patterns. Also the small helpers the
  * HTTP side needs: constant-time secret comparison and loopback detection.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 
 /** Most patterns a `topics` claim may hold (a bigger claim is a bad token). */
@@ -116,9 +116,12 @@ function describeJoseError(error: unknown): string {
 
 /** Constant-time comparison of two secrets (hashing first makes the lengths equal). */
 export function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+/** SHA-256 in one call (no Hash object per check): secrets are compared by digest, so their lengths do not show. */
+export function sha256(text: string): Buffer {
+  return hash('sha256', text, 'buffer') as unknown as Buffer;
 }
 
 /** The bearer token of an `Authorization` header, if any. */

@@ -1,8 +1,8 @@
 /** What every HTTP route shares: the error it throws, JSON answers, bearer checks and bounded body reading. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../src/protocol/index.js';
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { bearerToken, sameSecret } from './auth.js';
+import { timingSafeEqual } from 'node:crypto';
+import { bearerToken, sameSecret, sha256 } from './auth.js';
 
 /** Largest request body accepted (`POST /api/trades` and the publishing routes). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -51,10 +51,10 @@ export function hasBearer(req: IncomingMessage, expected: string): boolean {
  * every request. Constant time, the same cost with or without a header.
  */
 export function bearerChecker(expected: string): (req: IncomingMessage) => boolean {
-  const want = createHash('sha256').update(expected).digest();
+  const want = sha256(expected);
   return (req) => {
     const given = bearerToken(req.headers.authorization);
-    return timingSafeEqual(createHash('sha256').update(given ?? '').digest(), want) && given !== undefined;
+    return timingSafeEqual(sha256(given ?? ''), want) && given !== undefined;
   };
 }
 

@@ -61,8 +61,10 @@ async function servePublish(
   const routes = ROUTES[match[1]!]!;
   const method = req.method ?? 'GET';
   const route = routes.find((r) => r.method === method);
-  const allow = routes.map((r) => r.method).join(', ');
-  if (!route) throw new HttpError(405, 'method_not_allowed', `use ${allow}`, { Allow: allow });
+  if (!route) {
+    const allow = routes.map((r) => r.method).join(', ');
+    throw new HttpError(405, 'method_not_allowed', `use ${allow}`, { Allow: allow });
+  }
   guard(req);
   if (!ctx.rate.take())
     throw new HttpError(429, 'rate_limited', `publishing faster than ${ctx.rate.rate} requests/s`, { 'Retry-After': String(ctx.rate.retryAfter()) });
