@@ -70,7 +70,7 @@ export interface ClusterResult {
   socketIoCpuRatio: number;
   /** redis-2 again with `latencyClients` clients at 1,000 updates/s each: the p99 target's run. */
   latencyRun?: ClusterRun;
-  /** The latency runs at every rate tried (250, 500, 1,000 updates/s per client). */
+  /** The latency runs, redis-2 and memory-1, at every rate tried (250, 500, 1,000 updates/s per client). */
   latencyRuns: ClusterRun[];
   errors: string[];
 }
@@ -344,10 +344,16 @@ export async function runClusterPart(o: ClusterOptions): Promise<ClusterResult> 
     }
     if (o.latencyClients > 0) {
       try {
-        // Stepped up to the target's rate, so the figures say where the latency goes up on this machine.
-        latencyRuns = await runSetup('redis-2', redis, { ...o, clients: o.latencyClients }, LATENCY_RATES);
-        for (const run of latencyRuns) line(run, 'redis-2 latency run');
-        latencyRun = latencyRuns.find((run) => run.targetUpdatesPerSecond === LATENCY_RATE);
+        // Stepped up to the target's rate, so the figures say where the latency goes up on this
+        // machine; one node in memory beside it tells what Redis adds from what the machine costs.
+        for (const setup of ['redis-2', 'memory-1'] as const) {
+          for (const run of await runSetup(setup, redis, { ...o, clients: o.latencyClients }, LATENCY_RATES)) {
+            line(run, `${setup} latency run`);
+            latencyRuns.push(run);
+          }
+          await (await redis.client()).flushall();
+        }
+        latencyRun = latencyRuns.find((run) => run.setup === 'redis-2' && run.targetUpdatesPerSecond === LATENCY_RATE);
       } catch (error) {
         errors.push(`latency run: ${error instanceof Error ? error.message : String(error)}`);
       }
