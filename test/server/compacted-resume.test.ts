@@ -2,39 +2,11 @@
 // epoch with only the latest change of each key, and ends at exactly the server's state.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyUpdateOfKind, cloneData, parseTopic } from '../../src/protocol/index.js';
-import { delay, getJson, serverFor, TestClient, type Message } from '../support/node/server.js';
+import { resumeFrom, snapshotOf } from '../support/node/resume.js';
+import { delay, getJson, serverFor, TestClient } from '../support/node/server.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 const trade = (price: number, time: number) => ({ symbol: 'AAA', price, size: 1, time });
-
-/** Subscribes fresh and returns the topic's state (from its snapshot) and seq. */
-async function snapshotOf(client: TestClient, topic: string): Promise<{ epoch: string; seq: number; data: unknown }> {
-  const answer = await client.sub(topic);
-  assert.equal(answer.op, 'subscribed', JSON.stringify(answer));
-  const snapshot = await client.next((m) => m.op === 'snapshot' && m.topic === topic);
-  return { epoch: snapshot.epoch, seq: snapshot.seq, data: snapshot.data };
-}
-
-/**
- * Resumes `topic` from `held`, reads the replay up to `subscribed.seq` and applies it with the
- * shared appliers; returns the answer, the replayed updates and the state after them.
- */
-async function resume(client: TestClient, topic: string, held: { epoch: string; seq: number; data: unknown }) {
-  const answer = await client.sub(topic, { epoch: held.epoch, seq: held.seq });
-  const updates: Message[] = [];
-  let state = cloneData(held.data);
-  const parsed = parseTopic(topic);
-  assert.ok(parsed.ok);
-  let last = held.seq;
-  while (answer.recovered && last < answer.seq) {
-    const update = await client.next((m) => m.op === 'update' && m.topic === topic);
-    updates.push(update);
-    last = update.seq;
-    state = applyUpdateOfKind(parsed.topic.kind, state, update.data); // a state: applier returns a new document
-  }
-  return { answer, updates, state };
-}
 
 async function rest(server: { httpUrl: string }, topic: string): Promise<{ seq: number; data: unknown }> {
   const { status, body } = await getJson(`${server.httpUrl}/api/snapshot?topic=${encodeURIComponent(topic)}`);
@@ -61,7 +33,7 @@ describe('compacted resume', () => {
 
     const after = await TestClient.connect(server, { caps: ['compact'] });
     for (const [i, topic] of topics.entries()) {
-      const { answer, updates, state } = await resume(after, topic, held[i]!);
+      const { answer, updates, state } = await resumeFrom(after, topic, held[i]!);
       assert.deepEqual([answer.recovered, answer.compacted], [true, true], topic);
       assert.ok(answer.seq - held[i]!.seq > 3_000, `${topic}: more than 3,000 updates were missed`);
       const seqs = updates.map((u) => u.seq);
@@ -87,7 +59,7 @@ describe('compacted resume', () => {
 
     for (let i = 30; i < 40; i++) server.publishTrades([trade(100 + i, T0 + i * 1000)]);
     const near = await TestClient.connect(server);
-    const exact = await resume(near, 'candles:AAA:1s', held);
+    const exact = await resumeFrom(near, 'candles:AAA:1s', held);
     assert.deepEqual([exact.answer.recovered, exact.answer.compacted], [true, undefined]);
     assert.deepEqual(exact.updates.map((u) => u.seq), Array.from({ length: 10 }, (_, k) => held.seq + 1 + k), 'contiguous');
     assert.deepEqual(exact.state, (await rest(server, 'candles:AAA:1s')).data);
@@ -95,9 +67,9 @@ describe('compacted resume', () => {
 
     for (let i = 40; i < 80; i++) server.publishTrades([trade(100 + i, T0 + i * 1000)]);
     const far = await TestClient.connect(server);
-    const gone = await resume(far, 'candles:AAA:1s', held);
+    const gone = await resumeFrom(far, 'candles:AAA:1s', held);
     assert.equal(gone.answer.recovered, false);
-    assert.equal((await far.next((m) => m.op === 'snapshot')).seq, gone.answer.seq);
+    assert.equal(gone.snapshot?.seq, gone.answer.seq);
     far.close();
   });
 
@@ -120,7 +92,7 @@ describe('compacted resume', () => {
     server.removePositions('acme', ['E']); // came and went
 
     const after = await TestClient.connect(server, { caps: ['compact'] });
-    const { answer, updates, state } = await resume(after, 'portfolio:acme', held);
+    const { answer, updates, state } = await resumeFrom(after, 'portfolio:acme', held);
     assert.deepEqual([answer.recovered, answer.compacted, updates.length], [true, true, 1]);
     assert.equal(updates[0]!.seq, answer.seq);
     const now = await rest(server, 'portfolio:acme');
@@ -141,11 +113,11 @@ describe('compacted resume', () => {
     for (const patch of [{ a: 1 }, { b: { x: 1 } }, { b: { y: 2 } }, { a: null }, { c: [1, 2] }]) server.patchState('risk', patch);
 
     const plain = await TestClient.connect(server);
-    const exact = await resume(plain, 'state:risk', held);
+    const exact = await resumeFrom(plain, 'state:risk', held);
     assert.deepEqual([exact.answer.compacted, exact.updates.length], [undefined, 5], 'a client without compact: every patch');
     plain.close();
     const after = await TestClient.connect(server, { caps: ['compact'] });
-    const one = await resume(after, 'state:risk', held);
+    const one = await resumeFrom(after, 'state:risk', held);
     assert.deepEqual([one.answer.recovered, one.answer.compacted, one.updates.length], [true, true, 1]);
     assert.deepEqual(one.updates[0]!.data, { a: null, b: { x: 1, y: 2 }, c: [1, 2] });
     assert.deepEqual(one.state, (await rest(server, 'state:risk')).data);
@@ -156,7 +128,7 @@ describe('compacted resume', () => {
     server.patchState('risk', { k: 5 });
     server.patchState('risk', { k: { m: 2 } });
     const last = await TestClient.connect(server, { caps: ['compact'] });
-    const both = await resume(last, 'state:risk', held2);
+    const both = await resumeFrom(last, 'state:risk', held2);
     assert.deepEqual([both.answer.recovered, both.answer.compacted, both.updates.length], [true, undefined, 2]);
     assert.deepEqual(both.state, (await rest(server, 'state:risk')).data);
     last.close();
@@ -171,15 +143,15 @@ describe('compacted resume', () => {
     server.publishEvent('ops', [{ type: 'b', data: 2 }, { type: 'c', data: 3 }]);
 
     const soon = await TestClient.connect(server, { caps: ['compact'] });
-    const fresh = await resume(soon, 'events:ops', held);
+    const fresh = await resumeFrom(soon, 'events:ops', held);
     assert.deepEqual([fresh.answer.recovered, fresh.answer.compacted, fresh.updates.length], [true, undefined, 2]);
     soon.close();
 
     await delay(1_200);
     const late = await TestClient.connect(server, { caps: ['compact'] });
-    const aged = await resume(late, 'events:ops', held);
+    const aged = await resumeFrom(late, 'events:ops', held);
     assert.equal(aged.answer.recovered, false, 'the missed events are older than --history-ms');
-    assert.deepEqual((await late.next((m) => m.op === 'snapshot')).data, (await rest(server, 'events:ops')).data);
+    assert.deepEqual(aged.snapshot?.data, (await rest(server, 'events:ops')).data);
     late.close();
   });
 

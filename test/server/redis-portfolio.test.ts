@@ -11,6 +11,7 @@ import { holdersKey } from '../../server/engine/redis-scripts.js';
 import { foldPortfolioChange } from '../../server/portfolio-folds.js';
 import { RedisServer } from '../support/node/redis-server.js';
 import { nodeFor, postTrades, PUBLISH_TOKEN } from '../support/node/redis-nodes.js';
+import { resumeFrom, snapshotOf } from '../support/node/resume.js';
 import { getJson, serverFor, TestClient, waitUntil, type Message } from '../support/node/server.js';
 
 let redis: RedisServer;
@@ -67,31 +68,6 @@ function portfolioStream(client: TestClient, topic: string): { snapshot: Message
     assert.deepEqual(state.totals, sumPositions(state.positions), `totals at seq ${update.seq} are the sums of the rows`);
   }
   return { snapshot, updates, state };
-}
-
-/** Subscribes fresh and returns the topic's snapshot (epoch, seq, data). */
-async function snapshotOf(client: TestClient, topic: string): Promise<{ epoch: string; seq: number; data: unknown }> {
-  const answer = await client.sub(topic);
-  assert.equal(answer.op, 'subscribed', JSON.stringify(answer));
-  const snapshot = await client.next((m) => m.op === 'snapshot' && m.topic === topic);
-  return { epoch: snapshot.epoch, seq: snapshot.seq, data: snapshot.data };
-}
-
-/** Resumes `topic` from `held`; returns the answer, the replayed updates (up to subscribed.seq) and the state after them. */
-async function resume(client: TestClient, topic: string, held: { epoch: string; seq: number; data: unknown }) {
-  const answer = await client.sub(topic, { epoch: held.epoch, seq: held.seq });
-  const updates: Message[] = [];
-  let state = cloneData(held.data);
-  let last = held.seq;
-  let snapshot: Message | undefined;
-  if (!answer.recovered) snapshot = await client.next((m) => m.op === 'snapshot' && m.topic === topic);
-  while (answer.recovered && last < answer.seq) {
-    const update = await client.next((m) => m.op === 'update' && m.topic === topic);
-    updates.push(update);
-    last = update.seq;
-    state = applyUpdateOfKind(topic.startsWith('state:') ? 'state' : 'portfolio', state, update.data);
-  }
-  return { answer, updates, state, snapshot };
 }
 
 /** Two Redis nodes and one memory node, for one test. */
@@ -285,8 +261,8 @@ describe('redis portfolio and state topics', () => {
     const onB = await TestClient.connect(b, { caps: ['compact'] });
     const onMem = await TestClient.connect(memory, { caps: ['compact'] });
     t.after(() => (onB.close(), onMem.close()));
-    const fromRedis = await resume(onB, 'portfolio:cp-acme', held.redis!);
-    const fromMemory = await resume(onMem, 'portfolio:cp-acme', held.memory!);
+    const fromRedis = await resumeFrom(onB, 'portfolio:cp-acme', held.redis!);
+    const fromMemory = await resumeFrom(onMem, 'portfolio:cp-acme', held.memory!);
     assert.deepEqual([fromRedis.answer.recovered, fromRedis.answer.compacted, fromRedis.updates.length], [true, true, 1]);
     assert.equal(fromRedis.updates[0]!.seq, now.seq);
     assert.equal(fromRedis.answer.seq, now.seq);
@@ -299,17 +275,17 @@ describe('redis portfolio and state topics', () => {
     assert.deepEqual([fromMemory.answer.recovered, fromMemory.answer.compacted], [true, true]);
     // Compacted from a recent seq too, as in memory: one update.
     const recent = { epoch: now.epoch, seq: now.seq - 2, data: now.data };
-    const near = await resume(onB, 'portfolio:cp-acme', recent);
+    const near = await resumeFrom(onB, 'portfolio:cp-acme', recent);
     assert.deepEqual([near.answer.recovered, near.answer.compacted, near.updates.length], [true, true, 1]);
     assert.deepEqual(near.updates[0]!.data.positions.map((p: { symbol: string }) => p.symbol), ['CP-C', 'CP-B']); // in state order
 
     // Without compact: the exact updates within the exact history, else a snapshot.
     const plain = await TestClient.connect(a);
     t.after(() => plain.close());
-    const exact = await resume(plain, 'portfolio:cp-acme', { epoch: now.epoch, seq: now.seq - 3, data: (await rest(memory, 'portfolio:cp-acme')).data });
+    const exact = await resumeFrom(plain, 'portfolio:cp-acme', { epoch: now.epoch, seq: now.seq - 3, data: (await rest(memory, 'portfolio:cp-acme')).data });
     assert.deepEqual([exact.answer.recovered, exact.answer.compacted], [true, undefined]);
     assert.deepEqual(exact.updates.map((m) => m.seq), [now.seq - 2, now.seq - 1, now.seq]);
-    const gone = await resume(plain, 'portfolio:cp-acme', held.redis!);
+    const gone = await resumeFrom(plain, 'portfolio:cp-acme', held.redis!);
     assert.equal(gone.answer.recovered, false);
     assert.deepEqual(gone.snapshot!.data, now.data);
   });
@@ -336,13 +312,13 @@ describe('redis portfolio and state topics', () => {
 
     const plain = await TestClient.connect(a);
     t.after(() => plain.close());
-    const exact = await resume(plain, 'state:cs-risk', held.redis!);
+    const exact = await resumeFrom(plain, 'state:cs-risk', held.redis!);
     assert.deepEqual([exact.answer.recovered, exact.answer.compacted, exact.updates.length], [true, undefined, 20], 'a client without compact: every patch');
     const onA = await TestClient.connect(a, { caps: ['compact'] });
     const onMem = await TestClient.connect(memory, { caps: ['compact'] });
     t.after(() => (onA.close(), onMem.close()));
-    const one = await resume(onA, 'state:cs-risk', held.redis!);
-    const fromMemory = await resume(onMem, 'state:cs-risk', held.memory!);
+    const one = await resumeFrom(onA, 'state:cs-risk', held.redis!);
+    const fromMemory = await resumeFrom(onMem, 'state:cs-risk', held.memory!);
     assert.deepEqual([one.answer.recovered, one.answer.compacted, one.updates.length], [true, true, 1]);
     assert.equal(one.updates[0]!.seq, now.seq);
     assert.deepEqual(one.updates[0]!.data, fromMemory.updates[0]!.data, 'the patch memory composes');
@@ -352,13 +328,13 @@ describe('redis portfolio and state topics', () => {
     const held2 = { epoch: one.answer.epoch, seq: one.answer.seq, data: one.state };
     await b.publishAsync('state:cs-risk', { op: 'patch', patch: { k: 5 } });
     await a.publishAsync('state:cs-risk', { op: 'patch', patch: { k: { m: 2 } } });
-    const both = await resume(onA, 'state:cs-risk', held2);
+    const both = await resumeFrom(onA, 'state:cs-risk', held2);
     assert.deepEqual([both.answer.recovered, both.answer.compacted, both.updates.length], [true, undefined, 2]);
     assert.deepEqual(both.state, (await rest(b, 'state:cs-risk')).data);
 
     // Past the kept patches (--history 30): a snapshot, compact or not.
     for (let i = 0; i < 31; i++) await a.publishAsync('state:cs-risk', { op: 'patch', patch: { n: i } });
-    const late = await resume(onA, 'state:cs-risk', held2);
+    const late = await resumeFrom(onA, 'state:cs-risk', held2);
     assert.equal(late.answer.recovered, false);
     assert.deepEqual(late.snapshot!.data, (await rest(a, 'state:cs-risk')).data);
   });
