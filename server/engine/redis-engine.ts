@@ -251,7 +251,7 @@ export class RedisEngine implements Engine {
     const common = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: (times: number) => Math.min(50 * times, 1000) };
     // Auto-pipelining: the scripts one publish issues in a tick (one per symbol) leave in one write
     // and run back to back, so their updates reach every node together and go out in one frame
-    // (the cluster bench prints updates per frame: 10 for a ten-symbol POST, about 6 without).
+    // (test/server/redis-engine.test.ts checks it; the cluster bench prints updates per frame).
     this.client = new Redis(options.url, { ...common, enableAutoPipelining: true });
     this.sub = new Redis(options.url, { ...common, autoResubscribe: false });
     for (const [name, lua] of Object.entries({ lmwTrades: TRADES_SCRIPT, lmwEvent: EVENT_SCRIPT, lmwDoc: DOC_SCRIPT, lmwRead: READ_SCRIPT, lmwRange: RANGE_SCRIPT }))
