@@ -38,8 +38,8 @@ import { PrecisionBook } from '../precision.js';
 import { TRADE_ID_WINDOW, type TradeIdWindowOptions, type TradesResult } from '../trade-ids.js';
 import { foldStateChange, type StateChange } from './changes.js';
 import type { Engine, FollowStart, GoneReason, ResumeOptions, Since, Snapshot, Subscriber, TopicChange, UpdatesSince } from './engine.js';
-import { ledgerOf, RedisPortfolios } from './redis-portfolios.js';
-import { DOC_SCRIPT, EVENT_SCRIPT, KEY_PREFIX, RANGE_SCRIPT, READ_SCRIPT, topicKeys, TRADES_SCRIPT, type TopicKeys } from './redis-scripts.js';
+import { ledgerOf, RedisPortfolios, type SymbolHolders } from './redis-portfolios.js';
+import { DOC_SCRIPT, EVENT_SCRIPT, holdersKey, RANGE_SCRIPT, READ_SCRIPT, topicKeys, tradeIdsKey, TRADES_SCRIPT, type TopicKeys } from './redis-scripts.js';
 import { candleUpdatePrefix, candleUpdateText } from './update-text.js';
 
 /** Redis is not reachable: the request cannot be served now (HTTP 503). */
@@ -65,10 +65,8 @@ export interface RedisEngineOptions {
   tradeIdWindow?: TradeIdWindowOptions;
 }
 
-/** A symbol's trade ids (zset id -> arrival ms), under the hash tag of its candle keys (topicKeys). */
-export function tradeIdsKey(symbol: string): string {
-  return `${KEY_PREFIX}{c:${symbol}}:tids`;
-}
+/** TRADES_SCRIPT's reply: six seqs, the duplicates, the symbol's precision (or null) and its holders. */
+type TradesReply = Array<number | string | null | string[]>;
 
 interface Live {
   epoch: string;
@@ -798,23 +796,32 @@ export class RedisEngine implements Engine {
           const k = topicKeys(`candles:${symbol}:${interval}`);
           keys.push(k.meta, k.stream, k.bars, k.times);
         }
-        keys.push(topicKeys(`candles:${symbol}:1m`).precision, tradeIdsKey(symbol));
+        keys.push(topicKeys(`candles:${symbol}:1m`).precision, tradeIdsKey(symbol), holdersKey(symbol));
         const precision = this.precision.of(symbol);
         const args: (string | number)[] = [this.options.maxBars, this.options.exactHistory, now, precision?.precision ?? '', precision?.tickSize ?? ''];
         for (const interval of INTERVALS) args.push(INTERVAL_SECONDS[interval]);
         args.push(window.count, window.ms);
         for (const t of list) args.push(t.price, t.size, t.time, t.id ?? '');
-        return this.call((c) => c.lmwTrades(keys.length, ...keys, ...args)) as Promise<number[]>;
+        return this.call((c) => c.lmwTrades(keys.length, ...keys, ...args)) as Promise<TradesReply>;
       }),
     );
-    // Then the portfolios holding the symbols whose trades are stored, as in memory after the bars.
-    const symbols = [...bySymbol.keys()];
-    const stored = new Set(symbols.filter((_, i) => settled[i]!.status === 'fulfilled'));
-    await this.portfolios.remark(trades.filter((trade) => stored.has(trade.symbol)));
+    // Each reply: the six intervals' seqs, the duplicates dropped, the symbol's precision and the
+    // accounts holding it, which the portfolios' re-mark takes (as in memory, after the bars).
+    const held = new Map<string, SymbolHolders>();
+    let duplicates = 0;
+    [...bySymbol].forEach(([symbol, list], i) => {
+      const s = settled[i]!;
+      if (s.status !== 'fulfilled') return;
+      const dropped = Number(s.value[INTERVALS.length]);
+      duplicates += dropped;
+      const precision = s.value[INTERVALS.length + 1];
+      const accounts = s.value[INTERVALS.length + 2] as string[];
+      // A batch of only retries changed nothing to re-mark from.
+      if (dropped < list.length && accounts.length > 0) held.set(symbol, { accounts, ...(precision != null ? { precision: Number(precision) } : {}) });
+    });
+    await this.portfolios.remark(trades, held);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
-    // Each reply: the six intervals' seqs, then the duplicates dropped.
-    const duplicates = settled.reduce((sum, s) => sum + (s.status === 'fulfilled' ? Number(s.value[INTERVALS.length]) : 0), 0);
     return { accepted: trades.length - duplicates, duplicates };
   }
 

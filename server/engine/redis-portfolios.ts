@@ -37,6 +37,12 @@ export interface PortfolioStore {
   log?(line: string): void;
 }
 
+/** A symbol's holders and price precision, as its trade script read them. */
+export interface SymbolHolders {
+  accounts: readonly string[];
+  precision?: number;
+}
+
 /** What a portfolio topic keeps beside its document. */
 export interface Ledger {
   /** Time of the last update (a compacted resume's update carries it, as in memory). */
@@ -179,54 +185,34 @@ export class RedisPortfolios {
   }
 
   /**
-   * After the trade script of a batch: every account listed for the batch's symbols takes one
-   * write with the batch's trades of the symbols it holds (one update per batch, as in memory).
-   * A failed write is logged, not thrown: the trades are stored, and a publisher retrying them
-   * would count them twice; the next trade of the symbol re-marks the row.
+   * After the trade scripts of a batch: every account listed for the batch's symbols (`held`,
+   * from the scripts' replies) takes one write with the batch's trades of the symbols it holds
+   * (one update per batch, as in memory). A failed write is logged, not thrown: the trades are
+   * stored, and a publisher retrying them would count them twice; the next trade of the symbol
+   * re-marks the row.
    */
-  async remark(trades: readonly Trade[]): Promise<void> {
-    const symbols = [...new Set(trades.map((trade) => trade.symbol))];
-    if (symbols.length === 0) return;
-    let replies: Array<[Error | null, unknown]>;
-    try {
-      replies = (await this.store.call((c) => {
-        const pipeline = c.pipeline();
-        for (const symbol of symbols) {
-          pipeline.smembers(holdersKey(symbol));
-          pipeline.hget(topicKeys(`candles:${symbol}:1m`).precision, 'precision');
-        }
-        return pipeline.exec();
-      })) as Array<[Error | null, unknown]>;
-    } catch (error) {
-      this.store.log?.(`portfolios holding ${symbols.join(', ')} not re-marked: ${error instanceof Error ? error.message : String(error)}`);
-      return;
-    }
-    const held = new Map<string, Set<string>>();
-    const precision = new Map<string, number>();
-    symbols.forEach((symbol, i) => {
-      const [error, accounts] = replies[i * 2] ?? [null, []];
-      const [, digits] = replies[i * 2 + 1] ?? [null, null];
-      if (digits != null) precision.set(symbol, Number(digits));
-      if (error) return;
-      for (const account of (accounts ?? []) as string[]) {
-        let mine = held.get(account);
-        if (!mine) held.set(account, (mine = new Set()));
+  async remark(trades: readonly Trade[], held: ReadonlyMap<string, SymbolHolders>): Promise<void> {
+    const symbolsOf = new Map<string, Set<string>>();
+    for (const [symbol, { accounts }] of held)
+      for (const account of accounts) {
+        let mine = symbolsOf.get(account);
+        if (!mine) symbolsOf.set(account, (mine = new Set()));
         mine.add(symbol);
       }
-    });
+    const accounts = [...symbolsOf];
     const writes = await Promise.allSettled(
-      [...held].map(([account, mine]) =>
+      accounts.map(([account, mine]) =>
         this.write(account, undefined, (doc, markTimes) =>
           foldTradesIntoPortfolio(
             doc,
             markTimes,
             trades.filter((trade) => mine.has(trade.symbol)),
-            (symbol) => precision.get(symbol),
+            (symbol) => held.get(symbol)?.precision,
           ),
         ),
       ),
     );
     for (const [i, w] of writes.entries())
-      if (w.status === 'rejected') this.store.log?.(`portfolio ${[...held.keys()][i]} not re-marked: ${w.reason instanceof Error ? w.reason.message : String(w.reason)}`);
+      if (w.status === 'rejected') this.store.log?.(`portfolio ${accounts[i]![0]} not re-marked: ${w.reason instanceof Error ? w.reason.message : String(w.reason)}`);
   }
 }

@@ -64,6 +64,11 @@ export function holdersKey(symbol: string): string {
   return `${KEY_PREFIX}{c:${symbol}}:accounts`;
 }
 
+/** A symbol's trade ids (zset id -> arrival ms), in the symbol's slot. */
+export function tradeIdsKey(symbol: string): string {
+  return `${KEY_PREFIX}{c:${symbol}}:tids`;
+}
+
 /**
  * Shared by every script. `ensure` returns the topic's epoch and seq; a missing meta (when
  * `create`) or one made under another Redis run id gives a new epoch at seq 0 with an
@@ -102,14 +107,15 @@ end
 /**
  * Trades of one symbol into its six candle series. KEYS: per interval (in INTERVALS order)
  * meta, stream, bars, times; then the precision hash; then the symbol's trade ids (zset id
- * -> arrival ms by Redis' clock, under the symbol's hash tag). ARGV: maxBars, maxlen, now,
+ * -> arrival ms by Redis' clock, under the symbol's hash tag); then its holders (holdersKey). ARGV: maxBars, maxlen, now,
  * precision ('' = none), tickSize ('' = none), then the interval seconds (6), then the id
  * window (most ids kept, their longest age in ms), then per trade price, size, time, id
  * ('' = none). A trade whose id is in the window (from any node, or earlier in the batch)
  * is dropped: not folded, not marked; the window is trimmed by age before the check and
  * by count after it, as server/trade-ids.ts does in memory. Per interval, each changed
  * bar goes out once (its state after the batch), bars in time order, as the memory
- * aggregator does. Returns each interval's seq after it, then the duplicates dropped.
+ * aggregator does. Returns each interval's seq after it, the duplicates dropped, then the
+ * symbol's precision and its holders, for the portfolios' re-mark.
  */
 export const TRADES_SCRIPT = `${PRELUDE}
 local max_bars = tonumber(ARGV[1])
@@ -208,6 +214,9 @@ for i = 0, 5 do
   out[#out + 1] = seq
 end
 out[#out + 1] = duplicates
+-- What the portfolios' re-mark needs, read here rather than in another round trip.
+out[#out + 1] = redis.call('HGET', KEYS[25], 'precision')
+out[#out + 1] = redis.call('SMEMBERS', KEYS[27])
 return out
 `;
 

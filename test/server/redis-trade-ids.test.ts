@@ -5,7 +5,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { INTERVALS, type Trade } from '../../src/protocol/index.js';
 import type { MarketServer } from '../../server/app.js';
-import { tradeIdsKey } from '../../server/engine/redis-engine.js';
+import { tradeIdsKey } from '../../server/engine/redis-scripts.js';
 import { topicKeys } from '../../server/engine/redis-scripts.js';
 import { RedisServer } from '../support/node/redis-server.js';
 import { nodeFor, PUBLISH_TOKEN, tradesOf } from '../support/node/redis-nodes.js';
