@@ -11,7 +11,8 @@
  *   --cluster-rates=A,B  updates/s per client tried in turn until one is not held (default 1000,2000,3000,4000,6000)
  *   --rounds=N       rounds per part (default 5, quick 2)
  *   --no-build       use the existing dist/ instead of building the kit into a temp folder
- *   --out=FILE       where to write the results
+ *   --out=FILE       where to write the results (default bench/results.json; with --only,
+ *                    bench/results-<parts>.json, e.g. results-publish.json, so the full run's file stays)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,9 +36,11 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = flag('quick');
-const parts = new Set((value('only') ?? 'size,browser,fanout,idle,publish,memory,resume,tabs').split(','));
+const only = value('only');
+const parts = new Set((only ?? 'size,browser,fanout,idle,publish,memory,resume,tabs').split(','));
 const rounds = Number(value('rounds') ?? (quick ? 2 : 5));
-const out = value('out') ?? join(root, quick ? 'bench/results.tmp-quick.json' : 'bench/results.json');
+// A run of some parts writes its own file, so it never overwrites the full run's bench/results.json.
+const out = value('out') ?? join(root, quick ? 'bench/results.tmp-quick.json' : only ? `bench/results-${only.split(',').join('-')}.json` : 'bench/results.json');
 const started = performance.now();
 /** No new round of fan-out or idle starts after this, so a full run stays under 10 minutes. */
 const deadline = started + (quick ? 110_000 : 540_000);
